@@ -1,0 +1,72 @@
+import { type PipelineObserver, route } from './pipeline.ts';
+import type { RuntimePolicy } from './policy/runtime-policy.ts';
+import { parseChatRequest } from './request/chat-request.ts';
+import { RouterRequest } from './request/router-request.ts';
+import type { SignalResult } from './signals/signal.ts';
+
+/** One prompt to explain: a text (sent as the only user message) or a full message list. */
+export interface ExplainInput {
+  id: string;
+  text?: string;
+  messages?: { role: string; content: unknown }[];
+}
+
+/** What `explain` prints per prompt. `model` is null when the decision rejects the request. */
+export interface Explanation {
+  id: string;
+  decision: string;
+  model: string | null;
+  reason: string[];
+  rejected?: { status: number; message: string };
+  signals: Record<string, SignalResult>;
+}
+
+const SILENT: PipelineObserver = { stageFinished() {}, signalEvaluated() {} };
+
+/** Parses JSONL prompts; each line `{id?, text | prompt | messages}`. Line numbers name bad lines. */
+export function readPromptsJsonl(text: string): ExplainInput[] {
+  const inputs: ExplainInput[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`line ${index + 1}: not JSON: ${(error as Error).message}`);
+    }
+    const id = value.id === undefined ? String(inputs.length + 1) : String(value.id);
+    const text = typeof value.text === 'string' ? value.text : typeof value.prompt === 'string' ? value.prompt : undefined;
+    if (Array.isArray(value.messages)) inputs.push({ id, messages: value.messages });
+    else if (text !== undefined) inputs.push({ id, text });
+    else throw new Error(`line ${index + 1}: needs "text", "prompt" or "messages"`);
+  });
+  return inputs;
+}
+
+/** Routes each prompt under `policy` exactly as the server would, and reports every signal. */
+export async function* explainPrompts(
+  policy: RuntimePolicy,
+  inputs: Iterable<ExplainInput>,
+  options: { model?: string; headers?: Record<string, string> } = {},
+): AsyncGenerator<Explanation> {
+  const headers = new Map(Object.entries(options.headers ?? {}));
+  for (const input of inputs) {
+    const messages = input.messages ?? [{ role: 'user', content: input.text ?? '' }];
+    const body = Buffer.from(JSON.stringify({ model: options.model ?? 'auto', messages }));
+    const request = new RouterRequest(input.id, headers, parseChatRequest(body));
+    const outcome = await route(request, policy, SILENT);
+    const signals = Object.fromEntries(outcome.signals);
+    if (outcome.kind === 'route') {
+      yield { id: input.id, decision: outcome.decision, model: outcome.model.name, reason: outcome.reason, signals };
+    } else {
+      yield {
+        id: input.id,
+        decision: outcome.decision,
+        model: null,
+        reason: [],
+        rejected: { status: outcome.status, message: outcome.message },
+        signals,
+      };
+    }
+  }
+}

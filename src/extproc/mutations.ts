@@ -1,0 +1,42 @@
+import { Headers } from '../headers.ts';
+import type { RouteOutcome } from '../pipeline.ts';
+import type { RouterRequest } from '../request/router-request.ts';
+import { rewriteBody } from '../request/rewrite-body.ts';
+import { safeHeaderValue, setHeader } from './header-map.ts';
+import type { HeaderValueOption, ProcessingResponse } from './messages.ts';
+import { errorReply } from './responses.ts';
+
+/**
+ * The answer to the request body for a routing outcome:
+ * - `route`: the body's `model` rewritten (and its system prompt, if a plugin asked), content-length
+ *   fixed, `x-selected-model` / `x-router-decision` / `x-router-reason` set, and the route cache
+ *   cleared so Envoy picks the cluster from `x-selected-model`;
+ * - `reject`: a local reply with an OpenAI-style error.
+ */
+export function outcomeMutation(outcome: RouteOutcome, request: RouterRequest): ProcessingResponse {
+  switch (outcome.kind) {
+    case 'route': {
+      const upstreamName = outcome.model.upstreamModel ?? outcome.model.name;
+      const body = rewriteBody(request.chat.body, upstreamName, outcome.plan);
+      const setHeaders: HeaderValueOption[] = [
+        setHeader(Headers.selectedModel, outcome.model.name),
+        setHeader(Headers.decision, outcome.decision),
+        setHeader(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),
+      ];
+      for (const [name, value] of outcome.plan.requestHeaders) setHeaders.push(setHeader(name, value));
+      if (body) setHeaders.push(setHeader(Headers.contentLength, String(body.length)));
+      return {
+        request_body: {
+          response: {
+            status: 'CONTINUE',
+            header_mutation: { set_headers: setHeaders },
+            ...(body ? { body_mutation: { body } } : {}),
+            clear_route_cache: true,
+          },
+        },
+      };
+    }
+    case 'reject':
+      return errorReply(outcome.status, outcome.message, outcome.code, [setHeader(Headers.decision, outcome.decision)]);
+  }
+}

@@ -1,0 +1,44 @@
+import { openAiErrorBody } from '../errors.ts';
+import { Headers } from '../headers.ts';
+import { setHeader } from './header-map.ts';
+import type { HeaderValueOption, ProcessingMode, ProcessingResponse } from './messages.ts';
+
+/** Answers request headers without change. */
+export const CONTINUE_REQUEST_HEADERS: ProcessingResponse = Object.freeze({ request_headers: {} });
+
+/**
+ * Answers request headers of a request the router does not route, and asks Envoy (when the filter
+ * allows mode overrides) not to send the rest of this exchange at all.
+ */
+export const PASS_THROUGH: ProcessingResponse = Object.freeze({
+  request_headers: {},
+  mode_override: {
+    request_body_mode: 'NONE',
+    request_trailer_mode: 'SKIP',
+    response_header_mode: 'SKIP',
+    response_body_mode: 'NONE',
+    response_trailer_mode: 'SKIP',
+  } satisfies ProcessingMode,
+});
+
+export const CONTINUE_REQUEST_BODY: ProcessingResponse = Object.freeze({ request_body: {} });
+export const CONTINUE_REQUEST_TRAILERS: ProcessingResponse = Object.freeze({ request_trailers: {} });
+export const CONTINUE_RESPONSE_BODY: ProcessingResponse = Object.freeze({ response_body: {} });
+export const CONTINUE_RESPONSE_TRAILERS: ProcessingResponse = Object.freeze({ response_trailers: {} });
+
+/** A local reply with an OpenAI-style JSON error body; the request never reaches a backend. */
+export function errorReply(
+  status: number,
+  message: string,
+  code: string | null,
+  extraHeaders: HeaderValueOption[] = [],
+): ProcessingResponse {
+  return {
+    immediate_response: {
+      status: { code: status },
+      headers: { set_headers: [setHeader(Headers.contentType, 'application/json'), ...extraHeaders] },
+      body: Buffer.from(openAiErrorBody(status, message, code)),
+      details: `semantic_router_${code ?? 'error'}`,
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { Exchange, type RouterContext } from './exchange.ts';
+import type { ProcessingRequest, ProcessingResponse } from './messages.ts';
+import { EXT_PROC_SERVICE_NAME, loadExtProcService } from './protos.ts';
+
+/** Largest ext_proc message accepted: a buffered body up to the schema's limit plus framing. */
+const MAX_MESSAGE_BYTES = 80 * 1024 * 1024;
+
+export interface ExtProcServer {
+  server: grpc.Server;
+  health: HealthImplementation;
+  port: number;
+  /** Stops accepting streams, lets open ones finish for up to `graceMs`, then cancels the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Serves Envoy's ExternalProcessor on one bidi stream per HTTP exchange, and the standard gRPC
+ * health service on the same port. Answers are written in the order the messages came, including
+ * when routing a body is asynchronous. A failure inside the router answers the phase unchanged
+ * (fail open) and is counted; it never breaks the stream.
+ */
+export function createExtProcHandler(ctx: RouterContext): grpc.handleBidiStreamingCall<ProcessingRequest, ProcessingResponse> {
+  return (call) => {
+    const exchange = new Exchange(ctx);
+    ctx.metrics.activeStreams.inc();
+    let tail: Promise<void> | undefined;
+    let finished = false;
+    const finish = (how: 'completed' | 'cancelled' | 'error') => {
+      if (finished) return;
+      finished = true;
+      ctx.metrics.activeStreams.dec();
+      exchange.finish(how);
+    };
+    const passThrough = (message: ProcessingRequest, error: unknown) => {
+      ctx.metrics.errors.inc({ kind: 'protocol' });
+      ctx.logger.warn({ err: error }, 'ext_proc message could not be handled; passing it through');
+      return Exchange.passThroughAnswer(message);
+    };
+    const answer = (message: ProcessingRequest): ProcessingResponse | Promise<ProcessingResponse> => {
+      try {
+        const response = exchange.handle(message);
+        return response instanceof Promise ? response.catch((error) => passThrough(message, error)) : response;
+      } catch (error) {
+        return passThrough(message, error);
+      }
+    };
+    const write = (message: ProcessingRequest, response: ProcessingResponse) => {
+      // In observability mode Envoy ignores answers, so none are sent.
+      if (!message.observability_mode && !call.cancelled && call.writable) call.write(response);
+    };
+    const settle = (pending: Promise<void>) => {
+      tail = pending;
+      void pending.finally(() => {
+        if (tail === pending) tail = undefined;
+      });
+    };
+    call.on('data', (message: ProcessingRequest) => {
+      if (tail) {
+        settle(tail.then(() => answer(message)).then((response) => write(message, response)));
+        return;
+      }
+      const response = answer(message);
+      if (response instanceof Promise) settle(response.then((r) => write(message, r)));
+      else write(message, response);
+    });
+    call.on('end', () => {
+      const done = () => {
+        finish('completed');
+        call.end();
+      };
+      if (tail) tail.then(done, done);
+      else done();
+    });
+    call.on('cancelled', () => finish('cancelled'));
+    call.on('error', (error) => {
+      ctx.logger.debug({ err: error }, 'ext_proc stream error');
+      finish('error');
+    });
+  };
+}
+
+/** Starts the ext_proc gRPC server on `host:port` (port 0 picks a free one). */
+export async function startExtProcServer(ctx: RouterContext, host: string, port: number): Promise<ExtProcServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const service = loadExtProcService().service;
+  server.addService(service, { Process: createExtProcHandler(ctx) });
+  const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+  const boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+  return {
+    server,
+    health,
+    port: boundPort,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        health.setStatus('', 'NOT_SERVING');
+        health.setStatus(EXT_PROC_SERVICE_NAME, 'NOT_SERVING');
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createPipelineObserver } from './observability/pipeline-observer.ts';
+import { loadPolicyFile } from './policy/load.ts';
+import { formatIssue } from './policy/policy-error.ts';
+import { PolicyStore } from './policy/policy-store.ts';
+import type { Registry } from './policy/registry.ts';
+import { builtinRegistry } from './registry.ts';
+import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
+
+/** The policy served when none is given: `policies/default.yaml` of this package. */
+export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies/default.yaml', import.meta.url));
+
+export interface RouterOptions {
+  policyFile?: string;
+  grpcHost?: string;
+  grpcPort?: number;
+  adminHost?: string;
+  /** `null` starts no admin server. */
+  adminPort?: number | null;
+  /** Reload the policy file when it changes (default true). */
+  watch?: boolean;
+  logger?: Logger;
+  registry?: Registry;
+}
+
+export interface Router {
+  grpcPort: number;
+  adminPort: number | undefined;
+  policies: PolicyStore;
+  metrics: Metrics;
+  logger: Logger;
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Loads the policy and starts the ext_proc server and the admin server. Throws a PolicyError when
+ * the policy is invalid: the router never starts on a policy it cannot serve.
+ */
+export async function startRouter(options: RouterOptions = {}): Promise<Router> {
+  const logger = options.logger ?? createLogger();
+  const registry = options.registry ?? builtinRegistry;
+  const policyFile = options.policyFile ?? DEFAULT_POLICY_FILE;
+  const metrics = createMetrics();
+  const policies = new PolicyStore(loadPolicyFile(policyFile, registry));
+  for (const warning of policies.current.warnings) logger.warn(formatIssue(warning, policyFile));
+  if (options.watch ?? true) {
+    policies.watch(policyFile, registry, {
+      onReload(policy) {
+        metrics.policyReloads.inc({ result: 'ok' });
+        logger.info({ policy: policy.source, sha256: policy.digest }, 'policy reloaded');
+      },
+      onReloadError(error) {
+        metrics.policyReloads.inc({ result: 'error' });
+        metrics.degradations.inc({ kind: 'policy_reload_failed' });
+        logger.error({ err: error }, 'policy reload failed; still serving the previous policy');
+      },
+    });
+  }
+  const ctx = { policies, metrics, logger, observer: createPipelineObserver(metrics) };
+  let extProc: ExtProcServer | undefined;
+  let admin: AdminServer | undefined;
+  let ready = false;
+  try {
+    extProc = await startExtProcServer(ctx, options.grpcHost ?? '0.0.0.0', options.grpcPort ?? 50051);
+    if (options.adminPort !== null) {
+      admin = await startAdminServer(
+        { policies, ready: () => ready },
+        metrics,
+        options.adminHost ?? '0.0.0.0',
+        options.adminPort ?? 9190,
+      );
+    }
+  } catch (error) {
+    policies.unwatch();
+    await extProc?.close(0);
+    throw error;
+  }
+  ready = true;
+  const grpcServer = extProc;
+  logger.info(
+    { grpcPort: grpcServer.port, adminPort: admin?.port, policy: policyFile, sha256: policies.current.digest },
+    'semantic router ready',
+  );
+  return {
+    grpcPort: grpcServer.port,
+    adminPort: admin?.port,
+    policies,
+    metrics,
+    logger,
+    async close(graceMs = 5000) {
+      ready = false;
+      policies.unwatch();
+      await grpcServer.close(graceMs);
+      await admin?.close();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { RouterRequest } from '../request/router-request.ts';
+
+export type SystemPromptMode = 'replace' | 'prepend' | 'append' | 'insert-if-missing';
+
+/** What the chosen decision will do to the request, filled in by its plugins in order. */
+export interface RoutePlan {
+  /** Rewrite the system prompt of the forwarded body. */
+  systemPrompt?: { text: string; mode: SystemPromptMode };
+  /** Headers to set on the forwarded request. */
+  requestHeaders: Map<string, string>;
+  /** Answer the client directly instead of forwarding. */
+  reject?: { status: number; message: string; code: string };
+}
+
+/** A configured per-decision plugin. Runs after the decision is made; must not throw on valid input. */
+export interface DecisionPlugin {
+  apply(plan: RoutePlan, request: RouterRequest): void;
+}
+
+/** A plugin type: YAML parameters (strict zod object; `type` is added by the schema) and a factory. */
+export interface PluginDefinition<Params extends Record<string, unknown> = Record<string, unknown>> {
+  readonly type: string;
+  readonly description: string;
+  readonly params: z.ZodObject;
+  validate?(params: Params): string[];
+  create(params: Params): DecisionPlugin;
+}
+
+/** Declares a plugin type with typed parameters. */
+export function definePlugin<Schema extends z.ZodObject>(definition: {
+  type: string;
+  description: string;
+  params: Schema;
+  validate?(params: z.infer<Schema>): string[];
+  create(params: z.infer<Schema>): DecisionPlugin;
+}): PluginDefinition {
+  return definition as unknown as PluginDefinition;
+}
+
+export function emptyPlan(): RoutePlan {
+  return { requestHeaders: new Map() };
+}

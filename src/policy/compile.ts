@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { type SignalConstraint, satisfiable } from '../decision/analysis.ts';
+import { type CompiledRule, compileRule } from '../decision/rule.ts';
+import type { DecisionPlugin } from '../plugins/plugin.ts';
+import { signalKey } from '../signals/signal.ts';
+import type { Locator } from './parse.ts';
+import { PolicyError, type PolicyIssue } from './policy-error.ts';
+import type { Registry } from './registry.ts';
+import type { CompiledDecision, CompiledSignal, RuntimePolicy } from './runtime-policy.ts';
+import type { ModelSpec, Policy, PluginSpec, SignalSpec } from './schema.ts';
+
+type Path = (string | number)[];
+
+function specParams(spec: SignalSpec | PluginSpec): Record<string, unknown> {
+  const { type: _type, name: _name, description: _description, ...params } = spec;
+  return params;
+}
+
+/**
+ * Builds a RuntimePolicy: creates every signal and plugin, checks references, compiles rules, and
+ * reports decisions that can never match or are always pre-empted by higher-priority ones.
+ * Throws a PolicyError with every error found; warnings are kept on the result.
+ */
+export function compilePolicy(
+  policy: Policy,
+  registry: Registry,
+  options: { source: string; text: string; locate?: Locator },
+): RuntimePolicy {
+  const issues: PolicyIssue[] = [];
+  const report = (severity: PolicyIssue['severity'], path: Path, message: string) =>
+    issues.push({ severity, path, message, ...options.locate?.(path) });
+
+  const models = new Map<string, ModelSpec>();
+  policy.models.forEach((model, i) => {
+    if (models.has(model.name)) report('error', ['models', i, 'name'], `model ${model.name} is defined twice`);
+    models.set(model.name, model);
+  });
+  const virtualModels = new Set(policy.settings.virtualModels);
+  for (const [i, name] of policy.settings.virtualModels.entries()) {
+    if (models.has(name)) {
+      report('error', ['settings', 'virtualModels', i], `${name} is both a virtual model and a real one`);
+    }
+  }
+
+  const signals: CompiledSignal[] = [];
+  const signalParams: Record<string, unknown>[] = [];
+  const indexByKey = new Map<string, number>();
+  policy.signals.forEach((spec, i) => {
+    const definition = registry.signals.find((d) => d.type === spec.type);
+    const key = signalKey(spec.type, spec.name);
+    if (!definition) return; // the schema already rejected unknown types
+    if (indexByKey.has(key)) return void report('error', ['signals', i, 'name'], `signal ${key} is defined twice`);
+    const params = specParams(spec);
+    const problems = definition.validate?.(params) ?? [];
+    for (const problem of problems) report('error', ['signals', i], problem);
+    if (problems.length > 0) return;
+    try {
+      indexByKey.set(key, signals.length);
+      signals.push({ key, type: spec.type, signal: definition.create(params) });
+      signalParams.push(params);
+    } catch (error) {
+      report('error', ['signals', i], `cannot build signal ${key}: ${(error as Error).message}`);
+    }
+  });
+
+  const constraints: SignalConstraint[] = [];
+  for (let a = 0; a < signals.length; a++) {
+    for (let b = 0; b < signals.length; b++) {
+      const sa = signals[a];
+      const sb = signals[b];
+      if (a === b || !sa || !sb || sa.type !== sb.type) continue;
+      const relate = registry.signals.find((d) => d.type === sa.type)?.relate;
+      const relation = relate?.(signalParams[a] ?? {}, signalParams[b] ?? {}) ?? 'unknown';
+      if (relation !== 'unknown') constraints.push({ a, b, relation });
+    }
+  }
+
+  const buildPlugins = (specs: PluginSpec[], path: Path): DecisionPlugin[] =>
+    specs.flatMap((spec, i) => {
+      const definition = registry.plugins.find((d) => d.type === spec.type);
+      if (!definition) return [];
+      const params = specParams(spec);
+      const problems = definition.validate?.(params) ?? [];
+      for (const problem of problems) report('error', [...path, i], problem);
+      return problems.length > 0 ? [] : [definition.create(params)];
+    });
+
+  const resolveModels = (names: string[], path: Path): ModelSpec[] =>
+    names.flatMap((name, i) => {
+      const model = models.get(name);
+      if (!model) report('error', [...path, i], `unknown model ${name} (defined models: ${[...models.keys()].join(', ')})`);
+      return model ? [model] : [];
+    });
+
+  const used = new Set<number>();
+  const decisionNames = new Set<string>();
+  const decisions: (CompiledDecision & { index: number; rule: CompiledRule })[] = policy.decisions.map((spec, i) => {
+    if (decisionNames.has(spec.name)) report('error', ['decisions', i, 'name'], `decision ${spec.name} is defined twice`);
+    decisionNames.add(spec.name);
+    const rule = compileRule(
+      spec.when,
+      (key) => indexByKey.get(key),
+      (key, path) =>
+        report('error', ['decisions', i, 'when', ...path], `unknown signal ${key} (declare it under signals)`),
+    );
+    for (const key of collectLeaves(rule)) used.add(key);
+    return {
+      index: i,
+      name: spec.name,
+      priority: spec.priority,
+      rule,
+      candidates: resolveModels(spec.models, ['decisions', i, 'models']),
+      plugins: buildPlugins(spec.plugins, ['decisions', i, 'plugins']),
+    };
+  });
+  const defaultSpec = policy.defaultDecision;
+  if (decisionNames.has(defaultSpec.name)) {
+    report('error', ['defaultDecision', 'name'], `${defaultSpec.name} is also the name of a decision`);
+  }
+  const defaultDecision: CompiledDecision = {
+    name: defaultSpec.name,
+    priority: Number.NEGATIVE_INFINITY,
+    rule: undefined,
+    candidates: resolveModels(defaultSpec.models, ['defaultDecision', 'models']),
+    plugins: buildPlugins(defaultSpec.plugins, ['defaultDecision', 'plugins']),
+  };
+
+  signals.forEach((s, i) => {
+    if (!used.has(i)) {
+      const at = policy.signals.findIndex((spec) => signalKey(spec.type, spec.name) === s.key);
+      report('warning', ['signals', at], `signal ${s.key} is not used by any decision (it still shows in explain)`);
+    }
+  });
+
+  decisions.sort((a, b) => b.priority - a.priority || a.index - b.index);
+  if (!issues.some((i) => i.severity === 'error')) analyseReachability(decisions, constraints, report);
+  if (issues.some((i) => i.severity === 'error')) throw new PolicyError(options.source, issues);
+
+  return {
+    policy,
+    source: options.source,
+    digest: createHash('sha256').update(options.text).digest('hex'),
+    settings: policy.settings,
+    models,
+    signals,
+    decisions: decisions.map(({ index: _index, ...decision }) => decision),
+    defaultDecision,
+    chatPaths: new Set(policy.settings.chatPaths),
+    virtualModels,
+    warnings: issues,
+  };
+}
+
+function collectLeaves(rule: CompiledRule, into: number[] = []): number[] {
+  if (rule.op === 'signal') into.push(rule.index);
+  else if (rule.op === 'not') collectLeaves(rule.rule, into);
+  else for (const r of rule.rules) collectLeaves(r, into);
+  return into;
+}
+
+function analyseReachability(
+  ordered: readonly { index: number; name: string; rule: CompiledRule }[],
+  constraints: readonly SignalConstraint[],
+  report: (severity: PolicyIssue['severity'], path: Path, message: string) => void,
+): void {
+  ordered.forEach((decision, position) => {
+    const path = ['decisions', decision.index, 'when'];
+    const alone = satisfiable([decision.rule], [], constraints);
+    if (alone === 'no') {
+      report('error', path, `decision ${decision.name} can never match: its rule contradicts itself`);
+      return;
+    }
+    const earlier = ordered.slice(0, position);
+    const reachable = satisfiable([decision.rule], earlier.map((d) => d.rule), constraints);
+    if (reachable === 'no') {
+      const shadows = earlier.filter((d) => satisfiable([decision.rule, d.rule], [], constraints) !== 'no');
+      report(
+        'error',
+        path,
+        `decision ${decision.name} is unreachable: whenever it matches, ${shadows
+          .map((d) => d.name)
+          .join(' or ')} matches first (raise its priority or narrow the earlier rule)`,
+      );
+    } else if (alone === 'unknown' || reachable === 'unknown') {
+      report('warning', path, `decision ${decision.name} has too many signals to check for reachability`);
+    }
+  });
+  const always = ordered.find((d) => satisfiable([], [d.rule], constraints) === 'no');
+  if (always) {
+    report('warning', ['decisions', always.index, 'when'], `decision ${always.name} always matches: the default decision is never used`);
+  }
+}

@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import type { Registry } from './registry.ts';
+
+export const API_VERSION = 'semantic-router.io/v1';
+export const KIND = 'RoutingPolicy';
+
+const Name = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'names are lower-case letters, digits, ".", "_" and "-"');
+
+/**
+ * A decision's condition: a signal reference `type:name` (true when that signal matched), or
+ * exactly one of `all` / `any` (lists of rules) or `not` (one rule).
+ */
+export type Rule = string | { all: Rule[] } | { any: Rule[] } | { not: Rule };
+
+export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
+  z.union([
+    z.string().regex(/^[a-z0-9-]+:[a-z0-9._-]+$/, 'a signal reference is written type:name, e.g. keyword:code'),
+    z.object({ all: z.array(RuleSchema).min(1) }).strict(),
+    z.object({ any: z.array(RuleSchema).min(1) }).strict(),
+    z.object({ not: RuleSchema }).strict(),
+  ]),
+);
+
+const ModelSchema = z
+  .object({
+    name: z.string().min(1).describe('The model name clients and the router use; written into the body `model`.'),
+    description: z.string().optional(),
+    endpoint: z
+      .object({
+        cluster: z.string().min(1).describe('The Envoy cluster that serves this model.'),
+      })
+      .strict()
+      .describe('Where Envoy sends requests for this model (its route matches `x-selected-model`).'),
+    upstreamModel: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The model name the backend expects, when it differs from `name` (e.g. a vLLM served-model-name).'),
+    pricing: z
+      .object({
+        inputPerMillion: z.number().min(0).describe('USD per 1M prompt tokens.'),
+        outputPerMillion: z.number().min(0).describe('USD per 1M completion tokens.'),
+      })
+      .strict()
+      .optional(),
+    contextWindow: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Largest prompt, in tokens, the model accepts; selection skips models the prompt does not fit.'),
+  })
+  .strict();
+
+const SelectionSchema = z
+  .object({
+    method: z
+      .enum(['static'])
+      .default('static')
+      .describe('`static`: the first candidate whose context window fits the prompt.'),
+  })
+  .strict();
+
+const SettingsSchema = z
+  .object({
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024)
+      .describe('Larger request bodies are answered 413.'),
+    chatPaths: z
+      .array(z.string().startsWith('/'))
+      .min(1)
+      .default(['/v1/chat/completions', '/chat/completions'])
+      .describe('Request paths (query string ignored) treated as OpenAI chat completions; others pass through.'),
+    virtualModels: z
+      .array(z.string().min(1))
+      .default(['auto'])
+      .describe('Model names that ask the router to choose.'),
+    honorRequestedModel: z
+      .boolean()
+      .default(true)
+      .describe(
+        'When the request names a model of this policy that is a candidate of the matched decision, use it.',
+      ),
+    unknownModel: z
+      .enum(['route', 'reject'])
+      .default('route')
+      .describe('A requested model that is neither virtual nor in `models`: route by policy, or answer 400.'),
+    signalTimeoutMs: z
+      .number()
+      .positive()
+      .default(50)
+      .describe('A signal that takes longer does not match (and is counted); the request goes on.'),
+    onError: z
+      .enum(['default-route', 'reject'])
+      .default('default-route')
+      .describe(
+        'An internal failure while routing: forward to the default decision (fail open) or answer 503 (fail closed).',
+      ),
+  })
+  .strict();
+
+function nonEmpty<T>(items: T[], what: string): [T, ...T[]] {
+  const [first, ...rest] = items;
+  if (first === undefined) throw new Error(`the registry has no ${what} types`);
+  return [first, ...rest];
+}
+
+/** Builds the one schema of the policy file from the signal and plugin types of a registry. */
+export function createPolicySchema(registry: Registry) {
+  const entry = (type: string, params: z.ZodObject, extra: z.ZodRawShape) =>
+    params.extend({ type: z.literal(type), ...extra }).strict();
+  const signalEntries = registry.signals.map((d) =>
+    entry(d.type, d.params, { name: Name, description: z.string().optional() }),
+  );
+  const pluginEntries = registry.plugins.map((d) => entry(d.type, d.params, {}));
+  const SignalSpec = z.discriminatedUnion('type', nonEmpty(signalEntries, 'signal'));
+  const PluginSpec = z.discriminatedUnion('type', nonEmpty(pluginEntries, 'plugin'));
+
+  const DecisionSchema = z
+    .object({
+      name: Name,
+      description: z.string().optional(),
+      priority: z
+        .number()
+        .int()
+        .default(0)
+        .describe('Higher priorities are evaluated first; equal priorities keep file order.'),
+      when: RuleSchema.describe('The condition; see Rule.'),
+      models: z.array(z.string().min(1)).min(1).describe('Candidate models, in order of preference.'),
+      selection: SelectionSchema.default({ method: 'static' }),
+      plugins: z.array(PluginSpec).default([]),
+    })
+    .strict();
+
+  const DefaultDecisionSchema = z
+    .object({
+      name: Name.default('default'),
+      description: z.string().optional(),
+      models: z.array(z.string().min(1)).min(1),
+      selection: SelectionSchema.default({ method: 'static' }),
+      plugins: z.array(PluginSpec).default([]),
+    })
+    .strict()
+    .describe('Used when no decision matches, and when routing fails with `onError: default-route`.');
+
+  return z
+    .object({
+      apiVersion: z.literal(API_VERSION),
+      kind: z.literal(KIND),
+      metadata: z.object({ name: Name, description: z.string().optional() }).strict().optional(),
+      settings: SettingsSchema.default(SettingsSchema.parse({})),
+      models: z.array(ModelSchema).min(1),
+      signals: z.array(SignalSpec).default([]),
+      decisions: z.array(DecisionSchema).default([]),
+      defaultDecision: DefaultDecisionSchema,
+    })
+    .strict();
+}
+
+/** The checked policy as written (defaults filled in). Signal and plugin specs keep their own params. */
+export interface Policy {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata?: { name: string; description?: string | undefined } | undefined;
+  settings: z.infer<typeof SettingsSchema>;
+  models: z.infer<typeof ModelSchema>[];
+  signals: SignalSpec[];
+  decisions: DecisionSpec[];
+  defaultDecision: Omit<DecisionSpec, 'priority' | 'when'>;
+}
+
+export type ModelSpec = z.infer<typeof ModelSchema>;
+export type PolicySettings = z.infer<typeof SettingsSchema>;
+
+export interface SignalSpec {
+  type: string;
+  name: string;
+  description?: string | undefined;
+  [param: string]: unknown;
+}
+
+export interface PluginSpec {
+  type: string;
+  [param: string]: unknown;
+}
+
+export interface DecisionSpec {
+  name: string;
+  description?: string | undefined;
+  priority: number;
+  when: Rule;
+  models: string[];
+  selection: z.infer<typeof SelectionSchema>;
+  plugins: PluginSpec[];
+}

@@ -1,0 +1,14 @@
+import { headersPlugin } from './plugins/headers.ts';
+import { rejectPlugin } from './plugins/reject.ts';
+import { systemPromptPlugin } from './plugins/system-prompt.ts';
+import type { Registry } from './policy/registry.ts';
+import { contextLengthSignal } from './signals/context-length.ts';
+import { headerSignal } from './signals/header.ts';
+import { keywordSignal } from './signals/keyword.ts';
+import { requestedModelSignal } from './signals/requested-model.ts';
+
+/** Every signal and plugin type the router ships. Adding one is one import and one list entry. */
+export const builtinRegistry: Registry = {
+  signals: [keywordSignal, contextLengthSignal, headerSignal, requestedModelSignal],
+  plugins: [systemPromptPlugin, headersPlugin, rejectPlugin],
+};

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { defineSignal } from './signal.ts';
+
+const Params = z
+  .object({
+    min: z.number().int().min(0).default(0).describe('Matches when the prompt has at least this many tokens.'),
+    max: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Matches when the prompt has at most this many tokens (no upper bound when absent).'),
+  })
+  .strict();
+
+type ContextLengthParams = z.infer<typeof Params>;
+
+function upper(params: ContextLengthParams): number {
+  return params.max ?? Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The prompt's size in tokens (o200k_base BPE over every message plus the chat framing), within
+ * `[min, max]`. The count is computed once per request and shared with model selection.
+ */
+export const contextLengthSignal = defineSignal({
+  type: 'context-length',
+  description: 'The number of prompt tokens (a real BPE tokenizer) lies within [min, max].',
+  params: Params,
+  validate(params) {
+    return params.max !== undefined && params.max < params.min ? [`max (${params.max}) is below min (${params.min})`] : [];
+  },
+  create(params) {
+    const max = upper(params);
+    return {
+      evaluate(request) {
+        const tokens = request.promptTokens();
+        const matched = tokens >= params.min && tokens <= max;
+        return { matched, confidence: matched ? 1 : 0, value: tokens, evidence: [`${tokens} tokens`] };
+      },
+    };
+  },
+  relate(a, b) {
+    if (upper(a) < b.min || upper(b) < a.min) return 'disjoint';
+    if (a.min >= b.min && upper(a) <= upper(b)) return 'implies';
+    return 'unknown';
+  },
+});

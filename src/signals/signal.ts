@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { RouterRequest } from '../request/router-request.ts';
+
+/**
+ * What one signal found in one request. `confidence` is in [0, 1] (the runner clamps it);
+ * `evidence` says in a few words why (e.g. the keywords that matched) and is shown by `explain`
+ * and in the `x-router-reason` header.
+ */
+export interface SignalResult {
+  matched: boolean;
+  confidence: number;
+  evidence?: string[];
+  /** A measured quantity, when the signal has one (e.g. the token count). */
+  value?: number;
+  /** Set by the runner when the signal failed or timed out; the result then never matches. */
+  error?: string;
+}
+
+/** A configured signal, ready to evaluate requests. Must be safe to call concurrently. */
+export interface Signal {
+  evaluate(request: RouterRequest): SignalResult | Promise<SignalResult>;
+}
+
+/**
+ * How two signals of one type relate, for the policy analyser: `disjoint` (never both match),
+ * `implies` (whenever the first matches the second does), or `unknown`.
+ */
+export type SignalRelation = 'disjoint' | 'implies' | 'unknown';
+
+/**
+ * A signal type: its YAML parameters (a strict zod object; `type` and `name` are added by the policy
+ * schema) and a factory. Factories run once per policy load, never per request.
+ */
+export interface SignalDefinition<Params extends Record<string, unknown> = Record<string, unknown>> {
+  readonly type: string;
+  readonly description: string;
+  readonly params: z.ZodObject;
+  /** Cross-field checks the schema cannot express; returns a message per problem. */
+  validate?(params: Params): string[];
+  create(params: Params): Signal;
+  /** Optional: lets the analyser find decisions that can never match or never be reached. */
+  relate?(a: Params, b: Params): SignalRelation;
+}
+
+/** Declares a signal type with typed parameters. */
+export function defineSignal<Schema extends z.ZodObject>(definition: {
+  type: string;
+  description: string;
+  params: Schema;
+  validate?(params: z.infer<Schema>): string[];
+  create(params: z.infer<Schema>): Signal;
+  relate?(a: z.infer<Schema>, b: z.infer<Schema>): SignalRelation;
+}): SignalDefinition {
+  return definition as unknown as SignalDefinition;
+}
+
+/** Results of every signal of a request, keyed `type:name`. */
+export type SignalResults = ReadonlyMap<string, SignalResult>;
+
+/** The key a signal's result is stored and referenced under in rules. */
+export function signalKey(type: string, name: string): string {
+  return `${type}:${name}`;
+}
