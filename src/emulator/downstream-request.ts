@@ -1,0 +1,44 @@
+/** The downstream request as Envoy's header map and body frames hold it when the filter chain starts. */
+import { randomUUID } from 'node:crypto';
+import { splitBody } from './body-frames.ts';
+import { HeaderList } from './header-list.ts';
+import { type HttpRequest, toBuffer } from './http-types.ts';
+
+/** The request body pieces as the client sends them. */
+export function requestBodyPieces(request: HttpRequest, chunkSize: number | undefined): Buffer[] {
+  if (request.body !== undefined && request.bodyChunks !== undefined) {
+    throw new Error('Give either body or bodyChunks, not both');
+  }
+  if (request.bodyChunks) return request.bodyChunks.map(toBuffer).filter((piece) => piece.length > 0);
+  return splitBody(request.body === undefined ? Buffer.alloc(0) : toBuffer(request.body), chunkSize);
+}
+
+/**
+ * The request headers after Envoy's connection manager: pseudo-headers first (`host` becomes
+ * `:authority`), then the client's headers, plus `x-forwarded-proto`, `x-request-id` and, for a
+ * body without a length, `content-length` (as an HTTP/1.1 client sends it).
+ */
+export function buildRequestHeaders(request: HttpRequest, bodyLength: number): HeaderList {
+  if (!request.path.startsWith('/')) throw new Error(`Request path must start with '/': ${request.path}`);
+  const given = HeaderList.from(request.headers);
+  const authority = request.authority ?? given.get('host') ?? given.get(':authority') ?? 'localhost';
+  const scheme = request.scheme ?? 'http';
+  const method = (request.method ?? (bodyLength > 0 ? 'POST' : 'GET')).toUpperCase();
+
+  const headers = new HeaderList();
+  headers.add(':authority', authority);
+  headers.add(':path', request.path);
+  headers.add(':method', method);
+  headers.add(':scheme', scheme);
+  for (const [name, value] of given.entries()) {
+    if (name.startsWith(':') || name === 'host') continue;
+    headers.add(name, value);
+  }
+  if (!headers.has('x-forwarded-proto')) headers.add('x-forwarded-proto', scheme);
+  const requestId = request.requestId ?? headers.get('x-request-id') ?? randomUUID();
+  headers.set('x-request-id', requestId);
+  if (bodyLength > 0 && !headers.has('content-length') && !headers.has('transfer-encoding')) {
+    headers.add('content-length', String(bodyLength));
+  }
+  return headers;
+}
