@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { routerRequest } from '../../test/support/requests.ts';
+import { contextLengthSignal } from './context-length.ts';
+import { headerSignal } from './header.ts';
+import { requestedModelSignal } from './requested-model.ts';
+import type { SignalDefinition } from './signal.ts';
+
+function build(definition: SignalDefinition, params: Record<string, unknown>) {
+  return definition.create(definition.params.parse(params) as Record<string, unknown>);
+}
+
+describe('context-length signal', () => {
+  it('counts real BPE tokens of the whole conversation, not characters', () => {
+    const result = build(contextLengthSignal, { min: 0 }).evaluate(
+      routerRequest([
+        { role: 'system', content: 'You are helpful.' },
+        { role: 'user', content: 'internationalization '.repeat(100) },
+      ]),
+    );
+    // "internationalization " is 21 characters but about 2 tokens; chars/4 would say ~525.
+    expect((result as { value: number }).value).toBeGreaterThan(150);
+    expect((result as { value: number }).value).toBeLessThan(300);
+  });
+
+  it.each([
+    { params: { min: 10 }, prompt: 'short', matched: false },
+    { params: { min: 10 }, prompt: 'word '.repeat(50), matched: true },
+    { params: { min: 0, max: 20 }, prompt: 'word '.repeat(50), matched: false },
+  ])('min $params.min max $params.max on $prompt.length chars: $matched', ({ params, prompt, matched }) => {
+    expect(build(contextLengthSignal, params).evaluate(routerRequest(prompt))).toMatchObject({ matched });
+  });
+
+  it('knows which ranges exclude or contain each other', () => {
+    const p = (min: number, max?: number) => contextLengthSignal.params.parse({ min, max }) as Record<string, unknown>;
+    expect(contextLengthSignal.relate?.(p(0, 100), p(101))).toBe('disjoint');
+    expect(contextLengthSignal.relate?.(p(200, 300), p(100))).toBe('implies');
+    expect(contextLengthSignal.relate?.(p(0, 300), p(100))).toBe('unknown');
+  });
+});
+
+describe('header signal', () => {
+  it.each([
+    { name: 'equals, case-insensitive', params: { header: 'x-tier', equals: ['Premium'] }, headers: { 'x-tier': 'premium' }, matched: true },
+    { name: 'equals, absent header', params: { header: 'x-tier', equals: ['premium'] }, headers: {}, matched: false },
+    { name: 'regex', params: { header: 'x-role', matches: '^adm' }, headers: { 'x-role': 'admin' }, matched: true },
+    { name: 'present', params: { header: 'x-role', present: true }, headers: { 'x-role': '' }, matched: true },
+    { name: 'absent', params: { header: 'x-role', present: false }, headers: {}, matched: true },
+  ])('$name', ({ params, headers, matched }) => {
+    expect(build(headerSignal, params).evaluate(routerRequest('x', { headers }))).toMatchObject({ matched });
+  });
+
+  it('needs exactly one condition', () => {
+    const params = headerSignal.params.parse({ header: 'x-a', equals: ['1'], present: true }) as Record<string, unknown>;
+    expect(headerSignal.validate?.(params)).toEqual(['set exactly one of equals, matches or present']);
+  });
+});
+
+describe('model signal', () => {
+  it('matches the requested model name, and nothing when the request names none', () => {
+    const signal = build(requestedModelSignal, { models: ['auto'] });
+    expect(signal.evaluate(routerRequest('x', { model: 'auto' }))).toMatchObject({ matched: true });
+    expect(signal.evaluate(routerRequest('x', { model: 'gpt-4o' }))).toMatchObject({ matched: false });
+  });
+});

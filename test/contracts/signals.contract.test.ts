@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { builtinRegistry } from '../../src/registry.ts';
+import { routerRequest } from '../support/requests.ts';
+
+/** Valid parameters for every shipped signal type; a new type without an example fails this suite. */
+const EXAMPLES: Record<string, Record<string, unknown>[]> = {
+  keyword: [{ words: ['python'] }, { phrases: ['unit test'], caseSensitive: true, scope: 'conversation' }],
+  'context-length': [{ min: 10 }, { min: 0, max: 5 }],
+  header: [{ header: 'x-role', equals: ['admin'] }, { header: 'x-role', present: false }],
+  model: [{ models: ['auto'] }, { models: ['gpt-4o', 'small'] }],
+};
+
+const REQUESTS = [
+  routerRequest(''),
+  routerRequest('Write python code with a unit test'),
+  routerRequest('emoji 🚀 ünïcödé 中文 '.repeat(200)),
+  routerRequest([{ role: 'system', content: 'be brief' }, { role: 'assistant', content: 'hi' }]),
+  routerRequest('x', { model: 'gpt-4o', headers: { 'x-role': 'admin' } }),
+];
+
+describe.each(builtinRegistry.signals.map((definition) => ({ type: definition.type, definition })))(
+  'signal contract: $type',
+  ({ type, definition }) => {
+    const examples = EXAMPLES[type] ?? [];
+
+    it('has examples in this suite', () => {
+      expect(examples.length).toBeGreaterThan(0);
+    });
+
+    it.each(examples)('accepts example %#, evaluates every request to a well-formed, repeatable result', (example) => {
+      const params = definition.params.parse(example) as Record<string, unknown>;
+      expect(definition.validate?.(params) ?? []).toEqual([]);
+      const signal = definition.create(params);
+      for (const request of REQUESTS) {
+        const before = JSON.stringify(request.chat);
+        const first = signal.evaluate(request);
+        expect(first).not.toBeInstanceOf(Promise);
+        expect(first).toMatchObject({ matched: expect.any(Boolean), confidence: expect.any(Number) });
+        const { confidence } = first as { confidence: number };
+        expect(confidence).toBeGreaterThanOrEqual(0);
+        expect(confidence).toBeLessThanOrEqual(1);
+        expect(signal.evaluate(request)).toEqual(first);
+        expect(JSON.stringify(request.chat)).toBe(before);
+      }
+    });
+
+    it('rejects unknown parameters', () => {
+      expect(definition.params.safeParse({ ...examples[0], surprise: 1 }).success).toBe(false);
+    });
+
+    it('relates signals consistently (never disjoint from itself; disjointness is symmetric)', () => {
+      if (!definition.relate) return;
+      const parsed = examples.map((e) => definition.params.parse(e) as Record<string, unknown>);
+      for (const a of parsed) {
+        expect(definition.relate(a, a)).not.toBe('disjoint');
+        for (const b of parsed) {
+          if (definition.relate(a, b) === 'disjoint') expect(definition.relate(b, a)).toBe('disjoint');
+        }
+      }
+    });
+  },
+);
+
+describe.each(builtinRegistry.plugins.map((definition) => ({ type: definition.type, definition })))(
+  'plugin contract: $type',
+  ({ definition }) => {
+    it('rejects unknown parameters', () => {
+      expect(definition.params.safeParse({ surprise: 1 }).success).toBe(false);
+    });
+  },
+);
