@@ -6,6 +6,7 @@ import { explainPrompts, readPromptsJsonl } from './explain.ts';
 import { createLogger } from './observability/logger.ts';
 import { loadPolicyFile } from './policy/load.ts';
 import { formatIssue, PolicyError } from './policy/policy-error.ts';
+import { policyJsonSchema, renderPolicyReference } from './policy/reference.ts';
 import { builtinRegistry } from './registry.ts';
 
 function port(value: string): number {
@@ -102,6 +103,20 @@ program
     for await (const line of explainPrompts(policy, inputs, { model: options.model, headers: options.header })) {
       process.stdout.write(`${JSON.stringify(line)}\n`);
     }
+  });
+
+program
+  .command('schema')
+  .description('print the policy JSON Schema (for editor completion and CI checks)')
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(policyJsonSchema(builtinRegistry), null, 2)}\n`);
+  });
+
+program
+  .command('reference')
+  .description('print the policy reference in Markdown (docs/policy-reference.md)')
+  .action(() => {
+    process.stdout.write(renderPolicyReference(builtinRegistry));
   });
 
 await program.parseAsync();

@@ -69,6 +69,7 @@ const SettingsSchema = z
       .number()
       .int()
       .positive()
+      .max(64 * 1024 * 1024)
       .default(10 * 1024 * 1024)
       .describe('Larger request bodies are answered 413.'),
     chatPaths: z
@@ -84,7 +85,7 @@ const SettingsSchema = z
       .boolean()
       .default(true)
       .describe(
-        'When the request names a model of this policy that is a candidate of the matched decision, use it.',
+        'When the request names a model of this policy, forward to it whatever decision matched (its plugins, including reject, still apply). `false`: always route by policy.',
       ),
     unknownModel: z
       .enum(['route', 'reject'])
@@ -123,17 +124,17 @@ export function createPolicySchema(registry: Registry) {
 
   const DecisionSchema = z
     .object({
-      name: Name,
+      name: Name.describe('Unique; sent in `x-router-decision` and used as a metrics label.'),
       description: z.string().optional(),
       priority: z
         .number()
         .int()
         .default(0)
         .describe('Higher priorities are evaluated first; equal priorities keep file order.'),
-      when: RuleSchema.describe('The condition; see Rule.'),
+      when: RuleSchema.describe('The condition.'),
       models: z.array(z.string().min(1)).min(1).describe('Candidate models, in order of preference.'),
       selection: SelectionSchema.default({ method: 'static' }),
-      plugins: z.array(PluginSpec).default([]),
+      plugins: z.array(PluginSpec).default([]).describe('Run in order once this decision is chosen; see Plugins.'),
     })
     .strict();
 
@@ -141,9 +142,9 @@ export function createPolicySchema(registry: Registry) {
     .object({
       name: Name.default('default'),
       description: z.string().optional(),
-      models: z.array(z.string().min(1)).min(1),
+      models: z.array(z.string().min(1)).min(1).describe('Candidate models; the first is also the fail-open target.'),
       selection: SelectionSchema.default({ method: 'static' }),
-      plugins: z.array(PluginSpec).default([]),
+      plugins: z.array(PluginSpec).default([]).describe('See Plugins.'),
     })
     .strict()
     .describe('Used when no decision matches, and when routing fails with `onError: default-route`.');
@@ -152,11 +153,14 @@ export function createPolicySchema(registry: Registry) {
     .object({
       apiVersion: z.literal(API_VERSION),
       kind: z.literal(KIND),
-      metadata: z.object({ name: Name, description: z.string().optional() }).strict().optional(),
+      metadata: z
+        .object({ name: Name.describe('Shown in /readyz and logs.'), description: z.string().optional() })
+        .strict()
+        .optional(),
       settings: SettingsSchema.default(SettingsSchema.parse({})),
-      models: z.array(ModelSchema).min(1),
-      signals: z.array(SignalSpec).default([]),
-      decisions: z.array(DecisionSchema).default([]),
+      models: z.array(ModelSchema).min(1).describe('Every model the router may choose.'),
+      signals: z.array(SignalSpec).default([]).describe('Facts computed for every request; see Signals.'),
+      decisions: z.array(DecisionSchema).default([]).describe('Routing decisions; see Rules.'),
       defaultDecision: DefaultDecisionSchema,
     })
     .strict();
