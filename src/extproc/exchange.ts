@@ -8,7 +8,7 @@ import type { RuntimePolicy } from '../policy/runtime-policy.ts';
 import { parseChatRequest } from '../request/chat-request.ts';
 import { RouterRequest } from '../request/router-request.ts';
 import { SseUsageScanner, type Usage, usageFromJson } from '../response/usage.ts';
-import { readHeaders, setHeader } from './header-map.ts';
+import { detectEncoding, type HeaderEncoding, readHeaders, setHeader } from './header-map.ts';
 import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.ts';
 import { outcomeMutation } from './mutations.ts';
 import {
@@ -42,6 +42,7 @@ export class Exchange {
   #id = '';
   #path = '';
   #headers: Map<string, string> = new Map();
+  #encoding: HeaderEncoding = 'raw_value';
   #passThrough = false;
   #outcome: RouteOutcome | undefined;
   #error: RouterError | undefined;
@@ -102,6 +103,7 @@ export class Exchange {
     const policy = this.#ctx.policies.current;
     this.#policy = policy;
     this.#headers = readHeaders(message.headers);
+    this.#encoding = detectEncoding(message.headers);
     this.#id = this.#headers.get(Headers.requestId) || randomUUID();
     const rawPath = this.#headers.get(Headers.path) ?? '';
     const query = rawPath.indexOf('?');
@@ -122,7 +124,7 @@ export class Exchange {
     const policy = this.#policy;
     if (this.#passThrough || !policy) return CONTINUE_REQUEST_BODY;
     const body = message.body ?? Buffer.alloc(0);
-    if (!message.end_of_stream) {
+    if (!message.end_of_stream && !this.#isWholeBody(body)) {
       // Only BUFFERED mode hands the router the whole body; a partial body cannot be rewritten.
       this.#ctx.metrics.degradations.inc({ kind: 'streamed_request_body' });
       this.#passThrough = true;
@@ -144,10 +146,26 @@ export class Exchange {
     );
   }
 
+  /**
+   * In BUFFERED mode a request with trailers comes as one body message without end_of_stream (the
+   * trailers follow). The body is whole when its length is the declared one, or, with no declared
+   * length, when it parses as JSON; a STREAMED chunk is neither.
+   */
+  #isWholeBody(body: Buffer): boolean {
+    const declared = this.#headers.get(Headers.contentLength);
+    if (declared !== undefined) return Number(declared) === body.length;
+    try {
+      JSON.parse(body.toString('utf8'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   #answer(outcome: RouteOutcome, request: RouterRequest): ProcessingResponse {
     const started = performance.now();
     this.#outcome = outcome;
-    const response = outcomeMutation(outcome, request);
+    const response = outcomeMutation(outcome, request, this.#encoding);
     if (outcome.kind === 'reject') this.#complete = true;
     const now = performance.now();
     this.#ctx.metrics.stageDuration.observe({ stage: 'mutation' }, (now - started) / 1000);
@@ -175,7 +193,10 @@ export class Exchange {
       response_headers: {
         response: {
           header_mutation: {
-            set_headers: [setHeader(Headers.responseModel, outcome.model.name), setHeader(Headers.decision, outcome.decision)],
+            set_headers: [
+              setHeader(Headers.responseModel, outcome.model.name, this.#encoding),
+              setHeader(Headers.decision, outcome.decision, this.#encoding),
+            ],
           },
         },
       },
@@ -228,7 +249,7 @@ export class Exchange {
     this.#complete = true;
     const kind = error.code === 'payload_too_large' ? 'payload_too_large' : error.code === 'bad_request' ? 'bad_request' : 'internal';
     this.#ctx.metrics.errors.inc({ kind });
-    return errorReply(error.status, error.message, error.code);
+    return errorReply(error.status, error.message, error.code, this.#encoding);
   }
 
   /** Logs the one line per request and counts it; called once when the stream ends. */

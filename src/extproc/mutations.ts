@@ -2,7 +2,7 @@ import { Headers } from '../headers.ts';
 import type { RouteOutcome } from '../pipeline.ts';
 import type { RouterRequest } from '../request/router-request.ts';
 import { rewriteBody } from '../request/rewrite-body.ts';
-import { safeHeaderValue, setHeader } from './header-map.ts';
+import { type HeaderEncoding, safeHeaderValue, setHeader } from './header-map.ts';
 import type { HeaderValueOption, ProcessingResponse } from './messages.ts';
 import { errorReply } from './responses.ts';
 
@@ -13,18 +13,23 @@ import { errorReply } from './responses.ts';
  *   cleared so Envoy picks the cluster from `x-selected-model`;
  * - `reject`: a local reply with an OpenAI-style error.
  */
-export function outcomeMutation(outcome: RouteOutcome, request: RouterRequest): ProcessingResponse {
+export function outcomeMutation(
+  outcome: RouteOutcome,
+  request: RouterRequest,
+  encoding: HeaderEncoding,
+): ProcessingResponse {
+  const header = (key: string, value: string) => setHeader(key, value, encoding);
   switch (outcome.kind) {
     case 'route': {
       const upstreamName = outcome.model.upstreamModel ?? outcome.model.name;
       const body = rewriteBody(request.chat.body, upstreamName, outcome.plan);
       const setHeaders: HeaderValueOption[] = [
-        setHeader(Headers.selectedModel, outcome.model.name),
-        setHeader(Headers.decision, outcome.decision),
-        setHeader(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),
+        header(Headers.selectedModel, outcome.model.name),
+        header(Headers.decision, outcome.decision),
+        header(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),
       ];
-      for (const [name, value] of outcome.plan.requestHeaders) setHeaders.push(setHeader(name, value));
-      if (body) setHeaders.push(setHeader(Headers.contentLength, String(body.length)));
+      for (const [name, value] of outcome.plan.requestHeaders) setHeaders.push(header(name, value));
+      if (body) setHeaders.push(header(Headers.contentLength, String(body.length)));
       return {
         request_body: {
           response: {
@@ -37,6 +42,8 @@ export function outcomeMutation(outcome: RouteOutcome, request: RouterRequest): 
       };
     }
     case 'reject':
-      return errorReply(outcome.status, outcome.message, outcome.code, [setHeader(Headers.decision, outcome.decision)]);
+      return errorReply(outcome.status, outcome.message, outcome.code, encoding, [
+        header(Headers.decision, outcome.decision),
+      ]);
   }
 }

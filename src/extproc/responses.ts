@@ -1,6 +1,6 @@
 import { openAiErrorBody } from '../errors.ts';
 import { Headers } from '../headers.ts';
-import { setHeader } from './header-map.ts';
+import { type HeaderEncoding, setHeader } from './header-map.ts';
 import type { HeaderValueOption, ProcessingMode, ProcessingResponse } from './messages.ts';
 
 /** Answers request headers without change. */
@@ -31,12 +31,13 @@ export function errorReply(
   status: number,
   message: string,
   code: string | null,
+  encoding: HeaderEncoding,
   extraHeaders: HeaderValueOption[] = [],
 ): ProcessingResponse {
   return {
     immediate_response: {
       status: { code: status },
-      headers: { set_headers: [setHeader(Headers.contentType, 'application/json'), ...extraHeaders] },
+      headers: { set_headers: [setHeader(Headers.contentType, 'application/json', encoding), ...extraHeaders] },
       body: Buffer.from(openAiErrorBody(status, message, code)),
       details: `semantic_router_${code ?? 'error'}`,
     },
