@@ -66,10 +66,12 @@ export function createExtProcHandler(ctx: RouterContext): grpc.handleBidiStreami
       else write(message, response);
     });
     call.on('end', () => {
-      const done = () => {
-        finish('completed');
-        call.end();
-      };
+      // A cancelled call may also end its read side; let the cancellation be seen first.
+      const done = () =>
+        setImmediate(() => {
+          finish(call.cancelled ? 'cancelled' : 'completed');
+          if (!call.cancelled) call.end();
+        });
       if (tail) tail.then(done, done);
       else done();
     });

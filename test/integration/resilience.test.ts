@@ -1,0 +1,156 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { sseUpstream } from '../../src/emulator/chat.ts';
+import { definePlugin } from '../../src/plugins/plugin.ts';
+import type { Registry } from '../../src/policy/registry.ts';
+import { builtinRegistry } from '../../src/registry.ts';
+import { defineSignal } from '../../src/signals/signal.ts';
+import { type Harness, chatRequest, expectImmediate, expectRouteTo, startHarness } from './harness.ts';
+import { TEST_POLICY } from './policy.ts';
+
+/** Test-only types: a signal that fails or hangs on request, and a plugin that throws. */
+const flakySignal = defineSignal({
+  type: 'flaky',
+  description: 'Throws on "explode", never answers on "hang", matches otherwise.',
+  params: z.object({}).strict(),
+  create: () => ({
+    evaluate(request) {
+      const text = request.text('last-user');
+      if (text.includes('explode')) throw new Error('boom');
+      if (text.includes('hang')) return new Promise(() => {});
+      return { matched: text.includes('flaky'), confidence: 1 };
+    },
+  }),
+});
+const brokenPlugin = definePlugin({
+  type: 'broken',
+  description: 'Always throws.',
+  params: z.object({}).strict(),
+  create: () => ({
+    apply() {
+      throw new Error('plugin bug');
+    },
+  }),
+});
+const registry: Registry = {
+  signals: [...builtinRegistry.signals, flakySignal],
+  plugins: [...builtinRegistry.plugins, brokenPlugin],
+};
+
+const FLAKY_POLICY = TEST_POLICY.replace('settings:\n', 'settings:\n  signalTimeoutMs: 30\n')
+  .replace('signals:\n', 'signals:\n  - { type: flaky, name: f }\n  - { type: keyword, name: trigger-bug, words: [bugged] }\n')
+  .replace(
+    'decisions:\n',
+    'decisions:\n  - { name: flaky, priority: 50, when: flaky:f, models: [large] }\n  - { name: bugged, priority: 60, when: keyword:trigger-bug, models: [large], plugins: [{ type: broken }] }\n',
+  );
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness(FLAKY_POLICY, { registry });
+});
+afterAll(() => h.close());
+
+describe('when parts of the router fail', () => {
+  it('a signal that throws does not match, the request is routed, and it is counted', async () => {
+    const before = await h.metric('semantic_router_degradations_total', { kind: 'signal_error' });
+    expectRouteTo(await h.chat('explode please'), 'small', { decision: 'default' });
+    expect(await h.metric('semantic_router_degradations_total', { kind: 'signal_error' })).toBe(before + 1);
+    expectRouteTo(await h.chat('a flaky one'), 'large', { decision: 'flaky', bodyModel: 'large-served-name' });
+  });
+
+  it('a signal that hangs times out, the request is routed, and it is counted', async () => {
+    const before = await h.metric('semantic_router_degradations_total', { kind: 'signal_timeout' });
+    const started = performance.now();
+    expectRouteTo(await h.chat('hang forever'), 'small', { decision: 'default' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await h.metric('semantic_router_degradations_total', { kind: 'signal_timeout' })).toBe(before + 1);
+  });
+
+  it('an internal failure fails open to the default model and is counted', async () => {
+    const before = await h.metric('semantic_router_degradations_total', { kind: 'fail_open' });
+    const result = await h.chat('bugged request');
+    expectRouteTo(result, 'small', { decision: 'default' });
+    expect(result.forwarded?.headers['x-router-reason']).toBe('fail-open: routing error');
+    expect(await h.metric('semantic_router_degradations_total', { kind: 'fail_open' })).toBe(before + 1);
+  });
+
+  it('with onError: reject, an internal failure answers 503 instead', async () => {
+    const closed = await startHarness(FLAKY_POLICY.replace('settings:\n', 'settings:\n  onError: reject\n'), { registry });
+    try {
+      expectImmediate(await closed.chat('bugged request'), 503, 'unavailable');
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
+describe('under load and cancellation', () => {
+  it('serves 500 concurrent streams and loses none', async () => {
+    const prompts = Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? `python task ${i}` : `plain question ${i}`));
+    const results = await Promise.all(prompts.map((prompt) => h.chat(prompt)));
+    results.forEach((result, i) => {
+      expect(result.outcome).toBe('completed');
+      expect(result.forwarded?.headers['x-selected-model']).toBe(i % 2 === 0 ? 'large' : 'small');
+      expect(JSON.parse(result.forwarded?.body.toString() ?? '{}').messages.at(-1).content).toBe(prompts[i]);
+    });
+    expect(new Set(results.map((r) => r.forwarded?.headers['x-request-id'])).size).toBe(500);
+  });
+
+  it('cleans up a stream the client cancels mid-response, and keeps serving', async () => {
+    const controller = new AbortController();
+    const slow = sseUpstream(['data: {"choices":[]}', 'data: {"choices":[]}', 'data: {"choices":[]}'], { delayMs: 200 });
+    const exchange = h.send(chatRequest('python', { stream: true }), slow, {
+      signal: controller.signal,
+      onResponseChunk: () => controller.abort(),
+    });
+    await expect(exchange).rejects.toThrow();
+    const deadline = Date.now() + 2000;
+    while ((await h.metric('semantic_router_active_streams')) !== 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await h.metric('semantic_router_active_streams')).toBe(0);
+    expect(await h.metric('semantic_router_errors_total', { kind: 'cancelled' })).toBeGreaterThanOrEqual(1);
+    expectRouteTo(await h.chat('python again'), 'large', { bodyModel: 'large-served-name' });
+  });
+});
+
+describe('health and admin endpoints', () => {
+  it('answers gRPC health checks on the ext_proc port', async () => {
+    const definition = protoLoader.loadSync(healthProtoPath, { enums: String });
+    const Health = (grpc.loadPackageDefinition(definition) as unknown as {
+      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+    }).grpc.health.v1.Health;
+    const client = new Health(`127.0.0.1:${h.router.grpcPort}`, grpc.credentials.createInsecure());
+    const check = (service: string) =>
+      new Promise<unknown>((resolve, reject) =>
+        (client as unknown as { Check: (r: object, cb: (e: Error | null, v: unknown) => void) => void }).Check(
+          { service },
+          (error, value) => (error ? reject(error) : resolve(value)),
+        ),
+      );
+    expect(await check('')).toEqual({ status: 'SERVING' });
+    expect(await check('envoy.service.ext_proc.v3.ExternalProcessor')).toEqual({ status: 'SERVING' });
+    client.close();
+  });
+
+  it('serves /healthz, /readyz and Prometheus /metrics, and 404 elsewhere', async () => {
+    expect((await fetch(`${h.adminUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${h.adminUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', policy: { name: 'integration' } });
+    const metrics = await (await fetch(`${h.adminUrl}/metrics`)).text();
+    for (const name of [
+      'semantic_router_requests_total',
+      'semantic_router_stage_duration_seconds_bucket',
+      'semantic_router_signal_duration_seconds_bucket',
+      'semantic_router_errors_total',
+      'semantic_router_degradations_total',
+    ]) {
+      expect(metrics).toContain(name);
+    }
+    expect((await fetch(`${h.adminUrl}/nope`)).status).toBe(404);
+  });
+});
