@@ -34,6 +34,8 @@ export interface MockBackend {
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** How much of the last user message the answer quotes. */
 const ECHO_CHARS = 80;
+/** `created` of the served model. */
+const STARTED_AT = Math.floor(Date.now() / 1000);
 
 interface ChatMessage {
   role?: unknown;
@@ -111,18 +113,40 @@ function parseChatRequest(body: string): ChatRequest {
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new HttpError(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', 'invalid_json');
+    throw new HttpError(
+      400,
+      'We could not parse the JSON body of your request.',
+      'invalid_request_error',
+      'invalid_json',
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new HttpError(400, 'The request body must be a JSON object.', 'invalid_request_error', 'invalid_json');
+    throw new HttpError(
+      400,
+      'The request body must be a JSON object.',
+      'invalid_request_error',
+      'invalid_json',
+    );
   }
   const request = parsed as Partial<ChatRequest>;
   if (!Array.isArray(request.messages) || request.messages.length === 0) {
-    throw new HttpError(400, "'messages' must be a non-empty array.", 'invalid_request_error', null, 'messages');
+    throw new HttpError(
+      400,
+      "'messages' must be a non-empty array.",
+      'invalid_request_error',
+      null,
+      'messages',
+    );
   }
   for (const message of request.messages) {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      throw new HttpError(400, "Each entry of 'messages' must be an object.", 'invalid_request_error', null, 'messages');
+      throw new HttpError(
+        400,
+        "Each entry of 'messages' must be an object.",
+        'invalid_request_error',
+        null,
+        'messages',
+      );
     }
   }
   return request as ChatRequest;
@@ -158,7 +182,12 @@ function completionId(): string {
   return `chatcmpl-${randomBytes(12).toString('hex')}`;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+) {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -208,7 +237,11 @@ async function handleChat(
   const content = words.join(' ');
   const prompt = promptTokens(request.messages);
   const completion = estimateTokens(content);
-  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const usage: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
   const id = completionId();
   const created = Math.floor(Date.now() / 1000);
   const backendHeader = { 'x-backend-model': modelName };
@@ -244,7 +277,10 @@ async function handleChat(
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   };
   const usageField = includeUsage ? { usage: null } : {};
-  send([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }], usageField);
+  send(
+    [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    usageField,
+  );
   for (const [i, word] of words.entries()) {
     if (res.destroyed) return;
     if (chunkDelayMs > 0) await sleep(chunkDelayMs);
@@ -286,11 +322,12 @@ function route(
       return;
     default:
       req.resume();
-      sendError(res, new HttpError(404, `Unknown request URL: ${method} ${path}.`, 'invalid_request_error', 'not_found'));
+      sendError(
+        res,
+        new HttpError(404, `Unknown request URL: ${method} ${path}.`, 'invalid_request_error', 'not_found'),
+      );
   }
 }
-
-const STARTED_AT = Math.floor(Date.now() / 1000);
 
 /** Starts the backend; resolves once it is listening. */
 export function startMockBackend(options: MockBackendOptions): Promise<MockBackend> {

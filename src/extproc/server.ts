@@ -66,12 +66,13 @@ export function createExtProcHandler(ctx: RouterContext): grpc.handleBidiStreami
       else write(message, response);
     });
     call.on('end', () => {
-      // A cancelled call may also end its read side; let the cancellation be seen first.
-      const done = () =>
-        setImmediate(() => {
-          finish(call.cancelled ? 'cancelled' : 'completed');
-          if (!call.cancelled) call.end();
-        });
+      const close = () => {
+        finish(call.cancelled ? 'cancelled' : 'completed');
+        if (!call.cancelled) call.end();
+      };
+      // A cancelled call also ends its read side, before 'cancelled' is emitted: when the exchange
+      // is not complete, wait one turn so that a cancellation is told apart from a half-close.
+      const done = () => (exchange.complete ? close() : setImmediate(close));
       if (tail) tail.then(done, done);
       else done();
     });
