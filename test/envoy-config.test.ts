@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type protobuf from 'protobufjs';
-import { parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { ENVOY_PROTO_INCLUDE_DIRS } from '../src/extproc/protos.ts';
 import { Headers } from '../src/headers.ts';
-import { REPO_ROOT, readPolicyModels } from './support/default-policy.ts';
+import { REPO_ROOT, readPolicy, readPolicyModels } from './support/default-policy.ts';
 import { checkShape, formatProblems, loadProtoRoot, parseDuration } from './support/proto-shape.ts';
 
 const ENVOY_YAML = path.join(REPO_ROOT, 'envoy', 'envoy.yaml');
@@ -98,6 +98,7 @@ interface Bootstrap {
     listeners: {
       name: string;
       address: { socket_address: SocketAddress };
+      per_connection_buffer_limit_bytes?: number;
       filter_chains: { filters: { name: string; typed_config: TypedConfig }[] }[];
     }[];
     clusters: Cluster[];
@@ -152,7 +153,9 @@ describe('envoy/envoy.yaml', () => {
     root = loadProtoRoot(ENVOY_PROTOS, ENVOY_PROTO_INCLUDE_DIRS);
     raw = readEnvoyYaml().bootstrap;
     bootstrap = raw as Bootstrap;
-    const listener = bootstrap.static_resources.listeners.find((l) => l.address.socket_address.port_value === 8080);
+    const listener = bootstrap.static_resources.listeners.find(
+      (l) => l.address.socket_address.port_value === 8080,
+    );
     const filter = listener?.filter_chains[0]?.filters.find((f) => typeOf(f.typed_config) === HCM_TYPE);
     if (!filter) throw new Error('no HTTP connection manager on a listener at port 8080');
     hcm = filter.typed_config as HttpConnectionManager;
@@ -174,8 +177,16 @@ describe('envoy/envoy.yaml', () => {
     });
 
     it('has the listener on 8080 and the admin interface on 9901', () => {
-      expect(bootstrap.static_resources.listeners.map((l) => l.address.socket_address.port_value)).toEqual([8080]);
+      expect(bootstrap.static_resources.listeners.map((l) => l.address.socket_address.port_value)).toEqual([
+        8080,
+      ]);
       expect(bootstrap.admin.address.socket_address.port_value).toBe(9901);
+    });
+
+    it('buffers bodies up to the policy limit, so that the router answers the ones that are too large', () => {
+      const { maxBodyBytes } = readPolicy();
+      const limit = bootstrap.static_resources.listeners[0]?.per_connection_buffer_limit_bytes ?? 1024 * 1024;
+      expect(limit).toBeGreaterThan(maxBodyBytes ?? 1024 * 1024);
     });
   });
 
@@ -263,16 +274,22 @@ describe('envoy/envoy.yaml', () => {
     it('send every route to a cluster that exists', () => {
       for (const route of routes) {
         expect(route.route?.cluster, route.name).toBeDefined();
-        expect(clusters.has(route.route?.cluster ?? ''), `${route.name} -> ${route.route?.cluster}`).toBe(true);
+        expect(clusters.has(route.route?.cluster ?? ''), `${route.name} -> ${route.route?.cluster}`).toBe(
+          true,
+        );
       }
     });
 
     it('give each model of policies/default.yaml one exact x-selected-model route to its cluster', () => {
       const models = readPolicyModels();
-      const headerRoutes = routes.filter((r) => r.match.headers?.some((h) => h.name === Headers.selectedModel));
+      const headerRoutes = routes.filter((r) =>
+        r.match.headers?.some((h) => h.name === Headers.selectedModel),
+      );
       for (const model of models) {
         const matching = headerRoutes.filter((r) =>
-          r.match.headers?.some((h) => h.name === Headers.selectedModel && h.string_match?.exact === model.name),
+          r.match.headers?.some(
+            (h) => h.name === Headers.selectedModel && h.string_match?.exact === model.name,
+          ),
         );
         expect(matching, model.name).toHaveLength(1);
         expect(matching[0]?.route?.cluster, model.name).toBe(model.cluster);
@@ -309,7 +326,10 @@ describe('envoy/envoy.yaml', () => {
       for (const cluster of clusters.values()) {
         expect(cluster.type, cluster.name).toBe('STRICT_DNS');
         expect(cluster.load_assignment.cluster_name, cluster.name).toBe(cluster.name);
-        expect(cluster.load_assignment.endpoints.flatMap((e) => e.lb_endpoints), cluster.name).toHaveLength(1);
+        expect(
+          cluster.load_assignment.endpoints.flatMap((e) => e.lb_endpoints),
+          cluster.name,
+        ).toHaveLength(1);
       }
     });
 

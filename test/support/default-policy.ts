@@ -1,7 +1,7 @@
 /**
- * The models of the shipped default policy, as the deployment files (Envoy routes, compose backends)
- * must mirror them. Only the fields those files depend on are read: `models[].name` and
- * `models[].endpoint.cluster`.
+ * The parts of the shipped default policy that the deployment files (Envoy routes and limits,
+ * compose backends) must mirror: `models[].name`, `models[].endpoint.cluster` and
+ * `settings.maxBodyBytes`. Nothing else is read here; the router validates the full policy.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,8 @@ export interface PolicyModel {
   cluster: string;
 }
 
-const PolicyModels = z.looseObject({
+const PolicyFacts = z.looseObject({
+  settings: z.looseObject({ maxBodyBytes: z.number().int().positive().optional() }).optional(),
   models: z
     .array(
       z.looseObject({
@@ -28,8 +29,14 @@ const PolicyModels = z.looseObject({
     .min(1),
 });
 
-/** Reads `models: [{ name, endpoint: { cluster } }]` from a policy file; throws a clear error if it can't. */
-export function readPolicyModels(file: string = DEFAULT_POLICY_PATH): PolicyModel[] {
+export interface PolicyFacts {
+  models: PolicyModel[];
+  /** `settings.maxBodyBytes`, when the policy sets it. */
+  maxBodyBytes: number | undefined;
+}
+
+/** Reads the deployment-relevant facts of a policy file; throws a clear error if it can't. */
+export function readPolicy(file: string = DEFAULT_POLICY_PATH): PolicyFacts {
   const shown = path.relative(REPO_ROOT, file) || file;
   if (!fs.existsSync(file)) {
     throw new Error(
@@ -37,11 +44,19 @@ export function readPolicyModels(file: string = DEFAULT_POLICY_PATH): PolicyMode
         'it lists (models: [{ name, endpoint: { cluster } }]), so it must be present.',
     );
   }
-  const parsed = PolicyModels.safeParse(parse(fs.readFileSync(file, 'utf8')));
+  const parsed = PolicyFacts.safeParse(parse(fs.readFileSync(file, 'utf8')));
   if (!parsed.success) {
     throw new Error(
       `${shown} does not list its models as models: [{ name, endpoint: { cluster } }]: ${z.prettifyError(parsed.error)}`,
     );
   }
-  return parsed.data.models.map((m) => ({ name: m.name, cluster: m.endpoint.cluster }));
+  return {
+    models: parsed.data.models.map((m) => ({ name: m.name, cluster: m.endpoint.cluster })),
+    maxBodyBytes: parsed.data.settings?.maxBodyBytes,
+  };
+}
+
+/** The policy's models with the Envoy cluster each is served by. */
+export function readPolicyModels(file: string = DEFAULT_POLICY_PATH): PolicyModel[] {
+  return readPolicy(file).models;
 }

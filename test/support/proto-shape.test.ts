@@ -102,10 +102,12 @@ describe('checkShape on a small test message', () => {
 
   it('rejects unknown fields nested in lists, maps and Any payloads', () => {
     expect(problemsOf({ parts: [{ id: 'a' }, { idd: 'b' }] })).toContain('$.parts[1].idd: unknown field');
-    expect(problemsOf({ parts_by_name: { a: { name: 'x' } } })).toContain('$.parts_by_name.a.name: unknown field');
-    expect(
-      problemsOf({ extension: { '@type': 'type.googleapis.com/shape.test.Box', depth: 1 } }),
-    ).toContain('$.extension.depth: unknown field "depth" in shape.test.Box');
+    expect(problemsOf({ parts_by_name: { a: { name: 'x' } } })).toContain(
+      '$.parts_by_name.a.name: unknown field',
+    );
+    expect(problemsOf({ extension: { '@type': 'type.googleapis.com/shape.test.Box', depth: 1 } })).toContain(
+      '$.extension.depth: unknown field "depth" in shape.test.Box',
+    );
   });
 
   it('rejects an unknown enum value, by name or by number', () => {
@@ -166,7 +168,9 @@ describe('checkShape on a small test message', () => {
   });
 
   it('refuses deprecated fields unless asked not to', () => {
-    expect(problemsOf({ legacy_count: 1 })).toContain('field "legacy_count" of shape.test.Widget is deprecated');
+    expect(problemsOf({ legacy_count: 1 })).toContain(
+      'field "legacy_count" of shape.test.Widget is deprecated',
+    );
     expect(checkShape(root, 'shape.test.Widget', { legacy_count: 1 }, { allowDeprecated: true })).toEqual([]);
   });
 
@@ -219,7 +223,9 @@ describe('checkShape on Envoy protos', () => {
   it('rejects an @type whose proto is not loaded, deep inside typed_config', () => {
     const invalid = listener('type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua');
     const text = formatProblems(checkShape(envoy, 'envoy.config.listener.v3.Listener', invalid));
-    expect(text).toContain('$.filter_chains[0].filters[0].typed_config.http_filters[0].typed_config["@type"]');
+    expect(text).toContain(
+      '$.filter_chains[0].filters[0].typed_config.http_filters[0].typed_config["@type"]',
+    );
     expect(text).toContain('unknown @type');
   });
 

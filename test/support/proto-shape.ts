@@ -233,7 +233,8 @@ class ShapeChecker {
         }
         return true;
       case 'google.protobuf.FieldMask':
-        if (typeof value !== 'string') this.report(at, `expected a field mask string, got ${describe(value)}`);
+        if (typeof value !== 'string')
+          this.report(at, `expected a field mask string, got ${describe(value)}`);
         return true;
       case 'google.protobuf.Struct':
         if (!isPlainObject(value)) this.report(at, `expected an object (Struct), got ${describe(value)}`);
@@ -410,7 +411,10 @@ class ShapeChecker {
       case 'double':
       case 'float':
         if (typeof value === 'number' && Number.isFinite(value)) return true;
-        if (typeof value === 'string' && (/^(NaN|-?Infinity)$/.test(value) || Number.isFinite(Number(value)))) {
+        if (
+          typeof value === 'string' &&
+          (/^(NaN|-?Infinity)$/.test(value) || Number.isFinite(Number(value)))
+        ) {
           return true;
         }
         this.report(at, `expected a number, got ${describe(value)}`);
@@ -461,7 +465,8 @@ class ShapeChecker {
       return;
     }
     if (NUMERIC_RULE_KINDS.has(kind)) {
-      const numeric = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+      const numeric =
+        typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
       if (Number.isNaN(numeric)) return;
       for (const op of COMPARISONS) {
         const bound = ruleNumber(field, kind, op);
@@ -491,7 +496,10 @@ class ShapeChecker {
     for (const [label, group] of groups) {
       const set = group.fields.filter((f) => f in value);
       if (set.length > 1) {
-        this.report(at, `only one of ${group.fields.join(', ')} may be set (${label}), found ${set.join(', ')}`);
+        this.report(
+          at,
+          `only one of ${group.fields.join(', ')} may be set (${label}), found ${set.join(', ')}`,
+        );
       } else if (set.length === 0 && group.required) {
         this.report(at, `one of ${group.fields.join(', ')} must be set (${label} of ${typeName(type)})`);
       }
