@@ -15,7 +15,8 @@ export function splitBody(body: Buffer, size: number | undefined): Buffer[] {
   if (body.length === 0) return [];
   if (!size || body.length <= size) return [body];
   const pieces: Buffer[] = [];
-  for (let offset = 0; offset < body.length; offset += size) pieces.push(body.subarray(offset, offset + size));
+  for (let offset = 0; offset < body.length; offset += size)
+    pieces.push(body.subarray(offset, offset + size));
   return pieces;
 }
 
@@ -31,7 +32,10 @@ export function knownFrames(pieces: readonly BodyChunk[], hasTrailers: boolean):
  * Frames of a live body: each piece as it comes, then (without trailers) an empty frame carrying
  * end of stream, which is what Envoy sees from an HTTP/1.1 chunked upstream.
  */
-export async function* liveFrames(source: AsyncIterable<BodyChunk>, hasTrailers: boolean): AsyncGenerator<Frame> {
+export async function* liveFrames(
+  source: AsyncIterable<BodyChunk>,
+  hasTrailers: boolean,
+): AsyncGenerator<Frame> {
   for await (const piece of source) yield { data: toBuffer(piece), endOfStream: false };
   if (!hasTrailers) yield { data: Buffer.alloc(0), endOfStream: true };
 }

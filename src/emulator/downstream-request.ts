@@ -4,6 +4,16 @@ import { splitBody } from './body-frames.ts';
 import { HeaderList } from './header-list.ts';
 import { type HttpRequest, toBuffer } from './http-types.ts';
 
+/** Headers Envoy's connection manager removes from every request before the filters run. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'x-envoy-internal',
+]);
+
 /** The request body pieces as the client sends them. */
 export function requestBodyPieces(request: HttpRequest, chunkSize: number | undefined): Buffer[] {
   if (request.body !== undefined && request.bodyChunks !== undefined) {
@@ -15,8 +25,9 @@ export function requestBodyPieces(request: HttpRequest, chunkSize: number | unde
 
 /**
  * The request headers after Envoy's connection manager: pseudo-headers first (`host` becomes
- * `:authority`), then the client's headers, plus `x-forwarded-proto`, `x-request-id` and, for a
- * body without a length, `content-length` (as an HTTP/1.1 client sends it).
+ * `:authority`), then the client's headers without the hop-by-hop ones Envoy strips, plus
+ * `x-forwarded-proto`, `x-request-id` and, for a body with neither a length nor chunked encoding,
+ * `content-length` (as an HTTP/1.1 client sends it).
  */
 export function buildRequestHeaders(request: HttpRequest, bodyLength: number): HeaderList {
   if (!request.path.startsWith('/')) throw new Error(`Request path must start with '/': ${request.path}`);
@@ -31,13 +42,13 @@ export function buildRequestHeaders(request: HttpRequest, bodyLength: number): H
   headers.add(':method', method);
   headers.add(':scheme', scheme);
   for (const [name, value] of given.entries()) {
-    if (name.startsWith(':') || name === 'host') continue;
+    if (name.startsWith(':') || name === 'host' || HOP_BY_HOP.has(name)) continue;
     headers.add(name, value);
   }
   if (!headers.has('x-forwarded-proto')) headers.add('x-forwarded-proto', scheme);
   const requestId = request.requestId ?? headers.get('x-request-id') ?? randomUUID();
   headers.set('x-request-id', requestId);
-  if (bodyLength > 0 && !headers.has('content-length') && !headers.has('transfer-encoding')) {
+  if (bodyLength > 0 && !headers.has('content-length') && !given.has('transfer-encoding')) {
     headers.add('content-length', String(bodyLength));
   }
   return headers;

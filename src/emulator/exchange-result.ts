@@ -25,7 +25,11 @@ export interface MessageRecord {
    * Why a received message did not count as an answer: it only extended the timer, was of the
    * wrong kind, or came after the emulator had stopped listening.
    */
-  note?: 'override_message_timeout' | 'override_message_timeout_ignored' | 'spurious' | 'unexpected_after_processing';
+  note?:
+    | 'override_message_timeout'
+    | 'override_message_timeout_ignored'
+    | 'spurious'
+    | 'unexpected_after_processing';
 }
 
 /**

@@ -96,7 +96,8 @@ export function applyHeaderMutation(
   if (!mutation) return rejected;
 
   for (const raw of mutation.remove_headers ?? []) {
-    if (!isValidHeaderName(raw)) throw new HeaderMutationError('Invalid character in remove_headers mutation.');
+    if (!isValidHeaderName(raw))
+      throw new HeaderMutationError('Invalid character in remove_headers mutation.');
     const name = raw.toLowerCase();
     const verdict = check('remove', name, '', options.rules);
     if (verdict === 'ok') headers.remove(name);
@@ -108,11 +109,17 @@ export function applyHeaderMutation(
     const header = option.header;
     if (!header) continue;
     if (options.skipContentLength && header.key.toLowerCase() === 'content-length') {
-      rejected.push({ operation: 'set', header: 'content-length', reason: 'content-length is removed in this body mode' });
+      rejected.push({
+        operation: 'set',
+        header: 'content-length',
+        reason: 'content-length is removed in this body mode',
+      });
       continue;
     }
     if (header.value && header.raw_value && header.raw_value.length > 0) {
-      throw new HeaderMutationError('Only one of value or raw_value in the HeaderValue message should be set.');
+      throw new HeaderMutationError(
+        'Only one of value or raw_value in the HeaderValue message should be set.',
+      );
     }
     const value = readHeaderValue(header, options.rawValue);
     if (!isValidHeaderName(header.key) || !isValidHeaderValue(value)) {
@@ -172,8 +179,14 @@ function resolveAppend(option: WireHeaderValueOption, semantics: HeaderAppendSem
   }
 }
 
-function check(operation: Operation, name: string, value: string, rules: MutationRules): 'ok' | 'ignore' | 'fail' {
-  const allowed = isAllowed(operation, name, rules) && (operation === 'remove' || isValidValueFor(name, value));
+function check(
+  operation: Operation,
+  name: string,
+  value: string,
+  rules: MutationRules,
+): 'ok' | 'ignore' | 'fail' {
+  const allowed =
+    isAllowed(operation, name, rules) && (operation === 'remove' || isValidValueFor(name, value));
   if (allowed) return 'ok';
   return rules.disallowIsError ? 'fail' : 'ignore';
 }
@@ -191,7 +204,8 @@ function isAllowed(operation: Operation, name: string, rules: MutationRules): bo
 
 function isValidValueFor(name: string, value: string): boolean {
   if (!name.startsWith(':') && !isValidHeaderValue(value)) return false;
-  if ((name === 'host' || name === ':authority') && (value.length === 0 || /[\s/?#@]/.test(value))) return false;
+  if ((name === 'host' || name === ':authority') && (value.length === 0 || /[\s/?#@]/.test(value)))
+    return false;
   if (name === ':scheme' && value !== 'http' && value !== 'https') return false;
   if (name === ':status') {
     if (!/^\d+$/.test(value)) return false;

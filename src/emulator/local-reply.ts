@@ -29,7 +29,11 @@ export function localReply(
   let rejected: RejectedMutation[] = [];
   let mutationError: string | undefined;
   try {
-    rejected = applyHeaderMutation(headers, mutation, { ...options, replacingMessage: false, skipContentLength: false });
+    rejected = applyHeaderMutation(headers, mutation, {
+      ...options,
+      replacingMessage: false,
+      skipContentLength: false,
+    });
   } catch (error) {
     if (!(error instanceof HeaderMutationError)) throw error;
     mutationError = error.message;
@@ -38,7 +42,7 @@ export function localReply(
     headers.set('content-length', String(body.length));
     if (!headers.has('content-type')) headers.set('content-type', 'text/plain');
   }
-  const reply: LocalReply = { status: status >= 200 ? status : 200, headers, body, rejected };
+  const reply: LocalReply = { status: Math.max(status, 200), headers, body, rejected };
   if (mutationError !== undefined) reply.mutationError = mutationError;
   return reply;
 }

@@ -18,7 +18,12 @@ export const DEFAULT_PROCESSING_MODE: FullProcessingMode = {
 };
 
 /** Body modes the emulator can drive (those of the bundled ext_proc protos). */
-export const SUPPORTED_BODY_MODES: readonly BodySendMode[] = ['NONE', 'STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL'];
+export const SUPPORTED_BODY_MODES: readonly BodySendMode[] = [
+  'NONE',
+  'STREAMED',
+  'BUFFERED',
+  'BUFFERED_PARTIAL',
+];
 
 /** Fills a partial mode from the defaults. */
 export function resolveProcessingMode(mode: ProcessingMode | undefined): FullProcessingMode {
@@ -34,7 +39,10 @@ export function resolveProcessingMode(mode: ProcessingMode | undefined): FullPro
  * left at DEFAULT (or unset) keep the configured value, body modes are always taken from the
  * override, so an unset body mode means NONE.
  */
-export function effectiveModeOverride(override: ProcessingMode, configured: FullProcessingMode): FullProcessingMode {
+export function effectiveModeOverride(
+  override: ProcessingMode,
+  configured: FullProcessingMode,
+): FullProcessingMode {
   const pick = (value: HeaderSendMode | undefined, fallback: HeaderSendMode) =>
     value === undefined || value === 'DEFAULT' ? fallback : value;
   return {

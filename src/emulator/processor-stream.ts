@@ -29,6 +29,7 @@ export class ProcessorStream {
   #interruption: Error | undefined;
   #wake: (() => void) | undefined;
   #halfClosed = false;
+  #cancelled = false;
   readonly #statusWaiters: Array<(status: grpc.StatusObject) => void> = [];
 
   constructor(call: ProcessCall) {
@@ -65,7 +66,7 @@ export class ProcessorStream {
 
   /** Sends one message, unless the stream is already finished or half-closed. */
   send(request: ProcessingRequest): boolean {
-    if (this.#status || this.#halfClosed) return false;
+    if (this.#status || this.#halfClosed || this.#cancelled) return false;
     this.#call.write(request);
     return true;
   }
@@ -111,7 +112,7 @@ export class ProcessorStream {
 
   /** Ends the client side of the stream (no more messages from the filter). */
   halfClose(): void {
-    if (this.#halfClosed || this.#status) return;
+    if (this.#halfClosed || this.#cancelled || this.#status) return;
     this.#halfClosed = true;
     this.#call.end();
   }
@@ -119,7 +120,14 @@ export class ProcessorStream {
   /** Cancels the call; the server sees it as cancelled. */
   cancel(): void {
     this.stopTimer();
-    if (!this.#status) this.#call.cancel();
+    if (this.#status || this.#cancelled) return;
+    this.#cancelled = true;
+    this.#call.cancel();
+  }
+
+  /** Answers received but never handed out by `next()`, removed from the queue. */
+  takeQueued(): WireProcessingResponse[] {
+    return this.#queue.splice(0);
   }
 
   /** Resolves with the final status, or `undefined` after `timeoutMs`. */
