@@ -214,6 +214,13 @@ describe('envoy/envoy.yaml', () => {
       expect(extProc.allow_mode_override).toBe(true);
     });
 
+    it('closes ext_proc streams gracefully, so Node.js HTTP/2 reset limits never drop the connection', () => {
+      const layers = (raw as { layered_runtime?: { layers?: { static_layer?: Record<string, unknown> }[] } })
+        .layered_runtime?.layers;
+      const flags = Object.assign({}, ...(layers ?? []).map((layer) => layer.static_layer ?? {}));
+      expect(flags['envoy.reloadable_features.ext_proc_graceful_grpc_close']).toBe(true);
+    });
+
     it('fails open when the router cannot be reached', () => {
       expect(extProc.failure_mode_allow).toBe(true);
     });
