@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -8,7 +9,6 @@ import { formatIssue } from './policy/policy-error.ts';
 import { PolicyStore } from './policy/policy-store.ts';
 import type { Registry } from './policy/registry.ts';
 import { builtinRegistry } from './registry.ts';
-import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 
 /** The policy served when none is given: `policies/default.yaml` of this package. */
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies/default.yaml', import.meta.url));
@@ -81,9 +81,15 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   ready = true;
   const grpcServer = extProc;
   logger.info(
-    { grpcPort: grpcServer.port, adminPort: admin?.port, policy: policyFile, sha256: policies.current.digest },
+    {
+      grpcPort: grpcServer.port,
+      adminPort: admin?.port,
+      policy: policyFile,
+      sha256: policies.current.digest,
+    },
     'semantic router ready',
   );
+  logger.flush();
   return {
     grpcPort: grpcServer.port,
     adminPort: admin?.port,
@@ -95,6 +101,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
       policies.unwatch();
       await grpcServer.close(graceMs);
       await admin?.close();
+      logger.flush();
     },
   };
 }

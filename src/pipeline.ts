@@ -27,9 +27,12 @@ export type RouteOutcome =
       signals: ReadonlyMap<string, SignalResult>;
     };
 
+/** The timed stages of a request's path through the router (`request_path` is all of it). */
+export type RequestStage = 'parse' | 'signals' | 'decision' | 'selection' | 'mutation' | 'request_path';
+
 /** Receives stage timings and signal evaluations; implemented by observability. */
 export interface PipelineObserver extends SignalObserver {
-  stageFinished(stage: 'signals' | 'decision' | 'selection', seconds: number): void;
+  stageFinished(stage: RequestStage, seconds: number): void;
 }
 
 const NO_SIGNALS: ReadonlyMap<string, SignalResult> = new Map();
@@ -62,7 +65,12 @@ export async function route(
   }
 
   let started = performance.now();
-  const { results, matched } = await runSignals(policy.signals, request, policy.settings.signalTimeoutMs, observer);
+  const { results, matched } = await runSignals(
+    policy.signals,
+    request,
+    policy.settings.signalTimeoutMs,
+    observer,
+  );
   let now = performance.now();
   observer.stageFinished('signals', (now - started) / 1000);
   started = now;
@@ -77,12 +85,13 @@ export async function route(
   if (plan.reject) return { kind: 'reject', decision: decision.name, ...plan.reject, signals: results };
 
   let model: ModelSpec;
-  const reason = because.length > 0 ? because.map((fact) => withEvidence(fact, results)) : ['no decision matched'];
+  const reason =
+    because.length > 0 ? because.map((fact) => withEvidence(fact, results)) : ['no decision matched'];
   if (requestedModel && policy.settings.honorRequestedModel) {
     model = requestedModel;
     reason.push('requested model honoured');
   } else {
-    const selection = selectStatic(decision.candidates, () => request.promptTokens());
+    const selection = selectStatic(decision.candidates, request);
     model = selection.model;
     if (selection.note) reason.push(selection.note);
   }

@@ -139,7 +139,7 @@ export class Exchange {
       if (error instanceof RouterError) return this.#reply(error);
       throw error;
     }
-    this.#ctx.metrics.stageDuration.observe({ stage: 'parse' }, (performance.now() - parseStarted) / 1000);
+    this.#ctx.observer.stageFinished('parse', (performance.now() - parseStarted) / 1000);
     return route(request, policy, this.#ctx.observer).then(
       (outcome) => this.#answer(outcome, request),
       (error: unknown) => this.#failOpen(error, policy, request),
@@ -168,8 +168,8 @@ export class Exchange {
     const response = outcomeMutation(outcome, request, this.#encoding);
     if (outcome.kind === 'reject') this.#complete = true;
     const now = performance.now();
-    this.#ctx.metrics.stageDuration.observe({ stage: 'mutation' }, (now - started) / 1000);
-    this.#ctx.metrics.stageDuration.observe({ stage: 'request_path' }, (now - this.#started) / 1000);
+    this.#ctx.observer.stageFinished('mutation', (now - started) / 1000);
+    this.#ctx.observer.stageFinished('request_path', (now - this.#started) / 1000);
     return response;
   }
 
@@ -177,7 +177,9 @@ export class Exchange {
     this.#ctx.metrics.errors.inc({ kind: 'internal' });
     this.#ctx.logger.error({ err: error, id: this.#id }, 'routing failed');
     if (policy.settings.onError === 'reject') {
-      return this.#reply(new RouterError('unavailable', 'the router could not route this request', { cause: error }));
+      return this.#reply(
+        new RouterError('unavailable', 'the router could not route this request', { cause: error }),
+      );
     }
     this.#ctx.metrics.degradations.inc({ kind: 'fail_open' });
     return this.#answer(defaultRoute(policy, 'fail-open: routing error'), request);
@@ -218,7 +220,9 @@ export class Exchange {
     if (message.end_of_stream) {
       this.#complete = true;
       this.#recordUsage(
-        this.#streamedResponse ? this.#streamedResponse.usage : usageFromJson(Buffer.concat(this.#responseChunks)),
+        this.#streamedResponse
+          ? this.#streamedResponse.usage
+          : usageFromJson(Buffer.concat(this.#responseChunks)),
       );
       this.#responseChunks = [];
     }
@@ -234,20 +238,30 @@ export class Exchange {
     metrics.tokens.inc({ model, direction: 'completion' }, usage.completionTokens);
     const pricing = outcome.model.pricing;
     if (pricing) {
-      const cost = (usage.promptTokens * pricing.inputPerMillion + usage.completionTokens * pricing.outputPerMillion) / 1e6;
+      const cost =
+        (usage.promptTokens * pricing.inputPerMillion + usage.completionTokens * pricing.outputPerMillion) /
+        1e6;
       metrics.cost.inc({ model }, cost);
     }
   }
 
   #tooLarge(bytes: number): RouterError {
     const limit = this.#policy?.settings.maxBodyBytes ?? 0;
-    return new RouterError('payload_too_large', `request body of ${bytes} bytes exceeds the limit of ${limit} bytes`);
+    return new RouterError(
+      'payload_too_large',
+      `request body of ${bytes} bytes exceeds the limit of ${limit} bytes`,
+    );
   }
 
   #reply(error: RouterError): ProcessingResponse {
     this.#error = error;
     this.#complete = true;
-    const kind = error.code === 'payload_too_large' ? 'payload_too_large' : error.code === 'bad_request' ? 'bad_request' : 'internal';
+    const kind =
+      error.code === 'payload_too_large'
+        ? 'payload_too_large'
+        : error.code === 'bad_request'
+          ? 'bad_request'
+          : 'internal';
     this.#ctx.metrics.errors.inc({ kind });
     return errorReply(error.status, error.message, error.code, this.#encoding);
   }
@@ -269,8 +283,9 @@ export class Exchange {
         decision,
         model: model || undefined,
         outcome: result,
-        reason: outcome?.kind === 'route' ? outcome.reason : outcome?.message ?? this.#error?.message,
-        status: this.#status ?? this.#error?.status ?? (outcome?.kind === 'reject' ? outcome.status : undefined),
+        reason: outcome?.kind === 'route' ? outcome.reason : (outcome?.message ?? this.#error?.message),
+        status:
+          this.#status ?? this.#error?.status ?? (outcome?.kind === 'reject' ? outcome.status : undefined),
         stream: how,
         ms: Math.round((performance.now() - this.#started) * 100) / 100,
       },

@@ -29,7 +29,11 @@ export function detectEncoding(map: HeaderMap | undefined): HeaderEncoding {
 }
 
 /** A header to set, overwriting any value already there, in the field Envoy reads. */
-export function setHeader(key: string, value: string, encoding: HeaderEncoding = 'raw_value'): HeaderValueOption {
+export function setHeader(
+  key: string,
+  value: string,
+  encoding: HeaderEncoding = 'raw_value',
+): HeaderValueOption {
   const header = encoding === 'raw_value' ? { key, raw_value: Buffer.from(value) } : { key, value };
   return { header, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
 }

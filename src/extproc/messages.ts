@@ -99,7 +99,13 @@ export interface ImmediateResponse {
 }
 
 export type HeaderSendMode = 'DEFAULT' | 'SEND' | 'SKIP';
-export type BodySendMode = 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL' | 'FULL_DUPLEX_STREAMED' | 'GRPC';
+export type BodySendMode =
+  | 'NONE'
+  | 'STREAMED'
+  | 'BUFFERED'
+  | 'BUFFERED_PARTIAL'
+  | 'FULL_DUPLEX_STREAMED'
+  | 'GRPC';
 
 export interface ProcessingMode {
   request_header_mode?: HeaderSendMode;

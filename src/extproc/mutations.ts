@@ -1,7 +1,7 @@
 import { Headers } from '../headers.ts';
 import type { RouteOutcome } from '../pipeline.ts';
-import type { RouterRequest } from '../request/router-request.ts';
 import { rewriteBody } from '../request/rewrite-body.ts';
+import type { RouterRequest } from '../request/router-request.ts';
 import { type HeaderEncoding, safeHeaderValue, setHeader } from './header-map.ts';
 import type { HeaderValueOption, ProcessingResponse } from './messages.ts';
 import { errorReply } from './responses.ts';

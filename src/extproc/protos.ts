@@ -41,7 +41,10 @@ let cached: grpc.ServiceClientConstructor | undefined;
 /** The ExternalProcessor service definition, loaded once from Envoy's own protos. */
 export function loadExtProcService(): grpc.ServiceClientConstructor {
   if (cached) return cached;
-  const definition = protoLoader.loadSync('envoy/service/ext_proc/v3/external_processor.proto', PROTO_LOADER_OPTIONS);
+  const definition = protoLoader.loadSync(
+    'envoy/service/ext_proc/v3/external_processor.proto',
+    PROTO_LOADER_OPTIONS,
+  );
   const pkg = grpc.loadPackageDefinition(definition) as unknown as ExtProcPackage;
   cached = pkg.envoy.service.ext_proc.v3.ExternalProcessor;
   return cached;

@@ -37,7 +37,9 @@ export function errorReply(
   return {
     immediate_response: {
       status: { code: status },
-      headers: { set_headers: [setHeader(Headers.contentType, 'application/json', encoding), ...extraHeaders] },
+      headers: {
+        set_headers: [setHeader(Headers.contentType, 'application/json', encoding), ...extraHeaders],
+      },
       body: Buffer.from(openAiErrorBody(status, message, code)),
       details: `semantic_router_${code ?? 'error'}`,
     },

@@ -21,7 +21,9 @@ export interface ExtProcServer {
  * when routing a body is asynchronous. A failure inside the router answers the phase unchanged
  * (fail open) and is counted; it never breaks the stream.
  */
-export function createExtProcHandler(ctx: RouterContext): grpc.handleBidiStreamingCall<ProcessingRequest, ProcessingResponse> {
+export function createExtProcHandler(
+  ctx: RouterContext,
+): grpc.handleBidiStreamingCall<ProcessingRequest, ProcessingResponse> {
   return (call) => {
     const exchange = new Exchange(ctx);
     ctx.metrics.activeStreams.inc();
@@ -41,7 +43,9 @@ export function createExtProcHandler(ctx: RouterContext): grpc.handleBidiStreami
     const answer = (message: ProcessingRequest): ProcessingResponse | Promise<ProcessingResponse> => {
       try {
         const response = exchange.handle(message);
-        return response instanceof Promise ? response.catch((error) => passThrough(message, error)) : response;
+        return response instanceof Promise
+          ? response.catch((error) => passThrough(message, error))
+          : response;
       } catch (error) {
         return passThrough(message, error);
       }
@@ -85,7 +89,11 @@ export function createExtProcHandler(ctx: RouterContext): grpc.handleBidiStreami
 }
 
 /** Starts the ext_proc gRPC server on `host:port` (port 0 picks a free one). */
-export async function startExtProcServer(ctx: RouterContext, host: string, port: number): Promise<ExtProcServer> {
+export async function startExtProcServer(
+  ctx: RouterContext,
+  host: string,
+  port: number,
+): Promise<ExtProcServer> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,

@@ -23,14 +23,20 @@ function json(status: number, value: unknown): [number, string, string] {
  * The admin HTTP endpoints: `/healthz` (the process is up), `/readyz` (serving, with the policy in
  * force), `/metrics` (Prometheus text format). Anything else is 404.
  */
-export async function startAdminServer(state: AdminState, metrics: Metrics, host: string, port: number): Promise<AdminServer> {
+export async function startAdminServer(
+  state: AdminState,
+  metrics: Metrics,
+  host: string,
+  port: number,
+): Promise<AdminServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const respond = ([status, type, body]: [number, string, string]) => {
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return respond(json(405, { error: 'method not allowed' }));
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return respond(json(405, { error: 'method not allowed' }));
     if (path === '/healthz') return respond(json(200, { status: 'ok' }));
     if (path === '/readyz') {
       const policy = state.policies.current;

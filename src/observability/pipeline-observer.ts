@@ -1,21 +1,29 @@
 import type { PipelineObserver } from '../pipeline.ts';
+import type { Observe } from './fast-histogram.ts';
 import type { Metrics } from './metrics.ts';
 
-/** Records stage and signal timings into the metrics; label children are cached for the hot path. */
+/** Records stage and signal timings into the metrics, resolving each label set once. */
 export function createPipelineObserver(metrics: Metrics): PipelineObserver {
-  const stages = new Map<string, ReturnType<Metrics['stageDuration']['labels']>>();
-  const signals = new Map<string, ReturnType<Metrics['signalDuration']['labels']>>();
+  const stages = new Map<string, Observe>();
+  const signals = new Map<string, Observe>();
+  const lookup = (cache: Map<string, Observe>, make: (label: string) => Observe, label: string) => {
+    let observe = cache.get(label);
+    if (!observe) {
+      observe = make(label);
+      cache.set(label, observe);
+    }
+    return observe;
+  };
+  const stage = (label: string) => metrics.stageDuration.series(label);
+  const signal = (label: string) => metrics.signalDuration.series(label);
   return {
-    stageFinished(stage, seconds) {
-      let child = stages.get(stage);
-      if (!child) stages.set(stage, (child = metrics.stageDuration.labels(stage)));
-      child.observe(seconds);
+    stageFinished(name, seconds) {
+      lookup(stages, stage, name)(seconds);
     },
     signalEvaluated(key, seconds, failure) {
-      let child = signals.get(key);
-      if (!child) signals.set(key, (child = metrics.signalDuration.labels(key)));
-      child.observe(seconds);
-      if (failure) metrics.degradations.inc({ kind: failure === 'timeout' ? 'signal_timeout' : 'signal_error' });
+      lookup(signals, signal, key)(seconds);
+      if (failure)
+        metrics.degradations.inc({ kind: failure === 'timeout' ? 'signal_timeout' : 'signal_error' });
     },
   };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RouterError } from '../errors.ts';
 import { parseChatRequest } from './chat-request.ts';
 
-const parse = (value: unknown) => parseChatRequest(Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)));
+const parse = (value: unknown) =>
+  parseChatRequest(Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)));
 
 describe('parseChatRequest', () => {
   it('reads string and content-part messages of every role', () => {
@@ -13,7 +14,14 @@ describe('parseChatRequest', () => {
       messages: [
         { role: 'system', content: 'sys' },
         { role: 'developer', content: [{ type: 'text', text: 'dev' }] },
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'here' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'x' } },
+            { type: 'text', text: 'here' },
+          ],
+        },
         { role: 'assistant', content: null, tool_calls: [{ id: '1' }] },
         { role: 'tool', content: 'result', tool_call_id: '1' },
         { role: 'critic', content: 'odd role' },
@@ -35,8 +43,16 @@ describe('parseChatRequest', () => {
     { name: 'a JSON array', body: '[]', message: 'must be a JSON object' },
     { name: 'no messages', body: { model: 'auto' }, message: "'messages' must be a non-empty array" },
     { name: 'a message without role', body: { messages: [{ content: 'x' }] }, message: 'messages[0].role' },
-    { name: 'content of the wrong type', body: { messages: [{ role: 'user', content: 3 }] }, message: 'messages[0].content' },
-    { name: 'a non-string model', body: { model: 3, messages: [{ role: 'user', content: 'x' }] }, message: "'model'" },
+    {
+      name: 'content of the wrong type',
+      body: { messages: [{ role: 'user', content: 3 }] },
+      message: 'messages[0].content',
+    },
+    {
+      name: 'a non-string model',
+      body: { model: 3, messages: [{ role: 'user', content: 'x' }] },
+      message: "'model'",
+    },
   ])('rejects $name as a bad request', ({ body, message }) => {
     let caught: unknown;
     try {
@@ -45,6 +61,10 @@ describe('parseChatRequest', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(RouterError);
-    expect(caught).toMatchObject({ code: 'bad_request', status: 400, message: expect.stringContaining(message) });
+    expect(caught).toMatchObject({
+      code: 'bad_request',
+      status: 400,
+      message: expect.stringContaining(message),
+    });
   });
 });

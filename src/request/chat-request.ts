@@ -32,7 +32,10 @@ function contentText(content: unknown, index: number): string {
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) {
-    throw new RouterError('bad_request', `messages[${index}].content must be a string or an array of content parts`);
+    throw new RouterError(
+      'bad_request',
+      `messages[${index}].content must be a string or an array of content parts`,
+    );
   }
   const texts: string[] = [];
   for (const part of content) {

@@ -31,11 +31,20 @@ describe('rewriteBody', () => {
     {
       mode: 'append',
       messages: [{ role: 'developer', content: [{ type: 'text', text: 'OLD' }] }, USER],
-      first: { role: 'developer', content: [{ type: 'text', text: 'OLD' }, { type: 'text', text: 'NEW' }] },
+      first: {
+        role: 'developer',
+        content: [
+          { type: 'text', text: 'OLD' },
+          { type: 'text', text: 'NEW' },
+        ],
+      },
     },
-  ] as { mode: SystemPromptMode; messages: unknown[]; first: unknown }[])('$mode on $messages.length messages', ({ mode, messages, first }) => {
-    const body = rewrite(messages, mode);
-    expect(body.messages[0]).toEqual(first);
-    expect(body.messages.at(-1)).toEqual(USER);
-  });
+  ] as { mode: SystemPromptMode; messages: unknown[]; first: unknown }[])(
+    '$mode on $messages.length messages',
+    ({ mode, messages, first }) => {
+      const body = rewrite(messages, mode);
+      expect(body.messages[0]).toEqual(first);
+      expect(body.messages.at(-1)).toEqual(USER);
+    },
+  );
 });

@@ -23,7 +23,8 @@ function applySystemPrompt(messages: unknown[], prompt: NonNullable<RoutePlan['s
   const existing = index >= 0 ? (messages[index] as Message) : undefined;
   if (!existing) return [{ role: 'system', content: prompt.text }, ...messages];
   if (prompt.mode === 'insert-if-missing') return messages;
-  const content = prompt.mode === 'replace' ? prompt.text : joinContent(existing.content, prompt.text, prompt.mode);
+  const content =
+    prompt.mode === 'replace' ? prompt.text : joinContent(existing.content, prompt.text, prompt.mode);
   const copy = [...messages];
   copy[index] = { ...existing, content };
   return copy;
@@ -34,7 +35,11 @@ function applySystemPrompt(messages: unknown[], prompt: NonNullable<RoutePlan['s
  * system prompt applied; every other field is kept. Returns undefined when nothing changes, so the
  * original bytes are forwarded as they came.
  */
-export function rewriteBody(body: Record<string, unknown>, model: string, plan: RoutePlan): Buffer | undefined {
+export function rewriteBody(
+  body: Record<string, unknown>,
+  model: string,
+  plan: RoutePlan,
+): Buffer | undefined {
   const messages = body.messages as unknown[];
   const rewrittenMessages = plan.systemPrompt ? applySystemPrompt(messages, plan.systemPrompt) : messages;
   if (body.model === model && rewrittenMessages === messages) return undefined;

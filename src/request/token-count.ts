@@ -1,16 +1,44 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens, isWithinTokenLimit } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from './chat-request.ts';
 
 /** Tokens the chat format adds around each message and to prime the reply (OpenAI's published accounting). */
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_REPLY = 3;
 
+function framing(messages: readonly ChatMessage[]): number {
+  return TOKENS_PER_REPLY + TOKENS_PER_MESSAGE * messages.length;
+}
+
 /**
  * Counts the prompt's tokens with the o200k_base BPE (GPT-4o family). Other model families tokenize
  * differently, typically within ±15% on English text; policies set thresholds with that margin.
  */
 export function countPromptTokens(messages: readonly ChatMessage[]): number {
-  let total = TOKENS_PER_REPLY;
-  for (const message of messages) total += TOKENS_PER_MESSAGE + (message.text ? countTokens(message.text) : 0);
+  let total = framing(messages);
+  for (const message of messages) if (message.text) total += countTokens(message.text);
   return total;
+}
+
+/** An upper bound without tokenizing: every BPE token covers at least one UTF-8 byte. */
+export function promptTokenUpperBound(messages: readonly ChatMessage[]): number {
+  let total = framing(messages);
+  for (const message of messages) total += Buffer.byteLength(message.text);
+  return total;
+}
+
+/**
+ * The exact count when it is at most `limit`, else undefined. Stops tokenizing as soon as the
+ * limit is passed, so asking whether a long prompt is short costs little.
+ */
+export function countPromptTokensWithin(messages: readonly ChatMessage[], limit: number): number | undefined {
+  let total = framing(messages);
+  for (const message of messages) {
+    if (!message.text) continue;
+    const budget = limit - total;
+    if (budget < 0) return undefined;
+    const count = isWithinTokenLimit(message.text, budget);
+    if (count === false) return undefined;
+    total += count;
+  }
+  return total <= limit ? total : undefined;
 }

@@ -3,7 +3,12 @@ import { defineSignal } from './signal.ts';
 
 const Params = z
   .object({
-    min: z.number().int().min(0).default(0).describe('Matches when the prompt has at least this many tokens.'),
+    min: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Matches when the prompt has at least this many tokens.'),
     max: z
       .number()
       .int()
@@ -21,22 +26,39 @@ function upper(params: ContextLengthParams): number {
 
 /**
  * The prompt's size in tokens (o200k_base BPE over every message plus the chat framing), within
- * `[min, max]`. The count is computed once per request and shared with model selection.
+ * `[min, max]`. Tokenizes only as far as the bounds need (a prompt whose bytes are under `min`
+ * is not tokenized at all); the count, once known, is shared with model selection.
  */
 export const contextLengthSignal = defineSignal({
   type: 'context-length',
   description: 'The number of prompt tokens (a real BPE tokenizer) lies within [min, max].',
   params: Params,
   validate(params) {
-    return params.max !== undefined && params.max < params.min ? [`max (${params.max}) is below min (${params.min})`] : [];
+    return params.max !== undefined && params.max < params.min
+      ? [`max (${params.max}) is below min (${params.min})`]
+      : [];
   },
   create(params) {
     const max = upper(params);
     return {
       evaluate(request) {
-        const tokens = request.promptTokens();
-        const matched = tokens >= params.min && tokens <= max;
-        return { matched, confidence: matched ? 1 : 0, value: tokens, evidence: [`${tokens} tokens`] };
+        const belowMin = params.min > 0 && request.promptTokensAtMost(params.min - 1);
+        const aboveMax = !belowMin && max !== Number.POSITIVE_INFINITY && !request.promptTokensAtMost(max);
+        const matched = !belowMin && !aboveMax;
+        const tokens = request.countedPromptTokens();
+        const evidence = [
+          tokens !== undefined
+            ? `${tokens} tokens`
+            : belowMin
+              ? `under ${params.min} tokens`
+              : `over ${max} tokens`,
+        ];
+        return {
+          matched,
+          confidence: matched ? 1 : 0,
+          evidence,
+          ...(tokens !== undefined ? { value: tokens } : {}),
+        };
       },
     };
   },

@@ -7,10 +7,15 @@ const HeaderName = z
 
 const Params = z
   .object({
-    header: HeaderName.describe('The request header to read, e.g. `x-user-role` set by an authenticating filter.'),
+    header: HeaderName.describe(
+      'The request header to read, e.g. `x-user-role` set by an authenticating filter.',
+    ),
     equals: z.array(z.string()).optional().describe('Matches when the value equals one of these.'),
     matches: z.string().optional().describe('Matches when the value matches this regular expression.'),
-    present: z.boolean().optional().describe('`true`: matches when the header is present; `false`: when absent.'),
+    present: z
+      .boolean()
+      .optional()
+      .describe('`true`: matches when the header is present; `false`: when absent.'),
     caseSensitive: z.boolean().default(false).describe('Compare values with exact letter case.'),
   })
   .strict();
@@ -41,7 +46,10 @@ export const headerSignal = defineSignal({
   create(params) {
     const fold = (value: string) => (params.caseSensitive ? value : value.toLowerCase());
     const allowed = params.equals ? new Set(params.equals.map(fold)) : undefined;
-    const pattern = params.matches === undefined ? undefined : new RegExp(params.matches, params.caseSensitive ? 'u' : 'iu');
+    const pattern =
+      params.matches === undefined
+        ? undefined
+        : new RegExp(params.matches, params.caseSensitive ? 'u' : 'iu');
     return {
       evaluate(request) {
         const value = request.headers.get(params.header);
@@ -56,7 +64,8 @@ export const headerSignal = defineSignal({
     };
   },
   relate(a, b) {
-    if (a.header !== b.header || !a.equals || !b.equals || a.caseSensitive !== b.caseSensitive) return 'unknown';
+    if (a.header !== b.header || !a.equals || !b.equals || a.caseSensitive !== b.caseSensitive)
+      return 'unknown';
     const fold = (v: string) => (a.caseSensitive ? v : v.toLowerCase());
     const bValues = new Set(b.equals.map(fold));
     const aValues = a.equals.map(fold);

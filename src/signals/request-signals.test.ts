@@ -11,7 +11,7 @@ function build(definition: SignalDefinition, params: Record<string, unknown>) {
 
 describe('context-length signal', () => {
   it('counts real BPE tokens of the whole conversation, not characters', () => {
-    const result = build(contextLengthSignal, { min: 0 }).evaluate(
+    const result = build(contextLengthSignal, { max: 1000 }).evaluate(
       routerRequest([
         { role: 'system', content: 'You are helpful.' },
         { role: 'user', content: 'internationalization '.repeat(100) },
@@ -20,6 +20,26 @@ describe('context-length signal', () => {
     // "internationalization " is 21 characters but about 2 tokens; chars/4 would say ~525.
     expect((result as { value: number }).value).toBeGreaterThan(150);
     expect((result as { value: number }).value).toBeLessThan(300);
+  });
+
+  it('does not tokenize when the byte length already decides', () => {
+    const request = routerRequest('a short prompt');
+    expect(build(contextLengthSignal, { min: 1000 }).evaluate(request)).toEqual({
+      matched: false,
+      confidence: 0,
+      evidence: ['under 1000 tokens'],
+    });
+    expect(request.countedPromptTokens()).toBeUndefined();
+  });
+
+  it('stops tokenizing a long prompt once it passes max', () => {
+    const request = routerRequest('word '.repeat(20_000));
+    expect(build(contextLengthSignal, { max: 50 }).evaluate(request)).toMatchObject({
+      matched: false,
+      evidence: ['over 50 tokens'],
+    });
+    expect(request.countedPromptTokens()).toBeUndefined();
+    expect(request.promptTokens()).toBeGreaterThan(20_000);
   });
 
   it.each([
@@ -31,7 +51,8 @@ describe('context-length signal', () => {
   });
 
   it('knows which ranges exclude or contain each other', () => {
-    const p = (min: number, max?: number) => contextLengthSignal.params.parse({ min, max }) as Record<string, unknown>;
+    const p = (min: number, max?: number) =>
+      contextLengthSignal.params.parse({ min, max }) as Record<string, unknown>;
     expect(contextLengthSignal.relate?.(p(0, 100), p(101))).toBe('disjoint');
     expect(contextLengthSignal.relate?.(p(200, 300), p(100))).toBe('implies');
     expect(contextLengthSignal.relate?.(p(0, 300), p(100))).toBe('unknown');
@@ -40,17 +61,40 @@ describe('context-length signal', () => {
 
 describe('header signal', () => {
   it.each([
-    { name: 'equals, case-insensitive', params: { header: 'x-tier', equals: ['Premium'] }, headers: { 'x-tier': 'premium' }, matched: true },
-    { name: 'equals, absent header', params: { header: 'x-tier', equals: ['premium'] }, headers: {}, matched: false },
-    { name: 'regex', params: { header: 'x-role', matches: '^adm' }, headers: { 'x-role': 'admin' }, matched: true },
-    { name: 'present', params: { header: 'x-role', present: true }, headers: { 'x-role': '' }, matched: true },
+    {
+      name: 'equals, case-insensitive',
+      params: { header: 'x-tier', equals: ['Premium'] },
+      headers: { 'x-tier': 'premium' },
+      matched: true,
+    },
+    {
+      name: 'equals, absent header',
+      params: { header: 'x-tier', equals: ['premium'] },
+      headers: {},
+      matched: false,
+    },
+    {
+      name: 'regex',
+      params: { header: 'x-role', matches: '^adm' },
+      headers: { 'x-role': 'admin' },
+      matched: true,
+    },
+    {
+      name: 'present',
+      params: { header: 'x-role', present: true },
+      headers: { 'x-role': '' },
+      matched: true,
+    },
     { name: 'absent', params: { header: 'x-role', present: false }, headers: {}, matched: true },
   ])('$name', ({ params, headers, matched }) => {
     expect(build(headerSignal, params).evaluate(routerRequest('x', { headers }))).toMatchObject({ matched });
   });
 
   it('needs exactly one condition', () => {
-    const params = headerSignal.params.parse({ header: 'x-a', equals: ['1'], present: true }) as Record<string, unknown>;
+    const params = headerSignal.params.parse({ header: 'x-a', equals: ['1'], present: true }) as Record<
+      string,
+      unknown
+    >;
     expect(headerSignal.validate?.(params)).toEqual(['set exactly one of equals, matches or present']);
   });
 });

@@ -21,7 +21,11 @@ export const requestedModelSignal = defineSignal({
       evaluate(request) {
         const model = request.chat.model;
         const matched = model !== undefined && models.has(model);
-        return { matched, confidence: matched ? 1 : 0, evidence: [model === undefined ? 'no model' : `model ${model}`] };
+        return {
+          matched,
+          confidence: matched ? 1 : 0,
+          evidence: [model === undefined ? 'no model' : `model ${model}`],
+        };
       },
     };
   },

@@ -1,5 +1,5 @@
-import type { RouterRequest } from '../request/router-request.ts';
 import type { CompiledSignal } from '../policy/runtime-policy.ts';
+import type { RouterRequest } from '../request/router-request.ts';
 import type { SignalResult } from './signal.ts';
 
 /** Told about every evaluation, so that metrics live outside the signals. */
@@ -36,6 +36,33 @@ class SignalTimeout extends Error {
   }
 }
 
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Waits for one asynchronous signal under the timeout and records whatever it comes to. */
+async function settle(
+  promise: Promise<SignalResult>,
+  index: number,
+  key: string,
+  started: number,
+  timeoutMs: number,
+  outcome: SignalOutcome,
+  observer: SignalObserver,
+): Promise<void> {
+  let result: SignalResult;
+  let failure: 'error' | 'timeout' | undefined;
+  try {
+    result = clamp(await withTimeout(promise, timeoutMs));
+  } catch (error) {
+    failure = error instanceof SignalTimeout ? 'timeout' : 'error';
+    result = failed(errorText(error));
+  }
+  outcome.results.set(key, result);
+  outcome.matched[index] = result.matched;
+  observer.signalEvaluated(key, (performance.now() - started) / 1000, failure);
+}
+
 /**
  * Evaluates every signal of the policy. A signal that throws, rejects or exceeds `timeoutMs` yields
  * a non-matching result carrying the error; it never fails the request. Synchronous signals run
@@ -47,42 +74,29 @@ export async function runSignals(
   timeoutMs: number,
   observer: SignalObserver,
 ): Promise<SignalOutcome> {
-  const results = new Map<string, SignalResult>();
-  const matched: boolean[] = new Array(signals.length).fill(false);
+  const outcome: SignalOutcome = { results: new Map(), matched: new Array(signals.length).fill(false) };
   const pending: Promise<void>[] = [];
-  const record = (index: number, key: string, result: SignalResult) => {
-    results.set(key, result);
-    matched[index] = result.matched;
-  };
-  signals.forEach(({ key, signal }, index) => {
+  for (let index = 0; index < signals.length; index++) {
+    const { key, signal } = signals[index] as CompiledSignal;
     const started = performance.now();
-    const elapsed = () => (performance.now() - started) / 1000;
+    let result: SignalResult | Promise<SignalResult>;
     try {
-      const result = signal.evaluate(request);
-      if (!(result instanceof Promise)) {
-        record(index, key, clamp(result));
-        observer.signalEvaluated(key, elapsed(), undefined);
-        return;
-      }
-      results.set(key, failed('pending'));
-      pending.push(
-        withTimeout(result, timeoutMs).then(
-          (value) => {
-            record(index, key, clamp(value));
-            observer.signalEvaluated(key, elapsed(), undefined);
-          },
-          (error: unknown) => {
-            const timedOut = error instanceof SignalTimeout;
-            record(index, key, failed((error as Error).message ?? String(error)));
-            observer.signalEvaluated(key, elapsed(), timedOut ? 'timeout' : 'error');
-          },
-        ),
-      );
+      result = signal.evaluate(request);
     } catch (error) {
-      record(index, key, failed((error as Error).message ?? String(error)));
-      observer.signalEvaluated(key, elapsed(), 'error');
+      outcome.results.set(key, failed(errorText(error)));
+      observer.signalEvaluated(key, (performance.now() - started) / 1000, 'error');
+      continue;
     }
-  });
+    if (result instanceof Promise) {
+      outcome.results.set(key, failed('pending'));
+      pending.push(settle(result, index, key, started, timeoutMs, outcome, observer));
+      continue;
+    }
+    const clamped = clamp(result);
+    outcome.results.set(key, clamped);
+    outcome.matched[index] = clamped.matched;
+    observer.signalEvaluated(key, (performance.now() - started) / 1000, undefined);
+  }
   if (pending.length > 0) await Promise.all(pending);
-  return { results, matched };
+  return outcome;
 }
