@@ -8,7 +8,7 @@ import { chatRequest } from '../src/emulator/chat.ts';
 import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
 import type { HttpRequest, Upstream } from '../src/emulator/http-types.ts';
 import { median, percentile, runLoad } from './load.ts';
-import { startServerProcess, type ServerProcess } from './processes.ts';
+import { type ServerProcess, startServerProcess } from './processes.ts';
 import { BENCH_PROMPTS } from './prompts.ts';
 
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -21,11 +21,20 @@ const COMPLETION = JSON.stringify({
   choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 20, completion_tokens: 1, total_tokens: 21 },
 });
-const upstream: Upstream = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: COMPLETION });
+const upstream: Upstream = () => ({
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: COMPLETION,
+});
 
 const chatRequests: HttpRequest[] = BENCH_PROMPTS.map((prompt) => chatRequest(prompt));
 const passThroughRequests: HttpRequest[] = [
-  { method: 'POST', path: '/v1/embeddings', headers: { 'content-type': 'application/json' }, body: '{"model":"e5","input":"hello"}' },
+  {
+    method: 'POST',
+    path: '/v1/embeddings',
+    headers: { 'content-type': 'application/json' },
+    body: '{"model":"e5","input":"hello"}',
+  },
 ];
 
 interface Case {
@@ -45,8 +54,9 @@ interface Figures {
 
 async function main(): Promise<void> {
   const floorServer = await startServerProcess(['bench/noop-server.ts']);
+  // The router runs as built (`npm run build`), as it does in production.
   const routerServer = await startServerProcess([
-    'src/cli.ts',
+    'dist/cli.js',
     'serve',
     '--policy',
     'bench/policy.yaml',
@@ -64,20 +74,33 @@ async function main(): Promise<void> {
     { name: 'full-policy', server: () => routerServer, requests: chatRequests },
   ];
   const emulators = new Map<ServerProcess, ExtProcEmulator>();
+  const envoyFor = (c: Case): ExtProcEmulator => {
+    const envoy = emulators.get(c.server());
+    if (!envoy) throw new Error(`no emulator for ${c.name}`);
+    return envoy;
+  };
   for (const server of [floorServer, routerServer]) {
+    // Graceful close (half-close, then wait for the server to end the call), as envoy/envoy.yaml
+    // configures Envoy: with resets, Node's HTTP/2 reset rate limit would drop the connection.
     const envoy = new ExtProcEmulator({ target: `127.0.0.1:${server.port}`, messageTimeoutMs: 5000 });
     await envoy.waitForReady();
     emulators.set(server, envoy);
   }
   // Warm up both servers (JIT, tokenizer caches) before measuring.
-  for (const c of cases) await runLoad(emulators.get(c.server())!, c.requests, upstream, 16, 1500);
+  for (const c of cases) await runLoad(envoyFor(c), c.requests, upstream, 16, 1500);
 
   const samples = new Map<string, Figures[]>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const concurrency of CONCURRENCY) {
       for (const c of cases) {
         const cpuBefore = c.server().cpuMs();
-        const load = await runLoad(emulators.get(c.server())!, c.requests, upstream, concurrency, SECONDS * 1000);
+        const load = await runLoad(
+          envoyFor(c),
+          c.requests,
+          upstream,
+          concurrency,
+          SECONDS * 1000,
+        );
         const serverCpuUs = ((c.server().cpuMs() - cpuBefore) * 1000) / Math.max(1, load.latencies.length);
         const sorted = load.latencies.sort((a, b) => a - b);
         const key = `${c.name}@${concurrency}`;
@@ -119,9 +142,13 @@ async function main(): Promise<void> {
       rows.push(
         `${c.name.padEnd(14)} ${String(concurrency).padStart(4)} ${figures.p50Ms.toFixed(3).padStart(8)} ${figures.p99Ms
           .toFixed(3)
-          .padStart(8)} ${String(figures.rps).padStart(10)} ${figures.p50OverFloorMs.toFixed(3).padStart(14)} ${figures.p99RatioToFloor
+          .padStart(
+            8,
+          )} ${String(figures.rps).padStart(10)} ${figures.p50OverFloorMs.toFixed(3).padStart(14)} ${figures.p99RatioToFloor
           .toFixed(2)
-          .padStart(10)} ${figures.rpsRatioToFloor.toFixed(2).padStart(10)} ${String(figures.serverCpuUsPerRequest).padStart(
+          .padStart(10)} ${figures.rpsRatioToFloor.toFixed(2).padStart(10)} ${String(
+          figures.serverCpuUsPerRequest,
+        ).padStart(
           11,
         )} ${figures.serverCpuRatioToFloor.toFixed(2).padStart(10)} ${String(figures.errors).padStart(7)}`,
       );
@@ -136,12 +163,22 @@ async function main(): Promise<void> {
     c16RpsRatio: result['full-policy@16']?.rpsRatioToFloor,
     c16P99Ratio: result['full-policy@16']?.p99RatioToFloor,
   };
-  console.log(`\nsemantic router ext_proc benchmark: ${ROUNDS} rounds x ${SECONDS}s per case, medians over rounds`);
+  console.log(
+    `\nsemantic router ext_proc benchmark: ${ROUNDS} rounds x ${SECONDS}s per case, medians over rounds`,
+  );
   console.log(rows.join('\n'));
   console.log(
     `\ngoals: c=1 p50 over floor ${goals.c1P50OverFloorMs} ms (<= 0.2), c=16 rps ${goals.c16RpsRatio} of floor (>= 0.85), c=16 p99 ${goals.c16P99Ratio}x floor (<= 1.5); router peak RSS ${routerPeakRssMb.toFixed(0)} MB`,
   );
-  console.log(JSON.stringify({ rounds: ROUNDS, secondsPerCase: SECONDS, routerPeakRssMb: Math.round(routerPeakRssMb), goals, cases: result }));
+  console.log(
+    JSON.stringify({
+      rounds: ROUNDS,
+      secondsPerCase: SECONDS,
+      routerPeakRssMb: Math.round(routerPeakRssMb),
+      goals,
+      cases: result,
+    }),
+  );
 }
 
 function summarize(list: Figures[]): Figures {

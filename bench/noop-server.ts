@@ -17,7 +17,11 @@ server.addService(loadExtProcService().service, {
     call.on('error', () => {});
   },
 });
-server.bindAsync(`127.0.0.1:${process.env.PORT ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, port) => {
-  if (error) throw error;
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
-});
+server.bindAsync(
+  `127.0.0.1:${process.env.PORT ?? 0}`,
+  grpc.ServerCredentials.createInsecure(),
+  (error, port) => {
+    if (error) throw error;
+    process.stdout.write(`${JSON.stringify({ port })}\n`);
+  },
+);

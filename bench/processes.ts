@@ -13,17 +13,20 @@ export interface ServerProcess {
 }
 
 /**
- * Starts a server in its own process (as Envoy's ext_proc server would be) and waits for the
+ * Starts a node script (TypeScript through tsx, JavaScript as is) in its own process (as Envoy's ext_proc server would be) and waits for the
  * stdout JSON line that carries its port (`port` or `grpcPort`).
  */
 export function startServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`${args.join(' ')} did not report a port in ${timeoutMs} ms`));
     }, timeoutMs);
-    const lines = createInterface({ input: child.stdout! });
+    if (!child.stdout) throw new Error('the server process has no stdout');
+    const lines = createInterface({ input: child.stdout });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
     lines.on('line', (line) => {
       let value: { port?: number; grpcPort?: number };
