@@ -11,7 +11,7 @@
 import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
 import { DEFAULT_POLICY_FILE, startRouter } from '../src/main.ts';
 import { startDemoFront } from './front.ts';
-import { startMockBackend } from './mock-backend.ts';
+import { type MockBackend, startMockBackend } from './mock-backend.ts';
 
 export interface Demo {
   frontPort: number;
@@ -38,14 +38,23 @@ export async function startDemo(options: {
   });
   const models = [...router.policies.current.models.values()];
   const backends = new Map<string, string>();
-  const mocks = [];
+  const mocks: MockBackend[] = [];
   for (const model of models) {
-    const mock = await startMockBackend({ port: 0, host: '127.0.0.1', modelName: model.name, chunkDelayMs: 15 });
+    const mock = await startMockBackend({
+      port: 0,
+      host: '127.0.0.1',
+      modelName: model.name,
+      chunkDelayMs: 15,
+    });
     mocks.push(mock);
     backends.set(model.name, `http://127.0.0.1:${mock.port}`);
   }
   const defaultModel = router.policies.current.defaultDecision.candidates[0]?.name ?? '';
-  const envoy = new ExtProcEmulator({ target: `127.0.0.1:${router.grpcPort}`, messageTimeoutMs: 2000, failureModeAllow: true });
+  const envoy = new ExtProcEmulator({
+    target: `127.0.0.1:${router.grpcPort}`,
+    messageTimeoutMs: 2000,
+    failureModeAllow: true,
+  });
   const front = await startDemoFront({
     port: options.frontPort,
     envoy,

@@ -21,7 +21,15 @@ export interface DemoFrontOptions {
 }
 
 /** Headers that belong to one hop of HTTP and are not forwarded. */
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'te']);
+const HOP_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'te',
+]);
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -95,6 +103,11 @@ async function handle(options: DemoFrontOptions, req: IncomingMessage, res: Serv
       res.write(chunk);
     },
   });
+  if (result.outcome === 'reset') {
+    // Envoy resets the downstream stream when a response that had started cannot be finished.
+    res.destroy();
+    return;
+  }
   if (!res.headersSent) {
     res.writeHead(result.response.status, result.response.headers);
     res.write(result.response.body);
@@ -103,12 +116,18 @@ async function handle(options: DemoFrontOptions, req: IncomingMessage, res: Serv
 }
 
 /** Starts the demo front; resolves with its port once listening. */
-export async function startDemoFront(options: DemoFrontOptions): Promise<{ port: number; close(): Promise<void> }> {
+export async function startDemoFront(
+  options: DemoFrontOptions,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     handle(options, req, res).catch((error: Error) => {
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: error.message, type: 'server_error', param: null, code: 'bad_gateway' } }));
+        res.end(
+          JSON.stringify({
+            error: { message: error.message, type: 'server_error', param: null, code: 'bad_gateway' },
+          }),
+        );
       } else res.destroy(error);
     });
   });

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_POLICY_FILE, startRouter } from './main.ts';
 import { explainPrompts, readPromptsJsonl } from './explain.ts';
+import { DEFAULT_POLICY_FILE, startRouter } from './main.ts';
 import { createLogger } from './observability/logger.ts';
 import { loadPolicyFile } from './policy/load.ts';
 import { formatIssue, PolicyError } from './policy/policy-error.ts';
@@ -11,7 +11,8 @@ import { builtinRegistry } from './registry.ts';
 
 function port(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('not a port number');
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
+    throw new InvalidArgumentError('not a port number');
   return parsed;
 }
 
@@ -30,7 +31,9 @@ function reportPolicyError(error: unknown): never {
 
 const program = new Command()
   .name('semantic-router')
-  .description('Semantic router for LLM traffic: an Envoy external processor that routes chat requests by policy.')
+  .description(
+    'Semantic router for LLM traffic: an Envoy external processor that routes chat requests by policy.',
+  )
   .showHelpAfterError();
 
 program
@@ -99,8 +102,13 @@ program
       console.error('give either a prompt or --jsonl FILE');
       process.exit(2);
     }
-    const inputs = options.jsonl ? readPromptsJsonl(readFileSync(options.jsonl, 'utf8')) : [{ id: '1', text: prompt ?? '' }];
-    for await (const line of explainPrompts(policy, inputs, { model: options.model, headers: options.header })) {
+    const inputs = options.jsonl
+      ? readPromptsJsonl(readFileSync(options.jsonl, 'utf8'))
+      : [{ id: '1', text: prompt ?? '' }];
+    for await (const line of explainPrompts(policy, inputs, {
+      model: options.model,
+      headers: options.header,
+    })) {
       process.stdout.write(`${JSON.stringify(line)}\n`);
     }
   });

@@ -25,10 +25,16 @@ export function compileRule(
     return { op: 'signal', index: index ?? -1, key: rule };
   }
   if ('all' in rule) {
-    return { op: 'all', rules: rule.all.map((r, i) => compileRule(r, indexOf, onUnknown, [...path, 'all', i])) };
+    return {
+      op: 'all',
+      rules: rule.all.map((r, i) => compileRule(r, indexOf, onUnknown, [...path, 'all', i])),
+    };
   }
   if ('any' in rule) {
-    return { op: 'any', rules: rule.any.map((r, i) => compileRule(r, indexOf, onUnknown, [...path, 'any', i])) };
+    return {
+      op: 'any',
+      rules: rule.any.map((r, i) => compileRule(r, indexOf, onUnknown, [...path, 'any', i])),
+    };
   }
   return { op: 'not', rule: compileRule(rule.not, indexOf, onUnknown, [...path, 'not']) };
 }
