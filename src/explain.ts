@@ -35,7 +35,12 @@ export function readPromptsJsonl(text: string): ExplainInput[] {
       throw new Error(`line ${index + 1}: not JSON: ${(error as Error).message}`);
     }
     const id = value.id === undefined ? String(inputs.length + 1) : String(value.id);
-    const text = typeof value.text === 'string' ? value.text : typeof value.prompt === 'string' ? value.prompt : undefined;
+    const text =
+      typeof value.text === 'string'
+        ? value.text
+        : typeof value.prompt === 'string'
+          ? value.prompt
+          : undefined;
     if (Array.isArray(value.messages)) inputs.push({ id, messages: value.messages });
     else if (text !== undefined) inputs.push({ id, text });
     else throw new Error(`line ${index + 1}: needs "text", "prompt" or "messages"`);
@@ -57,7 +62,13 @@ export async function* explainPrompts(
     const outcome = await route(request, policy, SILENT);
     const signals = Object.fromEntries(outcome.signals);
     if (outcome.kind === 'route') {
-      yield { id: input.id, decision: outcome.decision, model: outcome.model.name, reason: outcome.reason, signals };
+      yield {
+        id: input.id,
+        decision: outcome.decision,
+        model: outcome.model.name,
+        reason: outcome.reason,
+        signals,
+      };
     } else {
       yield {
         id: input.id,

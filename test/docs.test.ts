@@ -10,7 +10,9 @@ describe('documentation', () => {
   });
 
   it('the published JSON Schema is the current one (run `npm run docs`)', () => {
-    expect(JSON.parse(readFileSync('docs/policy.schema.json', 'utf8'))).toEqual(policyJsonSchema(builtinRegistry));
+    expect(JSON.parse(readFileSync('docs/policy.schema.json', 'utf8'))).toEqual(
+      policyJsonSchema(builtinRegistry),
+    );
   });
 
   it.each(['policies/default.yaml'])('%s compiles without warnings', (file) => {
@@ -18,11 +20,14 @@ describe('documentation', () => {
   });
 
   it('every YAML example in the docs that is a full policy compiles', () => {
-    const docs = ['README.md', 'docs/policy-reference.md'].map((file) => readFileSync(file, 'utf8')).join('\n');
+    const docs = ['README.md', 'docs/policy-reference.md']
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     const policies = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)]
       .map((m) => m[1] ?? '')
       .filter((text) => text.includes('kind: RoutingPolicy'));
     expect(policies.length).toBeGreaterThan(0);
-    for (const text of policies) expect(loadPolicyText(text, builtinRegistry, 'docs').models.size).toBeGreaterThan(0);
+    for (const text of policies)
+      expect(loadPolicyText(text, builtinRegistry, 'docs').models.size).toBeGreaterThan(0);
   });
 });

@@ -7,7 +7,10 @@ const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connec
 const Params = z
   .object({
     set: z
-      .record(z.string().regex(/^[a-z0-9-]+$/, 'header names are lower-case letters, digits and dashes'), z.string())
+      .record(
+        z.string().regex(/^[a-z0-9-]+$/, 'header names are lower-case letters, digits and dashes'),
+        z.string(),
+      )
       .describe('Headers set on the forwarded request (overwriting any the client sent).'),
   })
   .strict();

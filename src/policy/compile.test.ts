@@ -32,7 +32,13 @@ function decision(name: string, when: string, priority = 0): string {
 
 describe('compilePolicy', () => {
   it('orders decisions by priority, then file order', () => {
-    const policy = testPolicy(decisions(decision('a', 'keyword:code', 1), decision('b', 'keyword:math', 5), decision('c', 'header:admin', 1)));
+    const policy = testPolicy(
+      decisions(
+        decision('a', 'keyword:code', 1),
+        decision('b', 'keyword:math', 5),
+        decision('c', 'header:admin', 1),
+      ),
+    );
     expect(policy.decisions.map((d) => d.name)).toEqual(['b', 'a', 'c']);
   });
 
@@ -69,7 +75,10 @@ describe('compilePolicy', () => {
     },
     {
       name: 'a decision shadowed by a broader one',
-      body: decisions(decision('broad', '{ any: [keyword:code, keyword:math] }', 10), decision('narrow', 'keyword:math')),
+      body: decisions(
+        decision('broad', '{ any: [keyword:code, keyword:math] }', 10),
+        decision('narrow', 'keyword:math'),
+      ),
       message: 'decision narrow is unreachable: whenever it matches, broad matches first',
       path: ['decisions', 1, 'when'],
     },
@@ -92,11 +101,18 @@ describe('compilePolicy', () => {
       path: ['defaultDecision', 'plugins', 0],
     },
   ])('rejects $name', ({ body, message, path }) => {
-    expect(errorsOf(body)).toContainEqual(expect.objectContaining({ path, message: expect.stringContaining(message) }));
+    expect(errorsOf(body)).toContainEqual(
+      expect.objectContaining({ path, message: expect.stringContaining(message) }),
+    );
   });
 
   it('accepts a narrower decision placed before a broader one', () => {
-    const policy = testPolicy(decisions(decision('narrow', 'keyword:math', 10), decision('broad', '{ any: [keyword:code, keyword:math] }')));
+    const policy = testPolicy(
+      decisions(
+        decision('narrow', 'keyword:math', 10),
+        decision('broad', '{ any: [keyword:code, keyword:math] }'),
+      ),
+    );
     expect(policy.decisions.map((d) => d.name)).toEqual(['narrow', 'broad']);
   });
 
@@ -107,7 +123,9 @@ describe('compilePolicy', () => {
   });
 
   it('warns about unused signals and decisions that always match', () => {
-    const policy = testPolicy(decisions(decision('always', '{ any: [keyword:code, { not: keyword:code }] }')));
+    const policy = testPolicy(
+      decisions(decision('always', '{ any: [keyword:code, { not: keyword:code }] }')),
+    );
     const warnings = policy.warnings.filter((w) => w.severity === 'warning').map((w) => w.message);
     expect(warnings).toContainEqual(expect.stringContaining('signal keyword:math is not used'));
     expect(warnings).toContainEqual(expect.stringContaining('the default decision is never used'));

@@ -7,7 +7,7 @@ import type { Locator } from './parse.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
 import type { CompiledDecision, CompiledSignal, RuntimePolicy } from './runtime-policy.ts';
-import type { ModelSpec, Policy, PluginSpec, SignalSpec } from './schema.ts';
+import type { ModelSpec, PluginSpec, Policy, SignalSpec } from './schema.ts';
 
 type Path = (string | number)[];
 
@@ -32,7 +32,8 @@ export function compilePolicy(
 
   const models = new Map<string, ModelSpec>();
   policy.models.forEach((model, i) => {
-    if (models.has(model.name)) report('error', ['models', i, 'name'], `model ${model.name} is defined twice`);
+    if (models.has(model.name))
+      report('error', ['models', i, 'name'], `model ${model.name} is defined twice`);
     models.set(model.name, model);
   });
   const virtualModels = new Set(policy.settings.virtualModels);
@@ -49,14 +50,18 @@ export function compilePolicy(
     const definition = registry.signals.find((d) => d.type === spec.type);
     const key = signalKey(spec.type, spec.name);
     if (!definition) return; // the schema already rejected unknown types
-    if (indexByKey.has(key)) return void report('error', ['signals', i, 'name'], `signal ${key} is defined twice`);
+    if (indexByKey.has(key)) {
+      report('error', ['signals', i, 'name'], `signal ${key} is defined twice`);
+      return;
+    }
     const params = specParams(spec);
     const problems = definition.validate?.(params) ?? [];
     for (const problem of problems) report('error', ['signals', i], problem);
     if (problems.length > 0) return;
     try {
+      const signal = definition.create(params);
       indexByKey.set(key, signals.length);
-      signals.push({ key, type: spec.type, signal: definition.create(params) });
+      signals.push({ key, type: spec.type, signal });
       signalParams.push(params);
     } catch (error) {
       report('error', ['signals', i], `cannot build signal ${key}: ${(error as Error).message}`);
@@ -88,31 +93,43 @@ export function compilePolicy(
   const resolveModels = (names: string[], path: Path): ModelSpec[] =>
     names.flatMap((name, i) => {
       const model = models.get(name);
-      if (!model) report('error', [...path, i], `unknown model ${name} (defined models: ${[...models.keys()].join(', ')})`);
+      if (!model)
+        report(
+          'error',
+          [...path, i],
+          `unknown model ${name} (defined models: ${[...models.keys()].join(', ')})`,
+        );
       return model ? [model] : [];
     });
 
   const used = new Set<number>();
   const decisionNames = new Set<string>();
-  const decisions: (CompiledDecision & { index: number; rule: CompiledRule })[] = policy.decisions.map((spec, i) => {
-    if (decisionNames.has(spec.name)) report('error', ['decisions', i, 'name'], `decision ${spec.name} is defined twice`);
-    decisionNames.add(spec.name);
-    const rule = compileRule(
-      spec.when,
-      (key) => indexByKey.get(key),
-      (key, path) =>
-        report('error', ['decisions', i, 'when', ...path], `unknown signal ${key} (declare it under signals)`),
-    );
-    for (const key of collectLeaves(rule)) used.add(key);
-    return {
-      index: i,
-      name: spec.name,
-      priority: spec.priority,
-      rule,
-      candidates: resolveModels(spec.models, ['decisions', i, 'models']),
-      plugins: buildPlugins(spec.plugins, ['decisions', i, 'plugins']),
-    };
-  });
+  const decisions: (CompiledDecision & { index: number; rule: CompiledRule })[] = policy.decisions.map(
+    (spec, i) => {
+      if (decisionNames.has(spec.name))
+        report('error', ['decisions', i, 'name'], `decision ${spec.name} is defined twice`);
+      decisionNames.add(spec.name);
+      const rule = compileRule(
+        spec.when,
+        (key) => indexByKey.get(key),
+        (key, path) =>
+          report(
+            'error',
+            ['decisions', i, 'when', ...path],
+            `unknown signal ${key} (declare it under signals)`,
+          ),
+      );
+      for (const key of collectLeaves(rule)) used.add(key);
+      return {
+        index: i,
+        name: spec.name,
+        priority: spec.priority,
+        rule,
+        candidates: resolveModels(spec.models, ['decisions', i, 'models']),
+        plugins: buildPlugins(spec.plugins, ['decisions', i, 'plugins']),
+      };
+    },
+  );
   const defaultSpec = policy.defaultDecision;
   if (decisionNames.has(defaultSpec.name)) {
     report('error', ['defaultDecision', 'name'], `${defaultSpec.name} is also the name of a decision`);
@@ -128,7 +145,11 @@ export function compilePolicy(
   signals.forEach((s, i) => {
     if (!used.has(i)) {
       const at = policy.signals.findIndex((spec) => signalKey(spec.type, spec.name) === s.key);
-      report('warning', ['signals', at], `signal ${s.key} is not used by any decision (it still shows in explain)`);
+      report(
+        'warning',
+        ['signals', at],
+        `signal ${s.key} is not used by any decision (it still shows in explain)`,
+      );
     }
   });
 
@@ -171,7 +192,11 @@ function analyseReachability(
       return;
     }
     const earlier = ordered.slice(0, position);
-    const reachable = satisfiable([decision.rule], earlier.map((d) => d.rule), constraints);
+    const reachable = satisfiable(
+      [decision.rule],
+      earlier.map((d) => d.rule),
+      constraints,
+    );
     if (reachable === 'no') {
       const shadows = earlier.filter((d) => satisfiable([decision.rule, d.rule], [], constraints) !== 'no');
       report(
@@ -187,6 +212,10 @@ function analyseReachability(
   });
   const always = ordered.find((d) => satisfiable([], [d.rule], constraints) === 'no');
   if (always) {
-    report('warning', ['decisions', always.index, 'when'], `decision ${always.name} always matches: the default decision is never used`);
+    report(
+      'warning',
+      ['decisions', always.index, 'when'],
+      `decision ${always.name} always matches: the default decision is never used`,
+    );
   }
 }

@@ -23,7 +23,11 @@ models:
 describe('parsePolicy', () => {
   it('fills in defaults for a minimal policy', () => {
     const { policy } = parsePolicy(`${HEAD}defaultDecision:\n  models: [small]\n`, builtinRegistry);
-    expect(policy.settings).toMatchObject({ maxBodyBytes: 10 * 1024 * 1024, virtualModels: ['auto'], onError: 'default-route' });
+    expect(policy.settings).toMatchObject({
+      maxBodyBytes: 10 * 1024 * 1024,
+      virtualModels: ['auto'],
+      onError: 'default-route',
+    });
     expect(policy.defaultDecision.name).toBe('default');
   });
 
@@ -63,8 +67,12 @@ describe('parsePolicy', () => {
   });
 
   it('reports YAML syntax errors and duplicate keys with their line', () => {
-    expect(issuesOf(`${HEAD}defaultDecision:\n  models: [small\n`)[0]).toMatchObject({ line: expect.any(Number) });
-    expect(issuesOf(`${HEAD}defaultDecision: { models: [small] }\ndefaultDecision: { models: [small] }\n`)[0]).toMatchObject({
+    expect(issuesOf(`${HEAD}defaultDecision:\n  models: [small\n`)[0]).toMatchObject({
+      line: expect.any(Number),
+    });
+    expect(
+      issuesOf(`${HEAD}defaultDecision: { models: [small] }\ndefaultDecision: { models: [small] }\n`)[0],
+    ).toMatchObject({
       line: 7,
       message: expect.stringContaining('unique'),
     });

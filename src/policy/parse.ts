@@ -30,9 +30,16 @@ function flattenIssue(issue: ZodIssue): ZodIssue[] {
     }
   }
   if (!best) {
-    return [{ ...issue, message: "expected a signal reference 'type:name' or an object with one key: all, any or not" }];
+    return [
+      {
+        ...issue,
+        message: "expected a signal reference 'type:name' or an object with one key: all, any or not",
+      },
+    ];
   }
-  return best.flatMap((inner) => flattenIssue({ ...inner, path: [...issue.path, ...inner.path] } as ZodIssue));
+  return best.flatMap((inner) =>
+    flattenIssue({ ...inner, path: [...issue.path, ...inner.path] } as ZodIssue),
+  );
 }
 
 /**
@@ -57,7 +64,13 @@ export function parsePolicy(text: string, registry: Registry, source = 'policy')
       source,
       doc.errors.map((error) => {
         const pos = lineCounter.linePos(error.pos[0]);
-        return { severity: 'error', path: [], message: error.message.split('\n')[0] ?? error.message, line: pos.line, column: pos.col };
+        return {
+          severity: 'error',
+          path: [],
+          message: error.message.split('\n')[0] ?? error.message,
+          line: pos.line,
+          column: pos.col,
+        };
       }),
     );
   }
@@ -66,7 +79,8 @@ export function parsePolicy(text: string, registry: Registry, source = 'policy')
     const issues: PolicyIssue[] = result.error.issues.flatMap(flattenIssue).map((issue) => {
       const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
       const where = locate(path);
-      const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+      const message =
+        issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
       return { severity: 'error', path, message, ...where };
     });
     throw new PolicyError(source, issues);

@@ -29,16 +29,22 @@ function typeOf(schema: JsonSchema): string {
   if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
   if (schema.enum) return schema.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (schema.type === 'array') return `list of ${schema.items ? typeOf(schema.items) : 'values'}`;
-  if (schema.type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+  if (
+    schema.type === 'object' &&
+    schema.additionalProperties &&
+    typeof schema.additionalProperties === 'object'
+  ) {
     return `map of ${typeOf(schema.additionalProperties)}`;
   }
   if (schema.oneOf) return 'entry (see below)';
   if (schema.anyOf) return 'rule (see Rules)';
   const type = Array.isArray(schema.type) ? schema.type.join(' \\| ') : (schema.type ?? 'any');
   const bounds: string[] = [];
-  if (schema.minimum !== undefined && schema.minimum > Number.MIN_SAFE_INTEGER) bounds.push(`≥ ${schema.minimum}`);
+  if (schema.minimum !== undefined && schema.minimum > Number.MIN_SAFE_INTEGER)
+    bounds.push(`≥ ${schema.minimum}`);
   if (schema.exclusiveMinimum !== undefined) bounds.push(`> ${schema.exclusiveMinimum}`);
-  if (schema.maximum !== undefined && schema.maximum < Number.MAX_SAFE_INTEGER) bounds.push(`≤ ${schema.maximum}`);
+  if (schema.maximum !== undefined && schema.maximum < Number.MAX_SAFE_INTEGER)
+    bounds.push(`≤ ${schema.maximum}`);
   return bounds.length > 0 ? `${type} (${bounds.join(', ')})` : type;
 }
 
@@ -53,7 +59,9 @@ function table(schema: JsonSchema, prefix = '', skip: string[] = []): string[] {
     const required = schema.required?.includes(name) && field.default === undefined ? 'yes' : '';
     const fallback = field.default === undefined ? '' : `\`${JSON.stringify(field.default)}\``;
     const type = name === 'when' ? 'rule (see Rules)' : typeOf(field);
-    lines.push(`| \`${prefix}${name}\` | ${type} | ${required} | ${cell(fallback)} | ${cell(field.description ?? '')} |`);
+    lines.push(
+      `| \`${prefix}${name}\` | ${type} | ${required} | ${cell(fallback)} | ${cell(field.description ?? '')} |`,
+    );
     const inner = field.type === 'array' ? field.items : field;
     if (inner?.type === 'object' && inner.properties && name !== 'settings') {
       lines.push(...table(inner, `${prefix}${name}${field.type === 'array' ? '[]' : ''}.`));
@@ -108,20 +116,35 @@ export function renderPolicyReference(registry: Registry): string {
     '## Signals',
     '',
     'Every signal has a `type`, a `name` (unique per type) and an optional `description`; its result is keyed',
-    '`type:name`. `semantic-router explain` prints every signal\'s result for a prompt.',
+    "`type:name`. `semantic-router explain` prints every signal's result for a prompt.",
     '',
   ];
   const signalSchemas = top.signals?.items?.oneOf ?? [];
   for (const definition of registry.signals) {
     const entry = signalSchemas.find((s) => s.properties?.type?.const === definition.type) ?? {};
-    out.push(`### \`${definition.type}\``, '', definition.description, '', ...HEADER, ...table(entry, '', ['type', 'name', 'description']), '');
+    out.push(
+      `### \`${definition.type}\``,
+      '',
+      definition.description,
+      '',
+      ...HEADER,
+      ...table(entry, '', ['type', 'name', 'description']),
+      '',
+    );
   }
   out.push('## Plugins', '', 'Plugins run, in order, after their decision is chosen.', '');
-  const pluginSchemas =
-    top.decisions?.items?.properties?.plugins?.items?.oneOf ?? [];
+  const pluginSchemas = top.decisions?.items?.properties?.plugins?.items?.oneOf ?? [];
   for (const definition of registry.plugins) {
     const entry = pluginSchemas.find((s) => s.properties?.type?.const === definition.type) ?? {};
-    out.push(`### \`${definition.type}\``, '', definition.description, '', ...HEADER, ...table(entry, '', ['type']), '');
+    out.push(
+      `### \`${definition.type}\``,
+      '',
+      definition.description,
+      '',
+      ...HEADER,
+      ...table(entry, '', ['type']),
+      '',
+    );
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -16,7 +16,9 @@ export type Rule = string | { all: Rule[] } | { any: Rule[] } | { not: Rule };
 
 export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
   z.union([
-    z.string().regex(/^[a-z0-9-]+:[a-z0-9._-]+$/, 'a signal reference is written type:name, e.g. keyword:code'),
+    z
+      .string()
+      .regex(/^[a-z0-9-]+:[a-z0-9._-]+$/, 'a signal reference is written type:name, e.g. keyword:code'),
     z.object({ all: z.array(RuleSchema).min(1) }).strict(),
     z.object({ any: z.array(RuleSchema).min(1) }).strict(),
     z.object({ not: RuleSchema }).strict(),
@@ -25,7 +27,10 @@ export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
 
 const ModelSchema = z
   .object({
-    name: z.string().min(1).describe('The model name clients and the router use; written into the body `model`.'),
+    name: z
+      .string()
+      .min(1)
+      .describe('The model name clients and the router use; written into the body `model`.'),
     description: z.string().optional(),
     endpoint: z
       .object({
@@ -37,7 +42,9 @@ const ModelSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('The model name the backend expects, when it differs from `name` (e.g. a vLLM served-model-name).'),
+      .describe(
+        'The model name the backend expects, when it differs from `name` (e.g. a vLLM served-model-name).',
+      ),
     pricing: z
       .object({
         inputPerMillion: z.number().min(0).describe('USD per 1M prompt tokens.'),
@@ -50,7 +57,9 @@ const ModelSchema = z
       .int()
       .positive()
       .optional()
-      .describe('Largest prompt, in tokens, the model accepts; selection skips models the prompt does not fit.'),
+      .describe(
+        'Largest prompt, in tokens, the model accepts; selection skips models the prompt does not fit.',
+      ),
   })
   .strict();
 
@@ -76,7 +85,9 @@ const SettingsSchema = z
       .array(z.string().startsWith('/'))
       .min(1)
       .default(['/v1/chat/completions', '/chat/completions'])
-      .describe('Request paths (query string ignored) treated as OpenAI chat completions; others pass through.'),
+      .describe(
+        'Request paths (query string ignored) treated as OpenAI chat completions; others pass through.',
+      ),
     virtualModels: z
       .array(z.string().min(1))
       .default(['auto'])
@@ -134,7 +145,10 @@ export function createPolicySchema(registry: Registry) {
       when: RuleSchema.describe('The condition.'),
       models: z.array(z.string().min(1)).min(1).describe('Candidate models, in order of preference.'),
       selection: SelectionSchema.default({ method: 'static' }),
-      plugins: z.array(PluginSpec).default([]).describe('Run in order once this decision is chosen; see Plugins.'),
+      plugins: z
+        .array(PluginSpec)
+        .default([])
+        .describe('Run in order once this decision is chosen; see Plugins.'),
     })
     .strict();
 
@@ -142,7 +156,10 @@ export function createPolicySchema(registry: Registry) {
     .object({
       name: Name.default('default'),
       description: z.string().optional(),
-      models: z.array(z.string().min(1)).min(1).describe('Candidate models; the first is also the fail-open target.'),
+      models: z
+        .array(z.string().min(1))
+        .min(1)
+        .describe('Candidate models; the first is also the fail-open target.'),
       selection: SelectionSchema.default({ method: 'static' }),
       plugins: z.array(PluginSpec).default([]).describe('See Plugins.'),
     })

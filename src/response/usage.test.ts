@@ -13,7 +13,8 @@ describe('usage', () => {
 
   it('finds usage in an event stream even when an event is split across chunks', () => {
     const scanner = new SseUsageScanner();
-    const stream = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2}}\n\ndata: [DONE]\n\n';
+    const stream =
+      'data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2}}\n\ndata: [DONE]\n\n';
     const cut = stream.indexOf('prompt_tokens');
     scanner.push(Buffer.from(stream.slice(0, cut)));
     expect(scanner.usage).toBeUndefined();

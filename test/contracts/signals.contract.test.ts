@@ -6,7 +6,10 @@ import { routerRequest } from '../support/requests.ts';
 const EXAMPLES: Record<string, Record<string, unknown>[]> = {
   keyword: [{ words: ['python'] }, { phrases: ['unit test'], caseSensitive: true, scope: 'conversation' }],
   'context-length': [{ min: 10 }, { min: 0, max: 5 }],
-  header: [{ header: 'x-role', equals: ['admin'] }, { header: 'x-role', present: false }],
+  header: [
+    { header: 'x-role', equals: ['admin'] },
+    { header: 'x-role', present: false },
+  ],
   model: [{ models: ['auto'] }, { models: ['gpt-4o', 'small'] }],
 };
 
@@ -14,7 +17,10 @@ const REQUESTS = [
   routerRequest(''),
   routerRequest('Write python code with a unit test'),
   routerRequest('emoji 🚀 ünïcödé 中文 '.repeat(200)),
-  routerRequest([{ role: 'system', content: 'be brief' }, { role: 'assistant', content: 'hi' }]),
+  routerRequest([
+    { role: 'system', content: 'be brief' },
+    { role: 'assistant', content: 'hi' },
+  ]),
   routerRequest('x', { model: 'gpt-4o', headers: { 'x-role': 'admin' } }),
 ];
 
@@ -27,22 +33,25 @@ describe.each(builtinRegistry.signals.map((definition) => ({ type: definition.ty
       expect(examples.length).toBeGreaterThan(0);
     });
 
-    it.each(examples)('accepts example %#, evaluates every request to a well-formed, repeatable result', (example) => {
-      const params = definition.params.parse(example) as Record<string, unknown>;
-      expect(definition.validate?.(params) ?? []).toEqual([]);
-      const signal = definition.create(params);
-      for (const request of REQUESTS) {
-        const before = JSON.stringify(request.chat);
-        const first = signal.evaluate(request);
-        expect(first).not.toBeInstanceOf(Promise);
-        expect(first).toMatchObject({ matched: expect.any(Boolean), confidence: expect.any(Number) });
-        const { confidence } = first as { confidence: number };
-        expect(confidence).toBeGreaterThanOrEqual(0);
-        expect(confidence).toBeLessThanOrEqual(1);
-        expect(signal.evaluate(request)).toEqual(first);
-        expect(JSON.stringify(request.chat)).toBe(before);
-      }
-    });
+    it.each(examples)(
+      'accepts example %#, evaluates every request to a well-formed, repeatable result',
+      (example) => {
+        const params = definition.params.parse(example) as Record<string, unknown>;
+        expect(definition.validate?.(params) ?? []).toEqual([]);
+        const signal = definition.create(params);
+        for (const request of REQUESTS) {
+          const before = JSON.stringify(request.chat);
+          const first = signal.evaluate(request);
+          expect(first).not.toBeInstanceOf(Promise);
+          expect(first).toMatchObject({ matched: expect.any(Boolean), confidence: expect.any(Number) });
+          const { confidence } = first as { confidence: number };
+          expect(confidence).toBeGreaterThanOrEqual(0);
+          expect(confidence).toBeLessThanOrEqual(1);
+          expect(signal.evaluate(request)).toEqual(first);
+          expect(JSON.stringify(request.chat)).toBe(before);
+        }
+      },
+    );
 
     it('rejects unknown parameters', () => {
       expect(definition.params.safeParse({ ...examples[0], surprise: 1 }).success).toBe(false);

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { chatRequest, echoUpstream } from '../../src/emulator/chat.ts';
-import { type EmulatorOptions, type ExchangeOptions, ExtProcEmulator } from '../../src/emulator/emulator-client.ts';
+import {
+  type EmulatorOptions,
+  type ExchangeOptions,
+  ExtProcEmulator,
+} from '../../src/emulator/emulator-client.ts';
 import type { ExchangeResult } from '../../src/emulator/exchange-result.ts';
 import type { HttpRequest, Upstream } from '../../src/emulator/http-types.ts';
 import { type Router, startRouter } from '../../src/main.ts';
@@ -20,7 +24,11 @@ export interface Harness {
   adminUrl: string;
   send(request: HttpRequest, upstream?: Upstream, options?: ExchangeOptions): Promise<ExchangeResult>;
   /** A chat request with the prompt, through the default echo upstream. */
-  chat(prompt: string, body?: Record<string, unknown>, headers?: Record<string, string>): Promise<ExchangeResult>;
+  chat(
+    prompt: string,
+    body?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<ExchangeResult>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   close(): Promise<void>;
 }
@@ -41,11 +49,18 @@ export async function startHarness(
     logger: pino({ level: 'silent' }),
     ...(options.registry ? { registry: options.registry } : {}),
   });
-  const envoy = new ExtProcEmulator({ target: `127.0.0.1:${router.grpcPort}`, messageTimeoutMs: 2000, ...options.envoy });
+  const envoy = new ExtProcEmulator({
+    target: `127.0.0.1:${router.grpcPort}`,
+    messageTimeoutMs: 2000,
+    ...options.envoy,
+  });
   await envoy.waitForReady();
   const adminUrl = `http://127.0.0.1:${router.adminPort}`;
-  const send = (request: HttpRequest, upstream: Upstream = echoUpstream, exchangeOptions: ExchangeOptions = {}) =>
-    envoy.exchange(request, upstream, exchangeOptions);
+  const send = (
+    request: HttpRequest,
+    upstream: Upstream = echoUpstream,
+    exchangeOptions: ExchangeOptions = {},
+  ) => envoy.exchange(request, upstream, exchangeOptions);
   return {
     router,
     envoy,
@@ -58,7 +73,8 @@ export async function startHarness(
       let total = 0;
       for (const line of text.split('\n')) {
         if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-        if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.split(' ').at(-1));
+        if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+          total += Number(line.split(' ').at(-1));
       }
       return total;
     },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatCompletionChunks, sseUpstream } from '../../src/emulator/chat.ts';
-import { type Harness, chatRequest, expectRouteTo, startHarness } from './harness.ts';
+import { chatRequest, expectRouteTo, type Harness, startHarness } from './harness.ts';
 import { TEST_POLICY } from './policy.ts';
 
 let h: Harness;
@@ -23,12 +23,16 @@ const ALL_PHASES = {
 describe('every ext_proc phase', () => {
   it('answers headers, body and trailers in both directions, in Envoy order', async () => {
     const request = { ...chatRequest('python please'), trailers: { 'x-checksum': 'abc' } };
-    const result = await h.send(request, () => ({
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: '{"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":4}}',
-      trailers: { 'grpc-status': '0' },
-    }), { filter: ALL_PHASES });
+    const result = await h.send(
+      request,
+      () => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: '{"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":4}}',
+        trailers: { 'grpc-status': '0' },
+      }),
+      { filter: ALL_PHASES },
+    );
     expect(result.sent).toEqual([
       'request_headers',
       'request_body',
@@ -55,22 +59,40 @@ describe('every ext_proc phase', () => {
   });
 
   it('switches an event-stream response to STREAMED, passes chunks through and reads usage', async () => {
-    const before = await h.metric('semantic_router_tokens_total', { model: 'large', direction: 'completion' });
-    const events = [...chatCompletionChunks(['def', ' f', '():']), { choices: [], usage: { prompt_tokens: 9, completion_tokens: 3 } }];
-    const seen: Buffer[] = [];
-    const result = await h.send(chatRequest('python', { stream: true }), sseUpstream(events, { delayMs: 2 }), {
-      onResponseChunk: (chunk) => seen.push(chunk),
+    const before = await h.metric('semantic_router_tokens_total', {
+      model: 'large',
+      direction: 'completion',
     });
+    const events = [
+      ...chatCompletionChunks(['def', ' f', '():']),
+      { choices: [], usage: { prompt_tokens: 9, completion_tokens: 3 } },
+    ];
+    const seen: Buffer[] = [];
+    const result = await h.send(
+      chatRequest('python', { stream: true }),
+      sseUpstream(events, { delayMs: 2 }),
+      {
+        onResponseChunk: (chunk) => seen.push(chunk),
+      },
+    );
     expect(result.outcome).toBe('completed');
     expect(result.modeOverrides).toEqual([
-      expect.objectContaining({ phase: 'response_headers', mode: { response_body_mode: 'STREAMED' }, applied: true }),
+      expect.objectContaining({
+        phase: 'response_headers',
+        mode: { response_body_mode: 'STREAMED' },
+        applied: true,
+      }),
     ]);
-    expect(result.sent.filter((kind) => kind === 'response_body').length).toBeGreaterThanOrEqual(events.length);
+    expect(result.sent.filter((kind) => kind === 'response_body').length).toBeGreaterThanOrEqual(
+      events.length,
+    );
     const text = Buffer.concat(seen).toString();
     expect(text).toContain('data: [DONE]');
     expect(text.match(/^data: /gm)?.length).toBe(events.length + 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await h.metric('semantic_router_tokens_total', { model: 'large', direction: 'completion' })).toBe(before + 3);
+    expect(await h.metric('semantic_router_tokens_total', { model: 'large', direction: 'completion' })).toBe(
+      before + 3,
+    );
   });
 
   it('counts cost from buffered usage and the policy prices', async () => {

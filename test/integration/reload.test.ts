@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, expectRouteTo, startHarness } from './harness.ts';
+import { expectRouteTo, type Harness, startHarness } from './harness.ts';
 import { TEST_POLICY } from './policy.ts';
 
 let h: Harness | undefined;
@@ -23,9 +23,15 @@ describe('policy hot reload', () => {
     const harness = h;
     expectRouteTo(await harness.chat('hello there'), 'small', { decision: 'default' });
     const before = harness.router.policies.current.digest;
-    writeFileSync(harness.policyFile, TEST_POLICY.replace('defaultDecision:\n  models: [small]', 'defaultDecision:\n  models: [large]'));
+    writeFileSync(
+      harness.policyFile,
+      TEST_POLICY.replace('defaultDecision:\n  models: [small]', 'defaultDecision:\n  models: [large]'),
+    );
     await until(() => harness.router.policies.current.digest !== before);
-    expectRouteTo(await harness.chat('hello there'), 'large', { decision: 'default', bodyModel: 'large-served-name' });
+    expectRouteTo(await harness.chat('hello there'), 'large', {
+      decision: 'default',
+      bodyModel: 'large-served-name',
+    });
     expect(await harness.metric('semantic_router_policy_reloads_total', { result: 'ok' })).toBe(1);
   });
 
@@ -34,7 +40,10 @@ describe('policy hot reload', () => {
     const harness = h;
     const before = harness.router.policies.current.digest;
     const staged = `${harness.policyFile}.tmp`;
-    writeFileSync(staged, TEST_POLICY.replace('metadata: { name: integration }', 'metadata: { name: renamed }'));
+    writeFileSync(
+      staged,
+      TEST_POLICY.replace('metadata: { name: integration }', 'metadata: { name: renamed }'),
+    );
     renameSync(staged, harness.policyFile);
     await until(() => harness.router.policies.current.digest !== before);
     expect(harness.router.policies.current.policy.metadata?.name).toBe('renamed');
@@ -45,10 +54,17 @@ describe('policy hot reload', () => {
     const harness = h;
     const before = harness.router.policies.current;
     writeFileSync(harness.policyFile, TEST_POLICY.replace('when: keyword:code', 'when: keyword:missing'));
-    await until(async () => (await harness.metric('semantic_router_policy_reloads_total', { result: 'error' })) === 1);
+    await until(
+      async () => (await harness.metric('semantic_router_policy_reloads_total', { result: 'error' })) === 1,
+    );
     expect(harness.router.policies.current).toBe(before);
-    expectRouteTo(await harness.chat('python'), 'large', { decision: 'code', bodyModel: 'large-served-name' });
-    expect(await harness.metric('semantic_router_degradations_total', { kind: 'policy_reload_failed' })).toBe(1);
+    expectRouteTo(await harness.chat('python'), 'large', {
+      decision: 'code',
+      bodyModel: 'large-served-name',
+    });
+    expect(await harness.metric('semantic_router_degradations_total', { kind: 'policy_reload_failed' })).toBe(
+      1,
+    );
     const ready = await (await fetch(`${harness.adminUrl}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'ready', policy: { name: 'integration', sha256: before.digest } });
     // The broken file on disk is not what is served.
@@ -67,9 +83,16 @@ describe('policy hot reload', () => {
     // Headers go out, then the emulator waits in the upstream; the body phase already ran.
     const inFlight = harness.send(chatRequest('hello there'), async (forwarded) => {
       await gate;
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: JSON.parse(forwarded.body.toString()).model }) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: JSON.parse(forwarded.body.toString()).model }),
+      };
     });
-    writeFileSync(harness.policyFile, TEST_POLICY.replace('defaultDecision:\n  models: [small]', 'defaultDecision:\n  models: [large]'));
+    writeFileSync(
+      harness.policyFile,
+      TEST_POLICY.replace('defaultDecision:\n  models: [small]', 'defaultDecision:\n  models: [large]'),
+    );
     await until(() => harness.router.policies.current.digest !== before);
     release();
     const result = await inFlight;

@@ -8,7 +8,7 @@ import { definePlugin } from '../../src/plugins/plugin.ts';
 import type { Registry } from '../../src/policy/registry.ts';
 import { builtinRegistry } from '../../src/registry.ts';
 import { defineSignal } from '../../src/signals/signal.ts';
-import { type Harness, chatRequest, expectImmediate, expectRouteTo, startHarness } from './harness.ts';
+import { chatRequest, expectImmediate, expectRouteTo, type Harness, startHarness } from './harness.ts';
 import { TEST_POLICY } from './policy.ts';
 
 /** Test-only types: a signal that fails or hangs on request, and a plugin that throws. */
@@ -41,7 +41,10 @@ const registry: Registry = {
 };
 
 const FLAKY_POLICY = TEST_POLICY.replace('settings:\n', 'settings:\n  signalTimeoutMs: 30\n')
-  .replace('signals:\n', 'signals:\n  - { type: flaky, name: f }\n  - { type: keyword, name: trigger-bug, words: [bugged] }\n')
+  .replace(
+    'signals:\n',
+    'signals:\n  - { type: flaky, name: f }\n  - { type: keyword, name: trigger-bug, words: [bugged] }\n',
+  )
   .replace(
     'decisions:\n',
     'decisions:\n  - { name: flaky, priority: 50, when: flaky:f, models: [large] }\n  - { name: bugged, priority: 60, when: keyword:trigger-bug, models: [large], plugins: [{ type: broken }] }\n',
@@ -58,7 +61,10 @@ describe('when parts of the router fail', () => {
     const before = await h.metric('semantic_router_degradations_total', { kind: 'signal_error' });
     expectRouteTo(await h.chat('explode please'), 'small', { decision: 'default' });
     expect(await h.metric('semantic_router_degradations_total', { kind: 'signal_error' })).toBe(before + 1);
-    expectRouteTo(await h.chat('a flaky one'), 'large', { decision: 'flaky', bodyModel: 'large-served-name' });
+    expectRouteTo(await h.chat('a flaky one'), 'large', {
+      decision: 'flaky',
+      bodyModel: 'large-served-name',
+    });
   });
 
   it('a signal that hangs times out, the request is routed, and it is counted', async () => {
@@ -78,7 +84,9 @@ describe('when parts of the router fail', () => {
   });
 
   it('with onError: reject, an internal failure answers 503 instead', async () => {
-    const closed = await startHarness(FLAKY_POLICY.replace('settings:\n', 'settings:\n  onError: reject\n'), { registry });
+    const closed = await startHarness(FLAKY_POLICY.replace('settings:\n', 'settings:\n  onError: reject\n'), {
+      registry,
+    });
     try {
       expectImmediate(await closed.chat('bugged request'), 503, 'unavailable');
     } finally {
@@ -89,7 +97,9 @@ describe('when parts of the router fail', () => {
 
 describe('under load and cancellation', () => {
   it('serves 500 concurrent streams and loses none', async () => {
-    const prompts = Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? `python task ${i}` : `plain question ${i}`));
+    const prompts = Array.from({ length: 500 }, (_, i) =>
+      i % 2 === 0 ? `python task ${i}` : `plain question ${i}`,
+    );
     const results = await Promise.all(prompts.map((prompt) => h.chat(prompt)));
     results.forEach((result, i) => {
       expect(result.outcome).toBe('completed');
@@ -101,7 +111,9 @@ describe('under load and cancellation', () => {
 
   it('cleans up a stream the client cancels mid-response, and keeps serving', async () => {
     const controller = new AbortController();
-    const slow = sseUpstream(['data: {"choices":[]}', 'data: {"choices":[]}', 'data: {"choices":[]}'], { delayMs: 200 });
+    const slow = sseUpstream(['data: {"choices":[]}', 'data: {"choices":[]}', 'data: {"choices":[]}'], {
+      delayMs: 200,
+    });
     const exchange = h.send(chatRequest('python', { stream: true }), slow, {
       signal: controller.signal,
       onResponseChunk: () => controller.abort(),
@@ -120,16 +132,17 @@ describe('under load and cancellation', () => {
 describe('health and admin endpoints', () => {
   it('answers gRPC health checks on the ext_proc port', async () => {
     const definition = protoLoader.loadSync(healthProtoPath, { enums: String });
-    const Health = (grpc.loadPackageDefinition(definition) as unknown as {
-      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-    }).grpc.health.v1.Health;
+    const Health = (
+      grpc.loadPackageDefinition(definition) as unknown as {
+        grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+      }
+    ).grpc.health.v1.Health;
     const client = new Health(`127.0.0.1:${h.router.grpcPort}`, grpc.credentials.createInsecure());
     const check = (service: string) =>
       new Promise<unknown>((resolve, reject) =>
-        (client as unknown as { Check: (r: object, cb: (e: Error | null, v: unknown) => void) => void }).Check(
-          { service },
-          (error, value) => (error ? reject(error) : resolve(value)),
-        ),
+        (
+          client as unknown as { Check: (r: object, cb: (e: Error | null, v: unknown) => void) => void }
+        ).Check({ service }, (error, value) => (error ? reject(error) : resolve(value))),
       );
     expect(await check('')).toEqual({ status: 'SERVING' });
     expect(await check('envoy.service.ext_proc.v3.ExternalProcessor')).toEqual({ status: 'SERVING' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, chatRequest, expectImmediate, expectRouteTo, startHarness } from './harness.ts';
+import { chatRequest, expectImmediate, expectRouteTo, type Harness, startHarness } from './harness.ts';
 import { TEST_POLICY } from './policy.ts';
 
 let h: Harness;
@@ -10,10 +10,34 @@ afterAll(() => h.close());
 
 describe('routing chat requests', () => {
   it.each([
-    { name: 'a keyword decision', prompt: 'fix my python loop', headers: {}, model: 'large', decision: 'code' },
-    { name: 'the default decision', prompt: 'what is the capital of France?', headers: {}, model: 'small', decision: 'default' },
-    { name: 'a header decision', prompt: 'hello', headers: { 'x-user-tier': 'premium' }, model: 'large', decision: 'premium' },
-    { name: 'a long prompt', prompt: 'lorem ipsum '.repeat(200), headers: {}, model: 'large', decision: 'long' },
+    {
+      name: 'a keyword decision',
+      prompt: 'fix my python loop',
+      headers: {},
+      model: 'large',
+      decision: 'code',
+    },
+    {
+      name: 'the default decision',
+      prompt: 'what is the capital of France?',
+      headers: {},
+      model: 'small',
+      decision: 'default',
+    },
+    {
+      name: 'a header decision',
+      prompt: 'hello',
+      headers: { 'x-user-tier': 'premium' },
+      model: 'large',
+      decision: 'premium',
+    },
+    {
+      name: 'a long prompt',
+      prompt: 'lorem ipsum '.repeat(200),
+      headers: {},
+      model: 'large',
+      decision: 'long',
+    },
   ])('routes by $name', async ({ prompt, headers, model, decision }) => {
     const result = await h.chat(prompt, {}, headers);
     expectRouteTo(result, model, { decision, bodyModel: model === 'large' ? 'large-served-name' : model });
@@ -30,10 +54,19 @@ describe('routing chat requests', () => {
   });
 
   it('rewrites only the model and the system prompt, keeps other fields, fixes content-length', async () => {
-    const request = chatRequest('write python', { temperature: 0.3, max_tokens: 50, tools: [{ type: 'function', function: { name: 'f' } }] });
+    const request = chatRequest('write python', {
+      temperature: 0.3,
+      max_tokens: 50,
+      tools: [{ type: 'function', function: { name: 'f' } }],
+    });
     const result = await h.send(request);
     const body = JSON.parse(result.forwarded?.body.toString() ?? '');
-    expect(body).toMatchObject({ model: 'large-served-name', temperature: 0.3, max_tokens: 50, tools: [{ type: 'function' }] });
+    expect(body).toMatchObject({
+      model: 'large-served-name',
+      temperature: 0.3,
+      max_tokens: 50,
+      tools: [{ type: 'function' }],
+    });
     expect(body.messages).toEqual([
       { role: 'system', content: 'You are a coding assistant.' },
       { role: 'user', content: 'write python' },
@@ -44,9 +77,13 @@ describe('routing chat requests', () => {
   });
 
   it('honours a requested real model, and still lets rules see it', async () => {
-    expectRouteTo(await h.chat('plain question', { model: 'large' }), 'large', { bodyModel: 'large-served-name' });
+    expectRouteTo(await h.chat('plain question', { model: 'large' }), 'large', {
+      bodyModel: 'large-served-name',
+    });
     // premium users asking for `small` explicitly do not match the premium decision
-    expectRouteTo(await h.chat('hello', { model: 'small' }, { 'x-user-tier': 'premium' }), 'small', { decision: 'default' });
+    expectRouteTo(await h.chat('hello', { model: 'small' }, { 'x-user-tier': 'premium' }), 'small', {
+      decision: 'default',
+    });
   });
 
   it('routes an unknown requested model by policy', async () => {
@@ -85,21 +122,43 @@ describe('routing chat requests', () => {
   });
 
   it('counts requests by decision and model', async () => {
-    const before = await h.metric('semantic_router_requests_total', { decision: 'code', model: 'large', outcome: 'route' });
+    const before = await h.metric('semantic_router_requests_total', {
+      decision: 'code',
+      model: 'large',
+      outcome: 'route',
+    });
     await h.chat('rust question');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await h.metric('semantic_router_requests_total', { decision: 'code', model: 'large', outcome: 'route' })).toBe(before + 1);
+    expect(
+      await h.metric('semantic_router_requests_total', {
+        decision: 'code',
+        model: 'large',
+        outcome: 'route',
+      }),
+    ).toBe(before + 1);
   });
 });
 
 describe('passing other traffic through', () => {
   it.each([
     { name: 'GET /v1/models', request: { method: 'GET', path: '/v1/models' } },
-    { name: 'POST /v1/embeddings', request: { method: 'POST', path: '/v1/embeddings', headers: { 'content-type': 'application/json' }, body: '{"input":"x"}' } },
+    {
+      name: 'POST /v1/embeddings',
+      request: {
+        method: 'POST',
+        path: '/v1/embeddings',
+        headers: { 'content-type': 'application/json' },
+        body: '{"input":"x"}',
+      },
+    },
     { name: 'an unknown path', request: { method: 'POST', path: '/nope', body: 'not json at all' } },
     { name: 'GET on the chat path', request: { method: 'GET', path: '/v1/chat/completions' } },
   ])('$name goes upstream untouched, and the rest of the exchange skips the router', async ({ request }) => {
-    const result = await h.send(request, () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'upstream' }));
+    const result = await h.send(request, () => ({
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: 'upstream',
+    }));
     expect(result.outcome).toBe('completed');
     expect(result.response.status).toBe(200);
     expect(result.response.body.toString()).toBe('upstream');
@@ -109,9 +168,13 @@ describe('passing other traffic through', () => {
   });
 
   it('with mode overrides disallowed, answers every phase without change', async () => {
-    const result = await h.send({ method: 'POST', path: '/v1/embeddings', body: '{"input":"x"}' }, undefined, {
-      filter: { allowModeOverride: false },
-    });
+    const result = await h.send(
+      { method: 'POST', path: '/v1/embeddings', body: '{"input":"x"}' },
+      undefined,
+      {
+        filter: { allowModeOverride: false },
+      },
+    );
     expect(result.outcome).toBe('completed');
     expect(result.sent).toEqual(['request_headers', 'request_body', 'response_headers', 'response_body']);
     expect(result.forwarded?.body.toString()).toBe('{"input":"x"}');

@@ -8,5 +8,9 @@ export function routerRequest(
 ): RouterRequest {
   const messages = typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt;
   const body = { model: options.model ?? 'auto', messages, ...options.extra };
-  return new RouterRequest('test', new Map(Object.entries(options.headers ?? {})), parseChatRequest(Buffer.from(JSON.stringify(body))));
+  return new RouterRequest(
+    'test',
+    new Map(Object.entries(options.headers ?? {})),
+    parseChatRequest(Buffer.from(JSON.stringify(body))),
+  );
 }
