@@ -94,13 +94,7 @@ async function main(): Promise<void> {
     for (const concurrency of CONCURRENCY) {
       for (const c of cases) {
         const cpuBefore = c.server().cpuMs();
-        const load = await runLoad(
-          envoyFor(c),
-          c.requests,
-          upstream,
-          concurrency,
-          SECONDS * 1000,
-        );
+        const load = await runLoad(envoyFor(c), c.requests, upstream, concurrency, SECONDS * 1000);
         const serverCpuUs = ((c.server().cpuMs() - cpuBefore) * 1000) / Math.max(1, load.latencies.length);
         const sorted = load.latencies.sort((a, b) => a - b);
         const key = `${c.name}@${concurrency}`;
