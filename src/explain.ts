@@ -48,7 +48,30 @@ export function readPromptsJsonl(text: string): ExplainInput[] {
   return inputs;
 }
 
-/** Routes each prompt under `policy` exactly as the server would, and reports every signal. */
+/** Routes one request under `policy` exactly as the server would, and reports every signal. */
+export async function explainRequest(policy: RuntimePolicy, request: RouterRequest): Promise<Explanation> {
+  const outcome = await route(request, policy, SILENT);
+  const signals = Object.fromEntries(outcome.signals);
+  if (outcome.kind === 'route') {
+    return {
+      id: request.id,
+      decision: outcome.decision,
+      model: outcome.model.name,
+      reason: outcome.reason,
+      signals,
+    };
+  }
+  return {
+    id: request.id,
+    decision: outcome.decision,
+    model: null,
+    reason: [],
+    rejected: { status: outcome.status, message: outcome.message },
+    signals,
+  };
+}
+
+/** Explains each prompt in turn (see {@link explainRequest}). */
 export async function* explainPrompts(
   policy: RuntimePolicy,
   inputs: Iterable<ExplainInput>,
@@ -58,26 +81,6 @@ export async function* explainPrompts(
   for (const input of inputs) {
     const messages = input.messages ?? [{ role: 'user', content: input.text ?? '' }];
     const body = Buffer.from(JSON.stringify({ model: options.model ?? 'auto', messages }));
-    const request = new RouterRequest(input.id, headers, parseChatRequest(body));
-    const outcome = await route(request, policy, SILENT);
-    const signals = Object.fromEntries(outcome.signals);
-    if (outcome.kind === 'route') {
-      yield {
-        id: input.id,
-        decision: outcome.decision,
-        model: outcome.model.name,
-        reason: outcome.reason,
-        signals,
-      };
-    } else {
-      yield {
-        id: input.id,
-        decision: outcome.decision,
-        model: null,
-        reason: [],
-        rejected: { status: outcome.status, message: outcome.message },
-        signals,
-      };
-    }
+    yield await explainRequest(policy, new RouterRequest(input.id, headers, parseChatRequest(body)));
   }
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { ADMIN_SERVICE_NAME, createRouterAdmin, loadAdminService } from './admin-api/router-admin.ts';
 import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -64,7 +65,14 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   let admin: AdminServer | undefined;
   let ready = false;
   try {
-    extProc = await startExtProcServer(ctx, options.grpcHost ?? '0.0.0.0', options.grpcPort ?? 50051);
+    const adminApi = {
+      name: ADMIN_SERVICE_NAME,
+      definition: loadAdminService().service,
+      implementation: createRouterAdmin(policies),
+    };
+    extProc = await startExtProcServer(ctx, options.grpcHost ?? '0.0.0.0', options.grpcPort ?? 50051, [
+      adminApi,
+    ]);
     if (options.adminPort !== null) {
       admin = await startAdminServer(
         { policies, ready: () => ready },

@@ -88,11 +88,19 @@ export function createExtProcHandler(
   };
 }
 
+/** Another gRPC service to serve on the same port (e.g. the router's admin API). */
+export interface ExtraService {
+  name: string;
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
+}
+
 /** Starts the ext_proc gRPC server on `host:port` (port 0 picks a free one). */
 export async function startExtProcServer(
   ctx: RouterContext,
   host: string,
   port: number,
+  extraServices: readonly ExtraService[] = [],
 ): Promise<ExtProcServer> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -101,7 +109,9 @@ export async function startExtProcServer(
   });
   const service = loadExtProcService().service;
   server.addService(service, { Process: createExtProcHandler(ctx) });
+  for (const extra of extraServices) server.addService(extra.definition, extra.implementation);
   const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE_NAME]: 'SERVING' });
+  for (const extra of extraServices) health.setStatus(extra.name, 'SERVING');
   health.addToServer(server);
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
@@ -114,8 +124,9 @@ export async function startExtProcServer(
     port: boundPort,
     close: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
-        health.setStatus('', 'NOT_SERVING');
-        health.setStatus(EXT_PROC_SERVICE_NAME, 'NOT_SERVING');
+        for (const name of ['', EXT_PROC_SERVICE_NAME, ...extraServices.map((e) => e.name)]) {
+          health.setStatus(name, 'NOT_SERVING');
+        }
         const force = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {
           clearTimeout(force);

@@ -1,0 +1,87 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { RouterError } from '../errors.ts';
+import { explainRequest } from '../explain.ts';
+import { formatIssue } from '../policy/policy-error.ts';
+import type { RuntimePolicy } from '../policy/runtime-policy.ts';
+import { parseChatRequest } from '../request/chat-request.ts';
+import { RouterRequest } from '../request/router-request.ts';
+
+/** The router's own gRPC API, `proto/semantic_router/v1/admin.proto`. */
+export const ADMIN_PROTO_FILE = fileURLToPath(
+  new URL('../../proto/semantic_router/v1/admin.proto', import.meta.url),
+);
+export const ADMIN_SERVICE_NAME = 'semantic_router.v1.RouterAdmin';
+
+interface ExplainRequestMessage {
+  chat_completion_json?: string;
+  headers?: Record<string, string>;
+}
+
+interface AdminPackage {
+  semantic_router: { v1: { RouterAdmin: grpc.ServiceClientConstructor } };
+}
+
+/** Loads the RouterAdmin service definition (same loader options as Envoy's protos). */
+export function loadAdminService(): grpc.ServiceClientConstructor {
+  const definition = protoLoader.loadSync(ADMIN_PROTO_FILE, {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  return (grpc.loadPackageDefinition(definition) as unknown as AdminPackage).semantic_router.v1.RouterAdmin;
+}
+
+/**
+ * The RouterAdmin implementation over the policy being served. A request that is not a chat
+ * completion answers INVALID_ARGUMENT with the parser's message.
+ */
+export function createRouterAdmin(policies: {
+  readonly current: RuntimePolicy;
+}): grpc.UntypedServiceImplementation {
+  return {
+    Explain(
+      call: grpc.ServerUnaryCall<ExplainRequestMessage, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
+      let request: RouterRequest;
+      try {
+        const headers = new Map(
+          Object.entries(call.request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+        );
+        const chat = parseChatRequest(Buffer.from(call.request.chat_completion_json ?? ''));
+        request = new RouterRequest('explain', headers, chat);
+      } catch (error) {
+        const message = error instanceof RouterError ? error.message : 'invalid request';
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: message });
+        return;
+      }
+      explainRequest(policies.current, request).then(
+        (explanation) =>
+          callback(null, {
+            decision: explanation.decision,
+            model: explanation.model ?? '',
+            reason: explanation.reason,
+            ...(explanation.rejected ? { rejection: explanation.rejected } : {}),
+            signals: explanation.signals,
+          }),
+        (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
+      );
+    },
+    GetPolicy(_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
+      const policy = policies.current;
+      callback(null, {
+        name: policy.policy.metadata?.name ?? '',
+        source: policy.source,
+        sha256: policy.digest,
+        models: [...policy.models.keys()],
+        decisions: [...policy.decisions.map((d) => d.name), policy.defaultDecision.name],
+        signals: policy.signals.map((s) => s.key),
+        warnings: policy.warnings.map((w) => formatIssue(w, policy.source)),
+      });
+    },
+  };
+}
