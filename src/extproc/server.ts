@@ -88,6 +88,25 @@ export function createExtProcHandler(
   };
 }
 
+/**
+ * Most answers are one of a few frozen constants ("continue", "pass through"); they are encoded
+ * once instead of on every message.
+ */
+function withCachedConstantAnswers(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const process = service.Process;
+  if (!process) throw new Error('the ExternalProcessor service has no Process method');
+  const encoded = new WeakMap<object, Buffer>();
+  const responseSerialize = (value: ProcessingResponse): Buffer => {
+    let bytes = encoded.get(value);
+    if (!bytes) {
+      bytes = process.responseSerialize(value);
+      if (Object.isFrozen(value)) encoded.set(value, bytes);
+    }
+    return bytes;
+  };
+  return { ...service, Process: { ...process, responseSerialize } };
+}
+
 /** Another gRPC service to serve on the same port (e.g. the router's admin API). */
 export interface ExtraService {
   name: string;
@@ -107,8 +126,9 @@ export async function startExtProcServer(
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  const service = loadExtProcService().service;
-  server.addService(service, { Process: createExtProcHandler(ctx) });
+  server.addService(withCachedConstantAnswers(loadExtProcService().service), {
+    Process: createExtProcHandler(ctx),
+  });
   for (const extra of extraServices) server.addService(extra.definition, extra.implementation);
   const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE_NAME]: 'SERVING' });
   for (const extra of extraServices) health.setStatus(extra.name, 'SERVING');

@@ -1,6 +1,15 @@
 import { countTokens, isWithinTokenLimit } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from './chat-request.ts';
 
+/**
+ * Text that looks like a special token (`<|endoftext|>`) is counted as the plain text it is:
+ * a prompt may quote one, and it must not make counting fail.
+ */
+const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** Below this many characters per token of budget, counting the whole text beats stopping early. */
+const FULL_COUNT_CHARS_PER_TOKEN = 8;
+
 /** Tokens the chat format adds around each message and to prime the reply (OpenAI's published accounting). */
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_REPLY = 3;
@@ -15,7 +24,7 @@ function framing(messages: readonly ChatMessage[]): number {
  */
 export function countPromptTokens(messages: readonly ChatMessage[]): number {
   let total = framing(messages);
-  for (const message of messages) if (message.text) total += countTokens(message.text);
+  for (const message of messages) if (message.text) total += countTokens(message.text, AS_PLAIN_TEXT);
   return total;
 }
 
@@ -36,8 +45,11 @@ export function countPromptTokensWithin(messages: readonly ChatMessage[], limit:
     if (!message.text) continue;
     const budget = limit - total;
     if (budget < 0) return undefined;
-    const count = isWithinTokenLimit(message.text, budget);
-    if (count === false) return undefined;
+    const count =
+      message.text.length <= budget * FULL_COUNT_CHARS_PER_TOKEN
+        ? countTokens(message.text, AS_PLAIN_TEXT)
+        : isWithinTokenLimit(message.text, budget, AS_PLAIN_TEXT);
+    if (count === false || count > budget) return undefined;
     total += count;
   }
   return total <= limit ? total : undefined;

@@ -9,6 +9,16 @@ describe('usage', () => {
     });
     expect(usageFromJson(Buffer.from('not json "usage"'))).toBeUndefined();
     expect(usageFromJson(Buffer.from('{"id":1}'))).toBeUndefined();
+    // "usage" inside the answer text is not the usage object; braces in strings do not confuse it.
+    const body = {
+      choices: [{ message: { content: 'the "usage": {of} words' } }],
+      usage: { prompt_tokens: 12, completion_tokens: 34, prompt_tokens_details: { cached_tokens: 0 } },
+    };
+    expect(usageFromJson(Buffer.from(JSON.stringify(body)))).toEqual({
+      promptTokens: 12,
+      completionTokens: 34,
+    });
+    expect(usageFromJson(Buffer.from('{"usage": {"prompt_tokens": 1, '))).toBeUndefined();
   });
 
   it('finds usage in an event stream even when an event is split across chunks', () => {

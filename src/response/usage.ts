@@ -13,11 +13,37 @@ function fromObject(value: unknown): Usage | undefined {
   return { promptTokens: prompt, completionTokens: completion };
 }
 
+/**
+ * The text of the JSON object that follows `"usage":` (balanced braces, strings skipped), so that
+ * a long completion is not parsed whole just to read three numbers. Undefined when absent.
+ */
+function usageObjectText(text: string): string | undefined {
+  const key = text.lastIndexOf('"usage"');
+  if (key < 0) return undefined;
+  const start = text.indexOf('{', key);
+  if (start < 0 || text.slice(key + 7, start).trim() !== ':') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return text.slice(start, i + 1);
+  }
+  return undefined;
+}
+
 /** Usage from a buffered JSON chat completion; undefined when the body has none or is not JSON. */
 export function usageFromJson(body: Buffer): Usage | undefined {
   if (body.length === 0 || body.indexOf('"usage"') < 0) return undefined;
+  const usage = usageObjectText(body.toString('utf8'));
+  if (usage === undefined) return undefined;
   try {
-    return fromObject(JSON.parse(body.toString('utf8')));
+    return fromObject({ usage: JSON.parse(usage) });
   } catch {
     return undefined;
   }

@@ -22,6 +22,13 @@ describe('context-length signal', () => {
     expect((result as { value: number }).value).toBeLessThan(300);
   });
 
+  it('counts text that looks like a special token as plain text instead of failing', () => {
+    const request = routerRequest(`please explain what <|endoftext|> means ${'and more '.repeat(40)}`);
+    const result = build(contextLengthSignal, { max: 100 }).evaluate(request);
+    expect(result).toMatchObject({ matched: true, value: expect.any(Number) });
+    expect(request.promptTokens()).toBeGreaterThan(40);
+  });
+
   it('does not tokenize when the byte length already decides', () => {
     const request = routerRequest('a short prompt');
     expect(build(contextLengthSignal, { min: 1000 }).evaluate(request)).toEqual({
