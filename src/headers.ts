@@ -17,5 +17,4 @@ export const Headers = {
   path: ':path',
   method: ':method',
   status: ':status',
-  authorization: 'authorization',
 } as const;
