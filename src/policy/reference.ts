@@ -70,6 +70,26 @@ function table(schema: JsonSchema, prefix = '', skip: string[] = []): string[] {
   return lines;
 }
 
+/** One section per signal or plugin type: its description and a table of its parameters. */
+function typeSections(
+  definitions: readonly { type: string; description: string }[],
+  schemas: JsonSchema[] | undefined,
+  commonFields: string[],
+): string[] {
+  return definitions.flatMap((definition) => {
+    const entry = schemas?.find((s) => s.properties?.type?.const === definition.type) ?? {};
+    return [
+      `### \`${definition.type}\``,
+      '',
+      definition.description,
+      '',
+      ...HEADER,
+      ...table(entry, '', commonFields),
+      '',
+    ];
+  });
+}
+
 const HEADER = ['| field | type | required | default | meaning |', '|---|---|---|---|---|'];
 
 /**
@@ -119,32 +139,10 @@ export function renderPolicyReference(registry: Registry): string {
     "`type:name`. `semantic-router explain` prints every signal's result for a prompt.",
     '',
   ];
-  const signalSchemas = top.signals?.items?.oneOf ?? [];
-  for (const definition of registry.signals) {
-    const entry = signalSchemas.find((s) => s.properties?.type?.const === definition.type) ?? {};
-    out.push(
-      `### \`${definition.type}\``,
-      '',
-      definition.description,
-      '',
-      ...HEADER,
-      ...table(entry, '', ['type', 'name', 'description']),
-      '',
-    );
-  }
+  out.push(...typeSections(registry.signals, top.signals?.items?.oneOf, ['type', 'name', 'description']));
   out.push('## Plugins', '', 'Plugins run, in order, after their decision is chosen.', '');
-  const pluginSchemas = top.decisions?.items?.properties?.plugins?.items?.oneOf ?? [];
-  for (const definition of registry.plugins) {
-    const entry = pluginSchemas.find((s) => s.properties?.type?.const === definition.type) ?? {};
-    out.push(
-      `### \`${definition.type}\``,
-      '',
-      definition.description,
-      '',
-      ...HEADER,
-      ...table(entry, '', ['type']),
-      '',
-    );
-  }
+  out.push(
+    ...typeSections(registry.plugins, top.decisions?.items?.properties?.plugins?.items?.oneOf, ['type']),
+  );
   return `${out.join('\n').trimEnd()}\n`;
 }
