@@ -10,7 +10,8 @@ WORKDIR /app
 # The repository's .npmrc says the same (onnxruntime-node-install=skip).
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+# Scripts are skipped here: `prepare` builds dist/, which needs the sources copied below.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm run build \
   && mkdir -p policies proto models \

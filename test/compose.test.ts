@@ -358,6 +358,9 @@ describe('Dockerfile', () => {
     expect(runs).toContain('npm ci');
     expect(runs).toContain('npm run build');
     expect(runs).toContain('npm prune --omit=dev');
+    // `prepare` builds dist/ from the sources, which are copied after the dependencies are installed.
+    const scripts = JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts ?? {};
+    if (scripts.prepare) expect(runs).toMatch(/npm ci[^\n]*--ignore-scripts/);
   });
 
   it('runs node dist/cli.js as a non-root user, exposes the router ports and has a readiness healthcheck', () => {
