@@ -41,7 +41,7 @@ export function buildRequestHeaders(request: HttpRequest, bodyLength: number): H
   headers.add(':path', request.path);
   headers.add(':method', method);
   headers.add(':scheme', scheme);
-  for (const [name, value] of given.entries()) {
+  for (const [name, value] of given.view()) {
     if (name.startsWith(':') || name === 'host' || HOP_BY_HOP.has(name)) continue;
     headers.add(name, value);
   }

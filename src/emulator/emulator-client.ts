@@ -79,16 +79,22 @@ export class ExtProcEmulator {
     } catch (error) {
       return Promise.reject(error);
     }
+    // Per-exchange metadata overrides the emulator's for the same key (Metadata.set replaces).
     const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries({ ...this.#metadata, ...options.metadata }))
-      metadata.set(key, value);
+    for (const key of Object.keys(this.#metadata)) metadata.set(key, this.#metadata[key] as string);
+    if (options.metadata) {
+      for (const key of Object.keys(options.metadata)) metadata.set(key, options.metadata[key] as string);
+    }
     const callbacks: ResponseCallbacks = {};
     if (options.onResponseHeaders) callbacks.onResponseHeaders = options.onResponseHeaders;
     if (options.onResponseChunk) callbacks.onResponseChunk = options.onResponseChunk;
+    const client = this.#client;
     return runExchange(
       {
         config,
-        openCall: (): ProcessCall => this.#client.Process(metadata),
+        openCall(): ProcessCall {
+          return openProcessCall(client, metadata);
+        },
         callbacks,
         signal: options.signal,
       },
@@ -100,5 +106,25 @@ export class ExtProcEmulator {
   /** Closes the channel; calls still running are cancelled. */
   close(): void {
     this.#client.close();
+  }
+}
+
+/**
+ * Opens a `Process` call. grpc-js records the caller's stack in an Error for every call, only to
+ * decorate the error it emits for a failed status; the emulator ignores those errors (it reads the
+ * status), so the stack is not captured, which saves much of the cost of opening a call. An error
+ * thrown here gets the stack of this call site.
+ */
+function openProcessCall(client: ProcessClient, metadata: grpc.Metadata): ProcessCall {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return client.Process(metadata);
+  } catch (error) {
+    Error.stackTraceLimit = limit;
+    if (error instanceof Error) Error.captureStackTrace(error, openProcessCall);
+    throw error;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }

@@ -75,11 +75,11 @@ export function readHeaderValue(header: HeaderValue, rawValue: boolean): string 
 
 /** Encodes headers for a ProcessingRequest, in `raw_value` bytes or in `value` strings. */
 export function headersToProto(headers: HeaderList, rawValue: boolean): HeaderMap {
-  return {
-    headers: headers
-      .entries()
-      .map(([key, value]) => (rawValue ? { key, raw_value: Buffer.from(value, 'utf8') } : { key, value })),
-  };
+  const out: HeaderValue[] = [];
+  for (const [key, value] of headers.view()) {
+    out.push(rawValue ? { key, raw_value: Buffer.from(value, 'utf8') } : { key, value });
+  }
+  return { headers: out };
 }
 
 /**
@@ -151,7 +151,9 @@ export function applyHeaderMutation(
  */
 export function applyBodyMutation(mutation: BodyMutation | undefined): Buffer | undefined {
   if (!mutation) return undefined;
-  if (mutation.body !== undefined) return Buffer.from(mutation.body);
+  // The decoded bytes are used as they are (shared with the answer), not copied.
+  if (mutation.body !== undefined)
+    return Buffer.isBuffer(mutation.body) ? mutation.body : Buffer.from(mutation.body);
   if (mutation.clear_body) return Buffer.alloc(0);
   return undefined;
 }

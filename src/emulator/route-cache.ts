@@ -18,21 +18,40 @@ export function routeCacheDecision(
 ): RouteCacheEvent | undefined {
   const requested = common.clear_route_cache === true;
   const beforeRouting = !routeReleased;
-  const event = (cleared: boolean, reason?: string): RouteCacheEvent =>
-    reason === undefined
-      ? { phase, requested, cleared, beforeRouting }
-      : { phase, requested, cleared, beforeRouting, reason };
 
   if (phase.startsWith('response_')) {
-    return requested ? event(false, 'ignored in the response direction') : undefined;
+    return requested
+      ? event(phase, requested, false, beforeRouting, 'ignored in the response direction')
+      : undefined;
   }
   if (!common.header_mutation) {
-    return requested ? event(false, 'ignored without a header mutation in the same answer') : undefined;
+    return requested
+      ? event(phase, requested, false, beforeRouting, 'ignored without a header mutation in the same answer')
+      : undefined;
   }
-  if (action === 'CLEAR') return event(true, 'route_cache_action is CLEAR');
+  if (action === 'CLEAR') return event(phase, requested, true, beforeRouting, 'route_cache_action is CLEAR');
   if (!requested) return undefined;
-  if (action === 'RETAIN') return event(false, 'route_cache_action is RETAIN');
+  if (action === 'RETAIN')
+    return event(phase, requested, false, beforeRouting, 'route_cache_action is RETAIN');
   return beforeRouting
-    ? event(true)
-    : event(true, 'the route was already picked: the request headers had been released');
+    ? event(phase, requested, true, beforeRouting)
+    : event(
+        phase,
+        requested,
+        true,
+        beforeRouting,
+        'the route was already picked: the request headers had been released',
+      );
+}
+
+function event(
+  phase: ProcessingPhase,
+  requested: boolean,
+  cleared: boolean,
+  beforeRouting: boolean,
+  reason?: string,
+): RouteCacheEvent {
+  return reason === undefined
+    ? { phase, requested, cleared, beforeRouting }
+    : { phase, requested, cleared, beforeRouting, reason };
 }
