@@ -108,7 +108,7 @@ export class HeaderList {
   /** Entries as a record; repeated names are joined with `,` as Envoy does when it coalesces them. */
   toRecord(options?: { withPseudo?: boolean }): Record<string, string> {
     const withPseudo = options?.withPseudo;
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = Object.create(null);
     for (const [name, value] of this.#entries) {
       if (!withPseudo && name.charCodeAt(0) === COLON) continue;
       out[name] = Object.hasOwn(out, name) ? `${out[name]},${value}` : value;
