@@ -12,8 +12,24 @@ export interface SignalResult {
   evidence?: string[];
   /** A measured quantity, when the signal has one (e.g. the token count). */
   value?: number;
+  /**
+   * What the signal found and where, when it finds things in a text (e.g. PII entities): offsets into
+   * the text of the signal's scope, never the text itself, so results stay safe to show and log.
+   */
+  spans?: SignalSpan[];
   /** Set by the runner when the signal failed or timed out; the result then never matches. */
   error?: string;
+}
+
+/**
+ * A typed stretch of a scope's text: `[start, end)` in UTF-16 code units of `RouterRequest.text(scope)`,
+ * with the detector's confidence in [0, 1].
+ */
+export interface SignalSpan {
+  type: string;
+  start: number;
+  end: number;
+  score: number;
 }
 
 /** A configured signal, ready to evaluate requests. Must be safe to call concurrently. */

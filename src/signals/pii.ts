@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { DEFAULT_PII_MIN_CONFIDENCE, PII_TYPES, type PiiType } from './pii/pii-types.ts';
+import { scopePii } from './pii/request-pii.ts';
+import { defineSignal, type SignalResult, type SignalSpan } from './signal.ts';
+
+const SCOPES = ['last-user', 'user', 'conversation'] as const;
+
+const Params = z
+  .object({
+    scope: z
+      .enum(SCOPES)
+      .default('last-user')
+      .describe('Which messages are searched: the last user message, all user messages, or every message.'),
+    entities: z
+      .array(z.enum(PII_TYPES))
+      .min(1)
+      .default([...PII_TYPES])
+      .describe('The entity types that count; all of them by default.'),
+    minConfidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(DEFAULT_PII_MIN_CONFIDENCE)
+      .describe(
+        'Lowest detector score that counts. Cards and IBANs (checksummed) score 0.95, emails 0.9, IP addresses 0.8-0.85, SSNs 0.6-0.85 by format; phone numbers 0.9 with a country code, 0.6-0.75 in North American, `00`-prefixed or area-code formats, 0.3-0.45 in other groupings or as bare digits, plus 0.35 next to a word such as phone, call or fax.',
+      ),
+  })
+  .strict();
+
+type PiiParams = z.infer<typeof Params>;
+
+/** Scopes by the messages they read: each one's text contains the previous one's messages. */
+function scopeRank(scope: PiiParams['scope']): number {
+  return SCOPES.indexOf(scope);
+}
+
+/**
+ * Structured personal data in the prompt: emails, phone numbers, payment cards, IBANs, US SSNs and
+ * IP addresses, each checked by its own rules (Luhn, mod-97, SSN area rules, octet ranges). The
+ * result lists the types found and their spans, never the values.
+ */
+export const piiSignal = defineSignal({
+  type: 'pii',
+  description:
+    'Finds personal identifiers in the prompt: email addresses, phone numbers, payment cards (Luhn and issuer ranges), IBANs (country length and mod-97), US SSNs and IP addresses. Evidence names the entity types found, never the values. Names, locations and organisations need a language model and are not detected.',
+  params: Params,
+  create(raw) {
+    const params = raw as PiiParams;
+    const types = new Set<PiiType>(params.entities);
+    return {
+      evaluate(request): SignalResult {
+        const spans: SignalSpan[] = [];
+        const evidence: string[] = [];
+        let confidence = 0;
+        for (const span of scopePii(request, params.scope)) {
+          if (!types.has(span.type) || span.score < params.minConfidence) continue;
+          spans.push(span);
+          if (!evidence.includes(span.type)) evidence.push(span.type);
+          confidence = Math.max(confidence, span.score);
+        }
+        if (spans.length === 0) return { matched: false, confidence: 0, evidence: [], value: 0 };
+        return { matched: true, confidence, evidence, value: spans.length, spans };
+      },
+    };
+  },
+  relate(a, b) {
+    // Whatever `a` finds, `b` finds too when it reads more messages, counts more types and a lower score.
+    const fewerTypes = a.entities.every((type) => b.entities.includes(type));
+    const implies =
+      scopeRank(a.scope) <= scopeRank(b.scope) && fewerTypes && a.minConfidence >= b.minConfidence;
+    return implies ? 'implies' : 'unknown';
+  },
+});
