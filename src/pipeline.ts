@@ -38,7 +38,8 @@ export interface PipelineObserver extends SignalObserver {
 const NO_SIGNALS: ReadonlyMap<string, SignalResult> = new Map();
 
 /**
- * The whole route of one chat request: signals → decision → plugins → selection.
+ * The whole route of one chat request: signals → decision → plugins → selection. When a plugin
+ * restricts the request to private models, selection (and a requested model) must be one of them.
  * Throws only on internal failures; callers fail open with {@link defaultRoute}.
  */
 export async function route(
@@ -84,14 +85,31 @@ export async function route(
 
   if (plan.reject) return { kind: 'reject', decision: decision.name, ...plan.reject, signals: results };
 
+  let candidates = decision.candidates;
+  if (plan.privateOnly) {
+    candidates = candidates.filter((m) => m.private === true);
+    if (candidates.length === 0) {
+      return {
+        kind: 'reject',
+        decision: decision.name,
+        status: 403,
+        code: 'no_private_model',
+        message: 'The request contains personal data and no private model is available to serve it.',
+        signals: results,
+      };
+    }
+  }
+
   let model: ModelSpec;
   const reason =
     because.length > 0 ? because.map((fact) => withEvidence(fact, results)) : ['no decision matched'];
-  if (requestedModel && policy.settings.honorRequestedModel) {
+  if (plan.privateOnly) reason.push('private models only');
+  const allowed = (m: ModelSpec) => !plan.privateOnly || m.private === true;
+  if (requestedModel && policy.settings.honorRequestedModel && allowed(requestedModel)) {
     model = requestedModel;
     reason.push('requested model honoured');
   } else {
-    const selection = selectStatic(decision.candidates, request);
+    const selection = selectStatic(candidates, request);
     model = selection.model;
     if (selection.note) reason.push(selection.note);
   }

@@ -1,14 +1,24 @@
 import { headersPlugin } from './plugins/headers.ts';
+import { piiPlugin } from './plugins/pii.ts';
 import { rejectPlugin } from './plugins/reject.ts';
 import { systemPromptPlugin } from './plugins/system-prompt.ts';
 import type { Registry } from './policy/registry.ts';
 import { contextLengthSignal } from './signals/context-length.ts';
 import { headerSignal } from './signals/header.ts';
 import { keywordSignal } from './signals/keyword.ts';
+import { languageSignal } from './signals/language.ts';
+import { piiSignal } from './signals/pii.ts';
 import { requestedModelSignal } from './signals/requested-model.ts';
 
 /** Every signal and plugin type the router ships. Adding one is one import and one list entry. */
 export const builtinRegistry: Registry = {
-  signals: [keywordSignal, contextLengthSignal, headerSignal, requestedModelSignal],
-  plugins: [systemPromptPlugin, headersPlugin, rejectPlugin],
+  signals: [
+    keywordSignal,
+    contextLengthSignal,
+    headerSignal,
+    requestedModelSignal,
+    piiSignal,
+    languageSignal,
+  ],
+  plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin],
 };

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RouterRequest } from '../request/router-request.ts';
+import type { SignalSpan } from '../signals/signal.ts';
 
 export type SystemPromptMode = 'replace' | 'prepend' | 'append' | 'insert-if-missing';
 
@@ -11,6 +12,13 @@ export interface RoutePlan {
   requestHeaders: Map<string, string>;
   /** Answer the client directly instead of forwarding. */
   reject?: { status: number; message: string; code: string };
+  /**
+   * Stretches of message text to replace by `[TYPE]` in the forwarded body: by index into the body's
+   * `messages`, spans with offsets into that message's text (`ChatMessage.text`), sorted, not overlapping.
+   */
+  redactions?: Map<number, SignalSpan[]>;
+  /** Only models marked `private: true` may serve the request; selection picks among those. */
+  privateOnly?: boolean;
 }
 
 /** A configured per-decision plugin. Runs after the decision is made; must not throw on valid input. */

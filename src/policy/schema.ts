@@ -60,6 +60,12 @@ const ModelSchema = z
       .describe(
         'Largest prompt, in tokens, the model accepts; selection skips models the prompt does not fit.',
       ),
+    private: z
+      .boolean()
+      .optional()
+      .describe(
+        'The model runs where personal data may go (e.g. self-hosted). A `pii` plugin with `action: private` sends requests containing personal data only to such models.',
+      ),
   })
   .strict();
 

@@ -5,7 +5,10 @@ export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 
 
 const KNOWN_ROLES = new Set<ChatRole>(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
-/** One message reduced to what signals read: its role and its text (content parts joined by newlines). */
+/**
+ * One message reduced to what signals read: its role and its text (the texts of its content parts
+ * joined by {@link CONTENT_PART_SEPARATOR}). `chat.messages[i]` is the body's `messages[i]`.
+ */
 export interface ChatMessage {
   readonly role: ChatRole;
   readonly text: string;
@@ -28,6 +31,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What joins the texts of a message's content parts in {@link ChatMessage.text}. */
+export const CONTENT_PART_SEPARATOR = '\n';
+
+/** The text a content part contributes to its message's text, if any (e.g. none for an image). */
+export function contentPartText(part: unknown): string | undefined {
+  return isRecord(part) && typeof part.text === 'string' ? part.text : undefined;
+}
+
 function contentText(content: unknown, index: number): string {
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
@@ -39,9 +50,10 @@ function contentText(content: unknown, index: number): string {
   }
   const texts: string[] = [];
   for (const part of content) {
-    if (isRecord(part) && typeof part.text === 'string') texts.push(part.text);
+    const text = contentPartText(part);
+    if (text !== undefined) texts.push(text);
   }
-  return texts.join('\n');
+  return texts.join(CONTENT_PART_SEPARATOR);
 }
 
 /**

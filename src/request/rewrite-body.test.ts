@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyPlan, type SystemPromptMode } from '../plugins/plugin.ts';
+import { emptyPlan, type RoutePlan, type SystemPromptMode } from '../plugins/plugin.ts';
+import type { SignalSpan } from '../signals/signal.ts';
 import { rewriteBody } from './rewrite-body.ts';
 
 function rewrite(messages: unknown[], mode?: SystemPromptMode) {
@@ -47,4 +48,85 @@ describe('rewriteBody', () => {
       expect(body.messages.at(-1)).toEqual(USER);
     },
   );
+});
+
+describe('rewriteBody with redactions', () => {
+  const span = (type: string, start: number, end: number): SignalSpan => ({ type, start, end, score: 1 });
+
+  function redact(messages: unknown[], redactions: [number, SignalSpan[]][], extra: Partial<RoutePlan> = {}) {
+    const plan = { ...emptyPlan(), redactions: new Map(redactions), ...extra };
+    const out = rewriteBody({ model: 'm', messages }, 'm', plan);
+    return out ? JSON.parse(out.toString()).messages : undefined;
+  }
+
+  it.each([
+    {
+      name: 'string content',
+      messages: [{ role: 'user', content: 'mail a@b.co or call 555-0132 now' }],
+      redactions: [[0, [span('EMAIL_ADDRESS', 5, 11), span('PHONE_NUMBER', 20, 28)]]],
+      expected: [{ role: 'user', content: 'mail [EMAIL_ADDRESS] or call [PHONE_NUMBER] now' }],
+    },
+    {
+      name: 'the whole content',
+      messages: [{ role: 'tool', content: '10.0.0.1', tool_call_id: 't1' }],
+      redactions: [[0, [span('IP_ADDRESS', 0, 8)]]],
+      expected: [{ role: 'tool', content: '[IP_ADDRESS]', tool_call_id: 't1' }],
+    },
+    {
+      name: 'text parts, keeping other parts and offsets across parts',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'ssn 536-90-4399' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+            { type: 'text', text: 'and a@b.co' },
+          ],
+        },
+      ],
+      redactions: [[0, [span('US_SSN', 4, 15), span('EMAIL_ADDRESS', 20, 26)]]],
+      expected: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'ssn [US_SSN]' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+            { type: 'text', text: 'and [EMAIL_ADDRESS]' },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'only the messages named',
+      messages: [
+        { role: 'user', content: 'a@b.co' },
+        { role: 'assistant', content: 'a@b.co' },
+      ],
+      redactions: [[0, [span('EMAIL_ADDRESS', 0, 6)]]],
+      expected: [
+        { role: 'user', content: '[EMAIL_ADDRESS]' },
+        { role: 'assistant', content: 'a@b.co' },
+      ],
+    },
+  ] as { name: string; messages: unknown[]; redactions: [number, SignalSpan[]][]; expected: unknown[] }[])(
+    'replaces values in $name',
+    ({ messages, redactions, expected }) => {
+      expect(redact(messages, redactions)).toEqual(expected);
+    },
+  );
+
+  it('redacts before inserting a system prompt, so indices still refer to the original messages', () => {
+    const messages = redact([{ role: 'user', content: 'a@b.co' }], [[0, [span('EMAIL_ADDRESS', 0, 6)]]], {
+      systemPrompt: { text: 'be nice', mode: 'insert-if-missing' },
+    });
+    expect(messages).toEqual([
+      { role: 'system', content: 'be nice' },
+      { role: 'user', content: '[EMAIL_ADDRESS]' },
+    ]);
+  });
+
+  it('returns nothing when there is nothing to redact', () => {
+    expect(redact([USER], [])).toBeUndefined();
+    expect(redact([USER], [[3, [span('EMAIL_ADDRESS', 0, 2)]]])).toBeUndefined();
+  });
 });

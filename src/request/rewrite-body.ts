@@ -1,4 +1,6 @@
 import type { RoutePlan } from '../plugins/plugin.ts';
+import type { SignalSpan } from '../signals/signal.ts';
+import { CONTENT_PART_SEPARATOR, contentPartText } from './chat-request.ts';
 
 type Message = Record<string, unknown>;
 
@@ -31,9 +33,57 @@ function applySystemPrompt(messages: unknown[], prompt: NonNullable<RoutePlan['s
 }
 
 /**
- * The body to forward: `model` set to the backend's name for the chosen model and the plan's
- * system prompt applied; every other field is kept. Returns undefined when nothing changes, so the
- * original bytes are forwarded as they came.
+ * `text` with every span that lies within it replaced by `[TYPE]`; `offset` is where `text` starts in
+ * the message text the spans refer to.
+ */
+function redactText(text: string, spans: readonly SignalSpan[], offset: number): string {
+  let out = '';
+  let from = 0;
+  for (const span of spans) {
+    const start = span.start - offset;
+    const end = span.end - offset;
+    if (start < from || end > text.length) continue;
+    out += `${text.slice(from, start)}[${span.type}]`;
+    from = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** The message content with the spans replaced: a string, or the text of each text-bearing part. */
+function redactContent(content: unknown, spans: readonly SignalSpan[]): unknown {
+  if (typeof content === 'string') return redactText(content, spans, 0);
+  if (!Array.isArray(content)) return content;
+  let offset = 0;
+  let changed = false;
+  const parts = content.map((part) => {
+    const text = contentPartText(part);
+    if (text === undefined) return part;
+    const redacted = redactText(text, spans, offset);
+    offset += text.length + CONTENT_PART_SEPARATOR.length;
+    if (redacted === text) return part;
+    changed = true;
+    return { ...(part as Message), text: redacted };
+  });
+  return changed ? parts : content;
+}
+
+function applyRedactions(messages: unknown[], redactions: NonNullable<RoutePlan['redactions']>): unknown[] {
+  let copy: unknown[] | undefined;
+  for (const [index, spans] of redactions) {
+    const message = messages[index];
+    if (typeof message !== 'object' || message === null) continue;
+    const content = redactContent((message as Message).content, spans);
+    if (content === (message as Message).content) continue;
+    copy ??= [...messages];
+    copy[index] = { ...(message as Message), content };
+  }
+  return copy ?? messages;
+}
+
+/**
+ * The body to forward: `model` set to the backend's name for the chosen model, the plan's redactions
+ * applied to the messages they were found in, then its system prompt applied; every other field is
+ * kept. Returns undefined when nothing changes, so the original bytes are forwarded as they came.
  */
 export function rewriteBody(
   body: Record<string, unknown>,
@@ -41,7 +91,8 @@ export function rewriteBody(
   plan: RoutePlan,
 ): Buffer | undefined {
   const messages = body.messages as unknown[];
-  const rewrittenMessages = plan.systemPrompt ? applySystemPrompt(messages, plan.systemPrompt) : messages;
+  let rewrittenMessages = plan.redactions ? applyRedactions(messages, plan.redactions) : messages;
+  if (plan.systemPrompt) rewrittenMessages = applySystemPrompt(rewrittenMessages, plan.systemPrompt);
   if (body.model === model && rewrittenMessages === messages) return undefined;
   return Buffer.from(JSON.stringify({ ...body, model, messages: rewrittenMessages }));
 }

@@ -4,6 +4,9 @@ import { countPromptTokens, countPromptTokensWithin, promptTokenUpperBound } fro
 /** Which messages a text-reading signal looks at. */
 export type TextScope = 'last-user' | 'user' | 'conversation';
 
+/** What joins the texts of a scope's messages in {@link RouterRequest.text}. */
+export const SCOPE_SEPARATOR = '\n\n';
+
 /**
  * Everything the pipeline knows about one request: its id, headers and the parsed chat body.
  * Texts per scope are joined once, on first use, and shared by every signal.
@@ -14,6 +17,7 @@ export class RouterRequest {
   readonly chat: ChatRequest;
   readonly #texts = new Map<TextScope, string>();
   readonly #lexicons = new Map<string, Lexicon>();
+  readonly #derived = new Map<string, unknown>();
   #promptTokens: number | undefined;
   #tokenUpperBound: number | undefined;
 
@@ -62,14 +66,34 @@ export class RouterRequest {
     return lexicon;
   }
 
-  /** The text of the messages in `scope`, joined by blank lines. */
+  /** The text of the messages in `scope`, joined by blank lines ({@link SCOPE_SEPARATOR}). */
   text(scope: TextScope): string {
     let text = this.#texts.get(scope);
     if (text === undefined) {
-      text = joinScope(this.chat.messages, scope);
+      const { messages } = this.chat;
+      text = messagesIn(messages, scope)
+        .map((index) => messages[index]?.text ?? '')
+        .join(SCOPE_SEPARATOR);
       this.#texts.set(scope, text);
     }
     return text;
+  }
+
+  /** Indices into `chat.messages` of the messages `text(scope)` is made of, in order. */
+  messagesIn(scope: TextScope): readonly number[] {
+    return messagesIn(this.chat.messages, scope);
+  }
+
+  /**
+   * A value computed from the request at most once, on first use, and shared by every caller using
+   * the same key (e.g. the PII found in a message, read by signals and plugins alike). Keys start
+   * with the name of what they hold, e.g. `pii:message:2`.
+   */
+  derived<T>(key: string, compute: () => T): T {
+    if (this.#derived.has(key)) return this.#derived.get(key) as T;
+    const value = compute();
+    this.#derived.set(key, value);
+    return value;
   }
 }
 
@@ -87,17 +111,16 @@ function buildLexicon(raw: string, caseSensitive: boolean): Lexicon {
   return { text: UNUSUAL_SPACE.test(folded) ? folded.replace(/\s+/g, ' ') : folded };
 }
 
-function joinScope(messages: readonly ChatMessage[], scope: TextScope): string {
+function messagesIn(messages: readonly ChatMessage[], scope: TextScope): number[] {
   if (scope === 'last-user') {
     for (let i = messages.length - 1; i >= 0; i--) {
-      const message = messages[i];
-      if (message?.role === 'user') return message.text;
+      if (messages[i]?.role === 'user') return [i];
     }
-    return '';
+    return [];
   }
-  const parts: string[] = [];
-  for (const message of messages) {
-    if (scope === 'conversation' || message.role === 'user') parts.push(message.text);
-  }
-  return parts.join('\n\n');
+  const indices: number[] = [];
+  messages.forEach((message, index) => {
+    if (scope === 'conversation' || message.role === 'user') indices.push(index);
+  });
+  return indices;
 }

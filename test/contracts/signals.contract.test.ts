@@ -11,6 +11,11 @@ const EXAMPLES: Record<string, Record<string, unknown>[]> = {
     { header: 'x-role', present: false },
   ],
   model: [{ models: ['auto'] }, { models: ['gpt-4o', 'small'] }],
+  pii: [{}, { entities: ['EMAIL_ADDRESS', 'US_SSN'], scope: 'conversation', minConfidence: 0.8 }],
+  language: [
+    { languages: ['en'] },
+    { languages: ['fr', 'de'], scope: 'user', minConfidence: 0.5, minChars: 0 },
+  ],
 };
 
 const REQUESTS = [
@@ -22,6 +27,7 @@ const REQUESTS = [
     { role: 'assistant', content: 'hi' },
   ]),
   routerRequest('x', { model: 'gpt-4o', headers: { 'x-role': 'admin' } }),
+  routerRequest('Écrivez à jane.doe@example.com ou appelez le +33 1 42 68 53 00, SSN 123-45-6788'),
 ];
 
 describe.each(builtinRegistry.signals.map((definition) => ({ type: definition.type, definition })))(
