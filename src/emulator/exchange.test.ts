@@ -1,32 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setup } from '../../test/support/fake-processor-setup.ts';
 import type { ProcessingRequest } from '../extproc/messages.ts';
 import { chatBody, chatRequest, echoUpstream } from './chat.ts';
-import type { EmulatorOptions } from './emulator-client.ts';
-import { ExtProcEmulator } from './emulator-client.ts';
-import {
-  continueAnswer,
-  type FakeHandler,
-  type FakeProcessor,
-  phaseOf,
-  startFakeProcessor,
-} from './fake-processor.ts';
+import { continueAnswer, phaseOf } from './fake-processor.ts';
 import { readHeaderValue } from './header-mutation.ts';
 import type { ForwardedRequest, Upstream } from './http-types.ts';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(handler?: FakeHandler, options: Omit<EmulatorOptions, 'target'> = {}) {
-  const processor: FakeProcessor = await startFakeProcessor(handler);
-  const emulator = new ExtProcEmulator({ target: processor.address, ...options });
-  cleanups.push(
-    () => processor.close(),
-    () => emulator.close(),
-  );
-  return { processor, emulator };
-}
 
 function raw(value: string) {
   return { raw_value: Buffer.from(value) };

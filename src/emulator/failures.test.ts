@@ -1,26 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup, setup } from '../../test/support/fake-processor-setup.ts';
 import { chatRequest, echoUpstream } from './chat.ts';
-import type { EmulatorOptions } from './emulator-client.ts';
 import { ExtProcEmulator } from './emulator-client.ts';
 import { ExchangeAbortedError, ExtProcProtocolError } from './errors.ts';
-import { continueAnswer, type FakeHandler, phaseOf, startFakeProcessor } from './fake-processor.ts';
+import { continueAnswer, type FakeHandler, phaseOf } from './fake-processor.ts';
 import type { ForwardedRequest } from './http-types.ts';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(handler?: FakeHandler, options: Omit<EmulatorOptions, 'target'> = {}) {
-  const processor = await startFakeProcessor(handler);
-  const emulator = new ExtProcEmulator({ target: processor.address, ...options });
-  cleanups.push(
-    () => processor.close(),
-    () => emulator.close(),
-  );
-  return { processor, emulator };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -184,7 +169,7 @@ describe('stream ending early', () => {
       messageTimeoutMs: 2000,
       failureModeAllow: true,
     });
-    cleanups.push(
+    onCleanup(
       () => strict.close(),
       () => lenient.close(),
     );

@@ -1,25 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setup } from '../../test/support/fake-processor-setup.ts';
 import type { ProcessingRequest } from '../extproc/messages.ts';
 import { chatCompletionChunks, chatRequest, echoUpstream, sseUpstream } from './chat.ts';
-import type { EmulatorOptions } from './emulator-client.ts';
-import { ExtProcEmulator } from './emulator-client.ts';
-import { continueAnswer, type FakeHandler, phaseOf, startFakeProcessor } from './fake-processor.ts';
+import { continueAnswer, type FakeHandler, phaseOf } from './fake-processor.ts';
 import { readHeaderValue } from './header-mutation.ts';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(handler?: FakeHandler, options: Omit<EmulatorOptions, 'target'> = {}) {
-  const processor = await startFakeProcessor(handler);
-  const emulator = new ExtProcEmulator({ target: processor.address, ...options });
-  cleanups.push(
-    () => processor.close(),
-    () => emulator.close(),
-  );
-  return { processor, emulator };
-}
 
 function contentType(request: ProcessingRequest): string | undefined {
   const header = request.response_headers?.headers?.headers?.find((h) => h.key === 'content-type');
