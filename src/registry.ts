@@ -1,5 +1,6 @@
 import { headersPlugin } from './plugins/headers.ts';
 import { piiPlugin } from './plugins/pii.ts';
+import { reasoningPlugin } from './plugins/reasoning.ts';
 import { rejectPlugin } from './plugins/reject.ts';
 import { systemPromptPlugin } from './plugins/system-prompt.ts';
 import type { Registry } from './policy/registry.ts';
@@ -20,5 +21,5 @@ export const builtinRegistry: Registry = {
     piiSignal,
     languageSignal,
   ],
-  plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin],
+  plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin, reasoningPlugin],
 };

@@ -8,9 +8,9 @@ import { errorReply } from './responses.ts';
 
 /**
  * The answer to the request body for a routing outcome:
- * - `route`: the body's `model` rewritten (and its system prompt, if a plugin asked), content-length
- *   fixed, `x-selected-model` / `x-router-decision` / `x-router-reason` set, and the route cache
- *   cleared so Envoy picks the cluster from `x-selected-model`;
+ * - `route`: the body's `model` rewritten (and its messages and reasoning fields, if a plugin asked),
+ *   content-length fixed, `x-selected-model` / `x-router-decision` / `x-router-reason` set, and the
+ *   route cache cleared so Envoy picks the cluster from `x-selected-model`;
  * - `reject`: a local reply with an OpenAI-style error.
  */
 export function outcomeMutation(
@@ -22,7 +22,7 @@ export function outcomeMutation(
   switch (outcome.kind) {
     case 'route': {
       const upstreamName = outcome.model.upstreamModel ?? outcome.model.name;
-      const body = rewriteBody(request.chat.body, upstreamName, outcome.plan);
+      const body = rewriteBody(request.chat.body, upstreamName, outcome.plan, outcome.model.reasoningFamily);
       const setHeaders: HeaderValueOption[] = [
         header(Headers.selectedModel, outcome.model.name),
         header(Headers.decision, outcome.decision),

@@ -4,6 +4,9 @@ import type { SignalSpan } from '../signals/signal.ts';
 
 export type SystemPromptMode = 'replace' | 'prepend' | 'append' | 'insert-if-missing';
 
+export const REASONING_EFFORTS = ['low', 'medium', 'high'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
 /** What the chosen decision will do to the request, filled in by its plugins in order. */
 export interface RoutePlan {
   /** Rewrite the system prompt of the forwarded body. */
@@ -19,6 +22,11 @@ export interface RoutePlan {
   redactions?: Map<number, SignalSpan[]>;
   /** Only models marked `private: true` may serve the request; selection picks among those. */
   privateOnly?: boolean;
+  /**
+   * Turn the model's reasoning ("thinking") on or off; the body rewrite spells it for the family of the
+   * model finally selected (`reasoningFamily`), and leaves models without a family alone.
+   */
+  reasoning?: { enabled: boolean; effort: ReasoningEffort };
 }
 
 /** A configured per-decision plugin. Runs after the decision is made; must not throw on valid input. */

@@ -25,6 +25,10 @@ export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
   ]),
 );
 
+/** How a model family switches reasoning on and off in a chat completions body (see `reasoningFamily`). */
+export const REASONING_FAMILIES = ['openai', 'qwen3', 'deepseek', 'gpt-oss'] as const;
+export type ReasoningFamily = (typeof REASONING_FAMILIES)[number];
+
 const ModelSchema = z
   .object({
     name: z
@@ -65,6 +69,12 @@ const ModelSchema = z
       .optional()
       .describe(
         'The model runs where personal data may go (e.g. self-hosted). A `pii` plugin with `action: private` sends requests containing personal data only to such models.',
+      ),
+    reasoningFamily: z
+      .enum(REASONING_FAMILIES)
+      .optional()
+      .describe(
+        "How the `reasoning` plugin switches this model's reasoning in the forwarded body. `openai` (OpenAI reasoning models): `reasoning_effort` set to the effort, or `minimal` when off (the lowest setting of GPT-5; o-series models accept only `low`, `medium` and `high`, and GPT-5.1 and later list `none` instead of `minimal`). `qwen3` (Qwen3 on vLLM or SGLang): `chat_template_kwargs.enable_thinking` true or false. `deepseek` (DeepSeek V3.1 on vLLM or SGLang): `chat_template_kwargs.thinking` true or false. `gpt-oss`: `reasoning_effort` set to the effort, or `low` when off, since it cannot be switched off. Without a family the plugin leaves the body alone.",
       ),
   })
   .strict();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyPlan, type RoutePlan, type SystemPromptMode } from '../plugins/plugin.ts';
+import { emptyPlan, type ReasoningEffort, type RoutePlan, type SystemPromptMode } from '../plugins/plugin.ts';
+import type { ReasoningFamily } from '../policy/schema.ts';
 import type { SignalSpan } from '../signals/signal.ts';
 import { rewriteBody } from './rewrite-body.ts';
 
@@ -128,5 +129,86 @@ describe('rewriteBody with redactions', () => {
   it('returns nothing when there is nothing to redact', () => {
     expect(redact([USER], [])).toBeUndefined();
     expect(redact([USER], [[3, [span('EMAIL_ADDRESS', 0, 2)]]])).toBeUndefined();
+  });
+});
+
+describe('rewriteBody with a reasoning intent', () => {
+  function withReasoning(
+    family: ReasoningFamily | undefined,
+    enabled: boolean,
+    extra: Record<string, unknown> = {},
+    effort: ReasoningEffort = 'high',
+  ) {
+    const plan: RoutePlan = { ...emptyPlan(), reasoning: { enabled, effort } };
+    const out = rewriteBody({ model: 'm', messages: [USER], ...extra }, 'm', plan, family);
+    return out ? JSON.parse(out.toString()) : undefined;
+  }
+
+  it.each([
+    { family: 'openai', enabled: true, fields: { reasoning_effort: 'high' } },
+    { family: 'openai', enabled: false, fields: { reasoning_effort: 'minimal' } },
+    { family: 'gpt-oss', enabled: true, fields: { reasoning_effort: 'high' } },
+    { family: 'gpt-oss', enabled: false, fields: { reasoning_effort: 'low' } },
+    { family: 'qwen3', enabled: true, fields: { chat_template_kwargs: { enable_thinking: true } } },
+    { family: 'qwen3', enabled: false, fields: { chat_template_kwargs: { enable_thinking: false } } },
+    { family: 'deepseek', enabled: true, fields: { chat_template_kwargs: { thinking: true } } },
+    { family: 'deepseek', enabled: false, fields: { chat_template_kwargs: { thinking: false } } },
+  ] as { family: ReasoningFamily; enabled: boolean; fields: Record<string, unknown> }[])(
+    '$family with enabled: $enabled',
+    ({ family, enabled, fields }) => {
+      expect(withReasoning(family, enabled, { temperature: 0.2 })).toEqual({
+        model: 'm',
+        messages: [USER],
+        temperature: 0.2,
+        ...fields,
+      });
+    },
+  );
+
+  it('passes the effort through', () => {
+    expect(withReasoning('openai', true, {}, 'low').reasoning_effort).toBe('low');
+    expect(withReasoning('gpt-oss', true, {}, 'medium').reasoning_effort).toBe('medium');
+  });
+
+  it('merges into the client’s chat_template_kwargs', () => {
+    const kwargs = { add_generation_prompt: true, thinking: true };
+    expect(withReasoning('qwen3', false, { chat_template_kwargs: kwargs }).chat_template_kwargs).toEqual({
+      add_generation_prompt: true,
+      thinking: true,
+      enable_thinking: false,
+    });
+    expect(withReasoning('deepseek', true, { chat_template_kwargs: null }).chat_template_kwargs).toEqual({
+      thinking: true,
+    });
+  });
+
+  it.each([
+    { family: 'openai', extra: { reasoning_effort: 'low' } },
+    { family: 'gpt-oss', extra: { reasoning_effort: 'high' } },
+    { family: 'qwen3', extra: { chat_template_kwargs: { enable_thinking: true } } },
+    { family: 'deepseek', extra: { chat_template_kwargs: { thinking: false } } },
+    { family: 'qwen3', extra: { chat_template_kwargs: 'not an object' } },
+  ] as { family: ReasoningFamily; extra: Record<string, unknown> }[])(
+    'keeps what the client set for $family: $extra',
+    ({ family, extra }) => {
+      expect(withReasoning(family, true, extra)).toBeUndefined();
+      expect(withReasoning(family, false, extra)).toBeUndefined();
+    },
+  );
+
+  it('leaves a model without a reasoning family untouched', () => {
+    expect(withReasoning(undefined, true)).toBeUndefined();
+    expect(withReasoning(undefined, false, { reasoning_effort: 'low' })).toBeUndefined();
+  });
+
+  it('applies alongside a model rewrite and keeps the client’s other fields', () => {
+    const plan: RoutePlan = { ...emptyPlan(), reasoning: { enabled: false, effort: 'medium' } };
+    const out = rewriteBody({ model: 'auto', messages: [USER], stream: true }, 'qwen', plan, 'qwen3');
+    expect(JSON.parse(out?.toString() ?? '{}')).toEqual({
+      model: 'qwen',
+      messages: [USER],
+      stream: true,
+      chat_template_kwargs: { enable_thinking: false },
+    });
   });
 });

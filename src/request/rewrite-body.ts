@@ -1,4 +1,5 @@
 import type { RoutePlan } from '../plugins/plugin.ts';
+import type { ReasoningFamily } from '../policy/schema.ts';
 import type { SignalSpan } from '../signals/signal.ts';
 import { CONTENT_PART_SEPARATOR, contentPartText } from './chat-request.ts';
 
@@ -80,19 +81,56 @@ function applyRedactions(messages: unknown[], redactions: NonNullable<RoutePlan[
   return copy ?? messages;
 }
 
+/** Whether the client gave the field a value of its own (JSON `null` counts as not given). */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The body fields that carry the plan's reasoning intent in the model family's convention, or undefined
+ * when nothing is to change: no intent, no family, or the client already set the field. A key of
+ * `chat_template_kwargs` is merged into the client's object; a value there that is not an object is left
+ * for the backend to refuse.
+ */
+function reasoningFields(
+  body: Record<string, unknown>,
+  family: ReasoningFamily | undefined,
+  reasoning: RoutePlan['reasoning'],
+): Record<string, unknown> | undefined {
+  if (!reasoning || !family) return undefined;
+  const { enabled, effort } = reasoning;
+  if (family === 'openai' || family === 'gpt-oss') {
+    if (given(body.reasoning_effort)) return undefined;
+    const off = family === 'openai' ? 'minimal' : 'low';
+    return { reasoning_effort: enabled ? effort : off };
+  }
+  const key = family === 'qwen3' ? 'enable_thinking' : 'thinking';
+  const kwargs = body.chat_template_kwargs;
+  if (!given(kwargs)) return { chat_template_kwargs: { [key]: enabled } };
+  if (!isPlainObject(kwargs) || given(kwargs[key])) return undefined;
+  return { chat_template_kwargs: { ...kwargs, [key]: enabled } };
+}
+
 /**
  * The body to forward: `model` set to the backend's name for the chosen model, the plan's redactions
- * applied to the messages they were found in, then its system prompt applied; every other field is
- * kept. Returns undefined when nothing changes, so the original bytes are forwarded as they came.
+ * applied to the messages they were found in, then its system prompt applied, and its reasoning intent
+ * written in the convention of the model's `reasoningFamily`; every other field is kept. Returns
+ * undefined when nothing changes, so the original bytes are forwarded as they came.
  */
 export function rewriteBody(
   body: Record<string, unknown>,
   model: string,
   plan: RoutePlan,
+  reasoningFamily?: ReasoningFamily,
 ): Buffer | undefined {
   const messages = body.messages as unknown[];
   let rewrittenMessages = plan.redactions ? applyRedactions(messages, plan.redactions) : messages;
   if (plan.systemPrompt) rewrittenMessages = applySystemPrompt(rewrittenMessages, plan.systemPrompt);
-  if (body.model === model && rewrittenMessages === messages) return undefined;
-  return Buffer.from(JSON.stringify({ ...body, model, messages: rewrittenMessages }));
+  const reasoning = reasoningFields(body, reasoningFamily, plan.reasoning);
+  if (body.model === model && rewrittenMessages === messages && !reasoning) return undefined;
+  return Buffer.from(JSON.stringify({ ...body, ...reasoning, model, messages: rewrittenMessages }));
 }
