@@ -2,15 +2,16 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { FastHistogram } from './fast-histogram.ts';
 
 /** Why the router served something less than the full policy; each is counted, none fails a request. */
-export type DegradationKind =
-  | 'signal_error'
-  | 'signal_timeout'
-  | 'fail_open'
-  | 'policy_reload_failed'
-  | 'streamed_request_body';
+const DEGRADATION_KINDS = [
+  'signal_error',
+  'signal_timeout',
+  'fail_open',
+  'policy_reload_failed',
+  'streamed_request_body',
+] as const;
 
 /** Client or protocol errors, answered or logged. */
-export type ErrorKind = 'bad_request' | 'payload_too_large' | 'internal' | 'protocol' | 'cancelled';
+const ERROR_KINDS = ['bad_request', 'payload_too_large', 'internal', 'protocol', 'cancelled'] as const;
 
 const STAGE_BUCKETS = [
   0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25,
@@ -83,16 +84,9 @@ export function createMetrics() {
       registers: [registry],
     }),
   };
-  for (const kind of [
-    'signal_error',
-    'signal_timeout',
-    'fail_open',
-    'policy_reload_failed',
-    'streamed_request_body',
-  ])
-    metrics.degradations.inc({ kind }, 0);
-  for (const kind of ['bad_request', 'payload_too_large', 'internal', 'protocol', 'cancelled'])
-    metrics.errors.inc({ kind }, 0);
+  // Every kind is exported from the start (at 0), so that dashboards and alerts see the series.
+  for (const kind of DEGRADATION_KINDS) metrics.degradations.inc({ kind }, 0);
+  for (const kind of ERROR_KINDS) metrics.errors.inc({ kind }, 0);
   return metrics;
 }
 

@@ -70,9 +70,6 @@ export function defineSignal<Schema extends z.ZodObject>(definition: {
   return definition as unknown as SignalDefinition;
 }
 
-/** Results of every signal of a request, keyed `type:name`. */
-export type SignalResults = ReadonlyMap<string, SignalResult>;
-
 /** The key a signal's result is stored and referenced under in rules. */
 export function signalKey(type: string, name: string): string {
   return `${type}:${name}`;
