@@ -1,6 +1,6 @@
 /** The running record of one exchange: the messages on the stream, the filter's decisions, the clock. */
 import { performance } from 'node:perf_hooks';
-import type { ProcessingPhase, ProcessingRequest } from '../extproc/messages.ts';
+import { PROCESSING_PHASES, type ProcessingPhase, type ProcessingRequest } from '../extproc/messages.ts';
 import type {
   ExchangeResult,
   MessageKind,
@@ -11,15 +11,7 @@ import type {
 import type { RejectedMutation } from './header-mutation.ts';
 import type { WireProcessingResponse } from './wire-types.ts';
 
-const RESPONSE_KINDS = [
-  'request_headers',
-  'response_headers',
-  'request_body',
-  'response_body',
-  'request_trailers',
-  'response_trailers',
-  'immediate_response',
-] as const;
+const RESPONSE_KINDS = [...PROCESSING_PHASES, 'immediate_response'] as const;
 
 /** The member of a response's oneof (`unknown` when none is set, as in a bare timer extension). */
 export function kindOf(message: WireProcessingResponse): MessageKind {

@@ -4,7 +4,12 @@
  * plain "continue" answer of the matching kind.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { CommonResponse, ProcessingPhase, ProcessingRequest } from '../extproc/messages.ts';
+import {
+  type CommonResponse,
+  PROCESSING_PHASES,
+  type ProcessingPhase,
+  type ProcessingRequest,
+} from '../extproc/messages.ts';
 import { loadExtProcService } from '../extproc/protos.ts';
 import type { WireProcessingResponse } from './wire-types.ts';
 
@@ -53,7 +58,7 @@ export interface FakeProcessor {
 
 /** The phase of a request message. */
 export function phaseOf(request: ProcessingRequest): ProcessingPhase {
-  const phase = request.request ?? PHASES.find((p) => request[p] !== undefined);
+  const phase = request.request ?? PROCESSING_PHASES.find((p) => request[p] !== undefined);
   if (!phase) throw new Error('ProcessingRequest without a request');
   return phase;
 }
@@ -108,15 +113,6 @@ export async function startFakeProcessor(handler: FakeHandler = () => undefined)
       }),
   };
 }
-
-const PHASES: readonly ProcessingPhase[] = [
-  'request_headers',
-  'response_headers',
-  'request_body',
-  'response_body',
-  'request_trailers',
-  'response_trailers',
-];
 
 function serveCall(
   id: number,

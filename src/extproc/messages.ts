@@ -30,13 +30,17 @@ export interface HttpTrailers {
   trailers?: HeaderMap;
 }
 
-export type ProcessingPhase =
-  | 'request_headers'
-  | 'request_body'
-  | 'request_trailers'
-  | 'response_headers'
-  | 'response_body'
-  | 'response_trailers';
+/** The members of the `request` oneof of ProcessingRequest (and of the phase answers of ProcessingResponse). */
+export const PROCESSING_PHASES = [
+  'request_headers',
+  'response_headers',
+  'request_body',
+  'response_body',
+  'request_trailers',
+  'response_trailers',
+] as const;
+
+export type ProcessingPhase = (typeof PROCESSING_PHASES)[number];
 
 export interface ProcessingRequest {
   request_headers?: HttpHeaders;
