@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { ModelLoadError } from '../model-files.ts';
+
+/** One input tensor: int64 ids or float32 values, row-major with `dims`. */
+export type OnnxFeed =
+  | { type: 'int64'; data: BigInt64Array; dims: readonly number[] }
+  | { type: 'float32'; data: Float32Array; dims: readonly number[] };
+
+/** An ONNX model ready to run; float32 outputs come back flat and row-major. */
+export interface OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OnnxFeed>): Promise<Record<string, Float32Array>>;
+}
+
+/**
+ * Loads an ONNX model on the CPU with one thread per run: the router's models are small, and
+ * concurrent requests already run in parallel on onnxruntime's own threads. A missing, empty or
+ * unreadable file throws a ModelLoadError naming the file.
+ */
+export async function loadOnnxSession(file: string): Promise<OnnxSession> {
+  if (!existsSync(file)) throw new ModelLoadError(file, 'not found');
+  const bytes = readFileSync(file);
+  if (bytes.length === 0) throw new ModelLoadError(file, 'empty file');
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+  } catch (error) {
+    throw new ModelLoadError(file, `not a loadable ONNX model (${(error as Error).message.split('\n')[0]})`, {
+      cause: error,
+    });
+  }
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds) {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, feed] of Object.entries(feeds))
+        tensors[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
+      const results = await session.run(tensors);
+      const outputs: Record<string, Float32Array> = {};
+      for (const [name, tensor] of Object.entries(results)) {
+        if (tensor.type !== 'float32') throw new Error(`output ${name} is ${tensor.type}, expected float32`);
+        outputs[name] = tensor.data as Float32Array;
+      }
+      return outputs;
+    },
+  };
+}

