@@ -7,11 +7,25 @@ export type OnnxFeed =
   | { type: 'int64'; data: BigInt64Array; dims: readonly number[] }
   | { type: 'float32'; data: Float32Array; dims: readonly number[] };
 
+/** One float32 output: flat row-major values and the shape they have. */
+export interface OnnxOutput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
 /** An ONNX model ready to run; float32 outputs come back flat and row-major. */
 export interface OnnxSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, OnnxFeed>): Promise<Record<string, Float32Array>>;
+  /**
+   * Like `run`, with each output's shape (needed to un-flatten outputs of dynamic size); `outputs`
+   * limits the run to those outputs (all by default).
+   */
+  runWithDims(
+    feeds: Record<string, OnnxFeed>,
+    outputs?: readonly string[],
+  ): Promise<Record<string, OnnxOutput>>;
 }
 
 /**
@@ -37,19 +51,28 @@ export async function loadOnnxSession(file: string): Promise<OnnxSession> {
       cause: error,
     });
   }
+  const runWithDims = async (
+    feeds: Record<string, OnnxFeed>,
+    fetches?: readonly string[],
+  ): Promise<Record<string, OnnxOutput>> => {
+    const tensors: Record<string, ort.Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds))
+      tensors[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
+    const results = await (fetches ? session.run(tensors, [...fetches]) : session.run(tensors));
+    const outputs: Record<string, OnnxOutput> = {};
+    for (const [name, tensor] of Object.entries(results)) {
+      if (tensor.type !== 'float32') throw new Error(`output ${name} is ${tensor.type}, expected float32`);
+      outputs[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
+    }
+    return outputs;
+  };
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
+    runWithDims,
     async run(feeds) {
-      const tensors: Record<string, ort.Tensor> = {};
-      for (const [name, feed] of Object.entries(feeds))
-        tensors[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
-      const results = await session.run(tensors);
       const outputs: Record<string, Float32Array> = {};
-      for (const [name, tensor] of Object.entries(results)) {
-        if (tensor.type !== 'float32') throw new Error(`output ${name} is ${tensor.type}, expected float32`);
-        outputs[name] = tensor.data as Float32Array;
-      }
+      for (const [name, output] of Object.entries(await runWithDims(feeds))) outputs[name] = output.data;
       return outputs;
     },
   };
