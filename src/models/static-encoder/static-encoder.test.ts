@@ -1,0 +1,126 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { embedderContract } from '../../../test/contracts/embedder.contract.ts';
+import { cosine } from '../embedder.ts';
+import { buildStaticEncoder } from './build-static-encoder.ts';
+import { ensureStaticEncoder } from './ensure-static-encoder.ts';
+import { StaticEncoder } from './static-encoder.ts';
+import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES } from './static-encoder-files.ts';
+
+/** A wink-format vector file of a few words in 4 dimensions, most frequent first. */
+function tinySource(dir: string): string {
+  const words = ['the', 'cat', 'dog', 'sat', 'mat', 'rug', 'stock', 'market', 'cross-country'];
+  const vectors: Record<string, number[]> = {};
+  words.forEach((word, i) => {
+    vectors[word] = [Math.sin(i + 1), Math.cos(i * 2 + 1), Math.sin(i * 3 + 2), Math.cos(i + 3), 1, i];
+  });
+  vectors.cat = [1, 0.9, 0, 0.1, 1, 1];
+  vectors.dog = [0.9, 1, 0.1, 0, 1, 2];
+  const file = join(dir, 'tiny.json');
+  writeFileSync(file, JSON.stringify({ precision: 8, dimensions: 4, words, vectors }));
+  return file;
+}
+
+describe('static encoder build', () => {
+  it('is deterministic: two builds of one source give the same bytes and card', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
+    const source = tinySource(dir);
+    const first = buildStaticEncoder(join(dir, 'a'), source).card;
+    const second = buildStaticEncoder(join(dir, 'b'), source).card;
+    expect(second.files).toEqual(first.files);
+    expect(readFileSync(join(dir, 'a', STATIC_ENCODER_FILES.model))).toEqual(
+      readFileSync(join(dir, 'b', STATIC_ENCODER_FILES.model)),
+    );
+  });
+
+  it('writes a card listing the SHA-256 of both files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
+    const { card } = buildStaticEncoder(join(dir, 'out'), tinySource(dir));
+    expect(Object.keys(card.files).sort()).toEqual([STATIC_ENCODER_FILES.model, STATIC_ENCODER_FILES.vocabulary].sort());
+    expect(card).toMatchObject({ dimensions: 4, source: { words: 9 } });
+  });
+});
+
+describe('StaticEncoder on a tiny build', () => {
+  let encoder: StaticEncoder;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
+    buildStaticEncoder(join(dir, 'out'), tinySource(dir));
+    encoder = await StaticEncoder.load(join(dir, 'out'));
+  });
+
+  it('returns unit vectors of the card dimension, in input order', async () => {
+    const vectors = await encoder.embed(['the cat sat', 'the stock market', 'dog']);
+    expect(vectors).toHaveLength(3);
+    for (const vector of vectors) {
+      expect(vector).toHaveLength(4);
+      expect(cosine(vector, vector)).toBeCloseTo(1, 5);
+    }
+    const [alone] = await encoder.embed(['dog']);
+    expect(vectors[2]).toEqual(alone);
+  });
+
+  it('ignores word order, case and punctuation', async () => {
+    const [a, b] = await encoder.embed(['The cat sat on the mat.', 'mat, THE sat cat: the!']);
+    expect(cosine(a as Float32Array, b as Float32Array)).toBeCloseTo(1, 5);
+  });
+
+  it('embeds a text without known words to the zero vector', async () => {
+    const [vector] = await encoder.embed(['zzz qqq ???']);
+    expect([...(vector as Float32Array)]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('reads a hyphenated word whole when the vocabulary has it, and by parts otherwise', () => {
+    expect(encoder.wordIds('cross-country')).toEqual([9]);
+    expect(encoder.wordIds("cat-dog cat's")).toEqual([2, 3, 2]);
+  });
+
+  it('answers an empty list with an empty list', async () => {
+    expect(await encoder.embed([])).toEqual([]);
+  });
+
+  it('refuses a model file that differs from its card', async () => {
+    const copy = join(dir, 'tampered');
+    mkdirSync(copy);
+    for (const name of Object.values(STATIC_ENCODER_FILES)) copyFileSync(join(dir, 'out', name), join(copy, name));
+    const bytes = readFileSync(join(copy, STATIC_ENCODER_FILES.model));
+    bytes[bytes.length - 1] = (bytes.at(-1) as number) ^ 0xff;
+    writeFileSync(join(copy, STATIC_ENCODER_FILES.model), bytes);
+    await expect(StaticEncoder.load(copy)).rejects.toThrow(/encoder\.onnx: SHA-256 .* differs from the card/);
+  });
+
+  it('says how to build a missing encoder', async () => {
+    await expect(StaticEncoder.load(join(dir, 'nowhere'))).rejects.toThrow(/card\.json: not found; build it with/);
+  });
+});
+
+describe('the embedded encoder (GloVe, built at first start)', () => {
+  let encoder: StaticEncoder;
+  beforeAll(async () => {
+    ensureStaticEncoder();
+    encoder = await StaticEncoder.load(STATIC_ENCODER_DIR);
+  }, 120_000);
+
+  it('places paraphrases closer than unrelated prompts', async () => {
+    const [a, b, c] = await encoder.embed([
+      'How do I sort a list in Python?',
+      'What is the best way to order an array in python',
+      'The weather in Paris is lovely today',
+    ]);
+    expect(cosine(a as Float32Array, b as Float32Array)).toBeGreaterThan(0.6);
+    expect(cosine(a as Float32Array, c as Float32Array)).toBeLessThan(0.3);
+  });
+
+  it('has 100 dimensions and an id naming its weights', () => {
+    expect(encoder.dimensions).toBe(100);
+    expect(encoder.id).toMatch(/^glove-sif-100d@[0-9a-f]{12}$/);
+  });
+});
+
+embedderContract('static encoder (GloVe)', async () => {
+  ensureStaticEncoder();
+  return StaticEncoder.load(STATIC_ENCODER_DIR);
+});
