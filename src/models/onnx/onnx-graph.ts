@@ -3,20 +3,21 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** Element types the project writes into ONNX graphs. */
-export type OnnxElementType = 'float32' | 'float16' | 'int64';
+export type OnnxElementType = 'float32' | 'float16' | 'int64' | 'int8';
 
 const DATA_TYPE: Record<OnnxElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float16: onnx.TensorProto.DataType.FLOAT16,
   int64: onnx.TensorProto.DataType.INT64,
+  int8: onnx.TensorProto.DataType.INT8,
 };
 
-/** A constant tensor stored in the model: float32, float16 (as raw 16-bit words) or int64. */
+/** A constant tensor stored in the model: float32, float16 (as raw 16-bit words), int64 or int8. */
 export interface OnnxInitializer {
   name: string;
   type: OnnxElementType;
   dims: readonly number[];
-  data: Float32Array | Uint16Array | BigInt64Array;
+  data: Float32Array | Uint16Array | BigInt64Array | Int8Array;
 }
 
 /** A graph input or output: its element type and shape (a string names a dynamic dimension). */
@@ -53,7 +54,7 @@ export interface OnnxGraphSpec {
 const IR_VERSION = 8;
 const DEFAULT_OPSET = 18;
 
-function bytesOf(data: Float32Array | Uint16Array | BigInt64Array): Uint8Array {
+function bytesOf(data: Float32Array | Uint16Array | BigInt64Array | Int8Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
@@ -158,6 +159,21 @@ export function toFloat16(values: Float32Array): Uint16Array {
     const rest = mantissa & 0x1fff;
     if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
     out[i] = sign | half;
+  }
+  return out;
+}
+
+/** Widens IEEE half precision words to float32 values (the inverse of `toFloat16` for representable values). */
+export function fromFloat16(words: Uint16Array): Float32Array {
+  const out = new Float32Array(words.length);
+  for (let i = 0; i < words.length; i++) {
+    const h = words[i] as number;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >>> 10) & 0x1f;
+    const mantissa = h & 0x3ff;
+    if (exponent === 0) out[i] = sign * mantissa * 2 ** -24;
+    else if (exponent === 0x1f) out[i] = mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+    else out[i] = sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
   }
   return out;
 }

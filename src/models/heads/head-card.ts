@@ -1,0 +1,81 @@
+import { checkLexicalConfig, type LexicalConfig } from './lexical-featurizer.ts';
+
+/** The head's files in its folder. */
+export const HEAD_FILES = { model: 'head.onnx', card: 'card.json', readme: 'README.md' } as const;
+
+/**
+ * A binary decision on top of the head: a text is flagged when the probability of every label but
+ * `negativeLabel` (e.g. P(not benign)) is at least `threshold`.
+ */
+export interface HeadDecision {
+  negativeLabel: string;
+  threshold: number;
+  /** How the threshold was chosen, in words. */
+  rule: string;
+}
+
+/** One training data file: where it was read from, its SHA-256 and how many rows it had. */
+export interface HeadDataFile {
+  file: string;
+  sha256: string;
+  rows: number;
+}
+
+/**
+ * What `card.json` of a trained head says. The loader reads `labels`, `encoder`, `lexical`,
+ * `hidden`, `decision` and `files`; the rest documents how the head was made and how it measured.
+ */
+export interface HeadCard {
+  name: string;
+  description: string;
+  labels: string[];
+  encoder: { name: string; id: string; dimensions: number };
+  lexical: LexicalConfig;
+  /** Hidden units (0: linear softmax regression). */
+  hidden: number;
+  decision?: HeadDecision;
+  /** File name → hex SHA-256; lists `head.onnx`. */
+  files: Record<string, string>;
+  data: HeadDataFile[];
+  split: { rule: string; salt: string; validationPercent: number; trainRows: number; validationRows: number };
+  training: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+}
+
+function fail(reason: string): never {
+  throw new Error(reason);
+}
+
+/** Checks the fields the runtime relies on; throws an Error naming the first bad field. */
+export function checkHeadCard(value: unknown): HeadCard {
+  if (typeof value !== 'object' || value === null) fail('the card is not a JSON object');
+  const card = value as Partial<HeadCard>;
+  if (typeof card.name !== 'string') fail('`name` is missing');
+  if (
+    !Array.isArray(card.labels) ||
+    card.labels.length < 2 ||
+    !card.labels.every((l) => typeof l === 'string')
+  )
+    fail('`labels` must list at least two label names');
+  if (new Set(card.labels).size !== card.labels.length) fail('`labels` has duplicates');
+  const encoder = card.encoder;
+  if (typeof encoder?.name !== 'string' || !Number.isInteger(encoder.dimensions) || encoder.dimensions <= 0)
+    fail('`encoder` must give `name` and `dimensions`');
+  if (typeof card.lexical !== 'object' || card.lexical === null) fail('`lexical` is missing');
+  try {
+    checkLexicalConfig(card.lexical);
+  } catch (error) {
+    fail(`\`lexical\`: ${(error as Error).message}`);
+  }
+  if (!Number.isInteger(card.hidden) || (card.hidden as number) < 0) fail('`hidden` must be an integer >= 0');
+  if (typeof card.files?.[HEAD_FILES.model] !== 'string')
+    fail(`\`files\` must give the SHA-256 of ${HEAD_FILES.model}`);
+  const decision = card.decision;
+  if (decision !== undefined) {
+    if (!card.labels.includes(decision.negativeLabel))
+      fail(`\`decision.negativeLabel\` ${decision.negativeLabel} is not one of the labels`);
+    if (!(decision.threshold >= 0 && decision.threshold <= 1))
+      fail('`decision.threshold` must be within 0..1');
+  }
+  return card as HeadCard;
+}

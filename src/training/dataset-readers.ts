@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256 } from '../models/model-files.ts';
+import type { LabeledDataset, LabeledText } from './labeled-text.ts';
+
+/** The shared training data next to the project (`../shared/data` from the project root); never copied in. */
+export const SHARED_DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+
+export const DEFAULT_DOMAIN_DATA = join(SHARED_DATA_DIR, 'domain', 'train_mmlu_pro.jsonl');
+export const DEFAULT_JAILBREAK_DATA = join(SHARED_DATA_DIR, 'jailbreak', 'train_prompts.jsonl');
+
+/** The jailbreak head's labels; `benign` is the label a flagged prompt is not. */
+export const JAILBREAK_LABELS = ['benign', 'jailbreak', 'injection', 'harmful'] as const;
+
+function readJsonLines(file: string): { records: Record<string, unknown>[]; sha256: string } {
+  const bytes = readFileSync(file);
+  const records = bytes
+    .toString('utf8')
+    .split('\n')
+    .map((line, index) => ({ line: line.trim(), index }))
+    .filter(({ line }) => line !== '')
+    .map(({ line, index }) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch (error) {
+        throw new Error(`${file}:${index + 1}: not JSON (${(error as Error).message})`, { cause: error });
+      }
+    });
+  return { records, sha256: sha256(bytes) };
+}
+
+function text(record: Record<string, unknown>, field: string, where: string): string {
+  const value = record[field];
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new Error(`${where}: \`${field}\` must be a non-empty string`);
+  return value;
+}
+
+function read(
+  name: string,
+  files: readonly string[],
+  toRow: (record: Record<string, unknown>, where: string) => LabeledText,
+  fixedLabels?: readonly string[],
+): LabeledDataset {
+  if (files.length === 0) throw new Error(`${name}: no data file given`);
+  const rows: LabeledText[] = [];
+  const described = files.map((file) => {
+    const { records, sha256: digest } = readJsonLines(file);
+    records.forEach((record, index) => {
+      rows.push(toRow(record, `${file}:${index + 1}`));
+    });
+    return { file: basename(file), sha256: digest, rows: records.length };
+  });
+  const seen = [...new Set(rows.map((row) => row.label))].sort();
+  if (fixedLabels) {
+    const unknown = seen.filter((label) => !fixedLabels.includes(label));
+    if (unknown.length > 0) throw new Error(`${name}: unknown labels ${unknown.join(', ')}`);
+  }
+  const labels = fixedLabels ? [...fixedLabels] : seen;
+  if (labels.length < 2) throw new Error(`${name}: need at least two labels, found ${labels.join(', ')}`);
+  return { name, labels, rows, files: described };
+}
+
+/**
+ * MMLU-Pro questions (`question`, `options`, `category`, `question_id`): the question alone is the
+ * text (what a user prompt looks like); the question followed by its options is a training variant.
+ */
+export function readDomainDataset(files: readonly string[] = [DEFAULT_DOMAIN_DATA]): LabeledDataset {
+  return read('domain', files, (record, where) => {
+    const question = text(record, 'question', where);
+    const options = Array.isArray(record.options) ? record.options.map(String) : [];
+    return {
+      text: question,
+      label: text(record, 'category', where),
+      variants:
+        options.length > 0
+          ? [`${question}\n${options.map((o, i) => `${String.fromCharCode(65 + i)}. ${o}`).join('\n')}`]
+          : [],
+      source: typeof record.src === 'string' ? record.src : 'mmlu-pro',
+    };
+  });
+}
+
+/** Prompts labelled jailbreak / injection / harmful / benign, with `group` keeping an attack's variants together. */
+export function readJailbreakDataset(files: readonly string[] = [DEFAULT_JAILBREAK_DATA]): LabeledDataset {
+  return read(
+    'jailbreak',
+    files,
+    (record, where) => {
+      const row: LabeledText = { text: text(record, 'text', where), label: text(record, 'label', where) };
+      if (typeof record.group === 'string') row.group = record.group;
+      if (typeof record.source === 'string') row.source = record.source;
+      return row;
+    },
+    JAILBREAK_LABELS,
+  );
+}
+
+/** Users' own data: JSON lines `{"text": "...", "label": "..."}`, optionally with `group`. */
+export function readCustomDataset(files: readonly string[], name = 'custom'): LabeledDataset {
+  return read(name, files, (record, where) => {
+    const row: LabeledText = { text: text(record, 'text', where), label: text(record, 'label', where) };
+    if (typeof record.group === 'string') row.group = record.group;
+    return row;
+  });
+}

@@ -1,0 +1,90 @@
+import type { LabeledText } from './labeled-text.ts';
+import { shuffleInPlace } from './seeded-random.ts';
+
+/**
+ * Synthetic prompts that break the link between length and label in the jailbreak data, where
+ * attacks are long and benign prompts short: long benign prompts (several benign prompts joined,
+ * or one wrapped in benign context), short attacks (the opening of a long attack), and attacks
+ * embedded in benign text), and short benign prompts (the opening words of a benign prompt, so
+ * that shortness itself does not read as an attack). Built only from the rows given, so training and validation sides stay apart.
+ */
+export type AugmentationKind =
+  | 'long-benign'
+  | 'benign-in-context'
+  | 'short-benign'
+  | 'short-attack'
+  | 'embedded-attack';
+
+export const AUGMENTED_SOURCE = 'augmented';
+
+const CONTEXT_OPENINGS = [
+  'Here is some background before my question.',
+  'I am preparing notes for a class and collected these tasks:',
+  'Context from earlier in our conversation:',
+  'Please read the following material first.',
+  'Below are several requests from my to-do list.',
+];
+
+const QUESTION_LEADS = [
+  'My actual question:',
+  'Now, please help with this:',
+  'Task:',
+  'With that in mind,',
+  '',
+];
+
+function pick<T>(items: readonly T[], random: () => number): T {
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+/** The opening of `text` cut at a word boundary near `length` characters. */
+export function openingOf(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const cut = text.lastIndexOf(' ', length);
+  return text.slice(0, cut > length / 2 ? cut : length).trim();
+}
+
+function joinBenign(benign: readonly LabeledText[], count: number, random: () => number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) parts.push(pick(benign, random).text);
+  return parts.join(random() < 0.5 ? '\n\n' : '\n');
+}
+
+/**
+ * `perKind` synthetic rows of each kind from `rows` (plus `extraBenign` texts, e.g. exam questions,
+ * as benign material), deterministic for a given `random`. Rows carry source `augmented:<kind>`.
+ */
+export function augmentJailbreakRows(
+  rows: readonly LabeledText[],
+  random: () => number,
+  perKind: number,
+  extraBenign: readonly LabeledText[] = [],
+): LabeledText[] {
+  const benign = [...rows.filter((row) => row.label === 'benign'), ...extraBenign];
+  const attacks = rows.filter((row) => row.label !== 'benign');
+  const longAttacks = attacks.filter((row) => row.text.length > 300 && row.label !== 'harmful');
+  const shortAttacks = attacks.filter((row) => row.text.length <= 300);
+  if (benign.length === 0 || attacks.length === 0) return [];
+  const out: LabeledText[] = [];
+  const add = (kind: AugmentationKind, text: string, label: string) =>
+    out.push({ text, label, source: `${AUGMENTED_SOURCE}:${kind}` });
+  for (let i = 0; i < perKind; i++) {
+    add('long-benign', joinBenign(benign, 2 + Math.floor(random() * 5), random), 'benign');
+    const question = pick(benign, random).text;
+    add(
+      'benign-in-context',
+      `${pick(CONTEXT_OPENINGS, random)}\n\n${joinBenign(benign, 1 + Math.floor(random() * 4), random)}\n\n${pick(QUESTION_LEADS, random)} ${question}`.trim(),
+      'benign',
+    );
+    add('short-benign', openingOf(pick(benign, random).text, 15 + Math.floor(random() * 50)), 'benign');
+    if (longAttacks.length > 0) {
+      const attack = pick(longAttacks, random);
+      add('short-attack', openingOf(attack.text, 80 + Math.floor(random() * 170)), attack.label);
+    }
+    const inner = pick(shortAttacks.length > 0 ? shortAttacks : attacks, random);
+    const host = joinBenign(benign, 1 + Math.floor(random() * 3), random);
+    const parts = shuffleInPlace([host, inner.text], random);
+    add('embedded-attack', parts.join(random() < 0.5 ? '\n\n' : ' '), inner.label);
+  }
+  return out;
+}

@@ -1,0 +1,177 @@
+import type { Embedder } from '../models/embedder.ts';
+import type { HeadDecision } from '../models/heads/head-card.ts';
+import { type HeadWeights, headProbabilities } from '../models/heads/head-weights.ts';
+import { type LexicalConfig, lexicalFeatures } from '../models/heads/lexical-featurizer.ts';
+import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
+import { DEFAULT_SPLIT_RULE, type SplitRule, splitRows } from './group-split.ts';
+import { evaluateHead, type HeadEvaluation, type ScoreTexts } from './head-evaluation.ts';
+import { type EpochProgress, type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
+import { augmentJailbreakRows } from './jailbreak-augmentation.ts';
+import type { LabeledDataset, LabeledText } from './labeled-text.ts';
+import { thresholdForFalsePositiveRate } from './metrics.ts';
+import { seededRandom } from './seeded-random.ts';
+
+/** The inner split of the training side, for early stopping and choosing the threshold. */
+export const INNER_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, salt: 'inner-v1', validationPercent: 15 };
+
+/** How a detection head's threshold is set: the benign rate flagged on the inner split. */
+export interface DetectionTarget {
+  negativeLabel: string;
+  maxFalsePositiveRate: number;
+}
+
+export interface TrainingRunOptions {
+  dataset: LabeledDataset;
+  encoder: Embedder;
+  lexical: LexicalConfig;
+  trainer: TrainerOptions;
+  split: SplitRule;
+  /** Synthetic rows per augmentation kind on each side (jailbreak-style data; 0 for none). */
+  augmentPerKind: number;
+  /** Loss weight of synthetic rows. */
+  augmentWeight: number;
+  /** Extra benign texts used as augmentation material (e.g. exam questions), training side only. */
+  extraBenign: LabeledText[];
+  detection?: DetectionTarget;
+}
+
+export type TrainingProgress =
+  | { phase: 'features'; done: number; total: number }
+  | { phase: 'train'; epoch: EpochProgress };
+
+export interface TrainingRunResult {
+  weights: HeadWeights;
+  decision?: HeadDecision;
+  evaluation: HeadEvaluation;
+  trainRows: number;
+  validationRows: number;
+  examples: { train: number; inner: number; augmented: number };
+  bestEpoch: number;
+  epochsRun: number;
+  classWeights: Record<string, number>;
+  seconds: number;
+}
+
+/** Rounds the lexical table to float16, as the ONNX head stores it, so measurements match the shipped head. */
+function roundLexical(weights: HeadWeights): HeadWeights {
+  return { ...weights, lexical: fromFloat16(toFloat16(weights.lexical)) };
+}
+
+/**
+ * Splits the dataset, featurises (sentence vectors + lexical features), trains with early stopping
+ * on an inner split, sets the decision threshold on the inner split, and scores the head on the
+ * held-out validation side with the weights as they will be shipped.
+ */
+export async function runTraining(
+  options: TrainingRunOptions,
+  onProgress?: (progress: TrainingProgress) => void,
+): Promise<TrainingRunResult> {
+  const started = performance.now();
+  const { dataset, encoder, lexical } = options;
+  const labelIndex = new Map(dataset.labels.map((label, i) => [label, i]));
+  const { train, validation } = splitRows(dataset.rows, options.split);
+  const { train: fit, validation: inner } = splitRows(train, INNER_SPLIT_RULE);
+  const random = seededRandom(options.trainer.seed ^ 0x5eed);
+  const augmentFit = augmentJailbreakRows(fit, random, options.augmentPerKind, options.extraBenign);
+  const augmentInner = augmentJailbreakRows(inner, random, Math.round(options.augmentPerKind * 0.25));
+
+  type Pending = { text: string; label: string; weight: number };
+  const expand = (rows: readonly LabeledText[], weight: number): Pending[] =>
+    rows.flatMap((row) =>
+      [row.text, ...(row.variants ?? [])].map((text) => ({ text, label: row.label, weight })),
+    );
+  const fitPending = [...expand(fit, 1), ...expand(augmentFit, options.augmentWeight)];
+  const innerPending = [
+    ...inner.map((row) => ({ text: row.text, label: row.label, weight: 1 })),
+    ...expand(augmentInner, 1),
+  ];
+
+  const total = fitPending.length + innerPending.length;
+  let done = 0;
+  const featurize = async (pending: Pending[]): Promise<TrainingExample[]> => {
+    const out: TrainingExample[] = [];
+    for (let start = 0; start < pending.length; start += 256) {
+      const chunk = pending.slice(start, start + 256);
+      const vectors = await encoder.embed(chunk.map((p) => p.text));
+      chunk.forEach((p, i) => {
+        out.push({
+          embedding: vectors[i] as Float32Array,
+          lexical: lexicalFeatures(p.text, lexical),
+          label: labelIndex.get(p.label) as number,
+          weight: p.weight,
+        });
+      });
+      done += chunk.length;
+      onProgress?.({ phase: 'features', done, total });
+    }
+    return out;
+  };
+  const fitExamples = await featurize(fitPending);
+  const innerExamples = await featurize(innerPending);
+
+  const trained = trainHead(
+    {
+      labels: dataset.labels,
+      dims: encoder.dimensions,
+      buckets: lexical.buckets,
+      hidden: options.trainer.hidden,
+    },
+    fitExamples,
+    innerExamples,
+    options.trainer,
+    (epoch) => onProgress?.({ phase: 'train', epoch }),
+  );
+  const weights = roundLexical(trained.weights);
+
+  const score: ScoreTexts = async (texts) => {
+    const out: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += 256) {
+      const chunk = texts.slice(start, start + 256);
+      const vectors = await encoder.embed(chunk);
+      chunk.forEach((text, i) => {
+        out.push(headProbabilities(weights, vectors[i] as Float32Array, lexicalFeatures(text, lexical)));
+      });
+    }
+    return out;
+  };
+
+  let decision: HeadDecision | undefined;
+  if (options.detection) {
+    const negative = labelIndex.get(options.detection.negativeLabel);
+    if (negative === undefined) throw new Error(`no label ${options.detection.negativeLabel} in the data`);
+    // Natural inner rows only: synthetic benign rows (openings, joins) include fragments no user would send.
+    const natural = innerExamples.slice(0, inner.length);
+    const flagScores = natural.map(
+      (e) => 1 - (headProbabilities(weights, e.embedding, e.lexical)[negative] as number),
+    );
+    const threshold = thresholdForFalsePositiveRate(
+      flagScores,
+      natural.map((e) => e.label !== negative),
+      options.detection.maxFalsePositiveRate,
+    );
+    decision = {
+      negativeLabel: options.detection.negativeLabel,
+      threshold: Number(threshold.toFixed(6)),
+      rule: `flag when P(not ${options.detection.negativeLabel}) >= threshold; the threshold is the lowest that flags at most ${(options.detection.maxFalsePositiveRate * 100).toFixed(1)}% of the benign prompts of the inner split (its natural rows; synthetic rows train only), never the validation split`,
+    };
+  }
+  const evaluation = await evaluateHead(dataset.labels, validation, score, decision);
+  return {
+    weights,
+    ...(decision ? { decision } : {}),
+    evaluation,
+    trainRows: train.length,
+    validationRows: validation.length,
+    examples: {
+      train: fitExamples.length,
+      inner: innerExamples.length,
+      augmented: augmentFit.length + augmentInner.length,
+    },
+    bestEpoch: trained.bestEpoch,
+    epochsRun: trained.epochs.length,
+    classWeights: Object.fromEntries(
+      dataset.labels.map((label, i) => [label, Number((trained.classWeights[i] as number).toFixed(4))]),
+    ),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
