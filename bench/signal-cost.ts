@@ -5,6 +5,9 @@
  * between signals (joining the scope's text, PII detection, language detection) the first time it is
  * needed. The keyword signal is measured alongside as a reference. Each figure is the median of rounds.
  */
+
+import { sharedModelLibrary } from '../src/models/shared-model-library.ts';
+import { createSignalContext } from '../src/policy/compile.ts';
 import { parseChatRequest } from '../src/request/chat-request.ts';
 import { RouterRequest } from '../src/request/router-request.ts';
 import { keywordSignal } from '../src/signals/keyword.ts';
@@ -18,7 +21,10 @@ function build(definition: SignalDefinition, params: Record<string, unknown>): S
   const parsed = definition.params.parse(params) as Record<string, unknown>;
   const problems = definition.validate?.(parsed) ?? [];
   if (problems.length > 0) throw new Error(problems.join('; '));
-  return definition.create(parsed);
+  return definition.create(
+    parsed,
+    createSignalContext({ type: 'static' }, sharedModelLibrary(), process.cwd()),
+  );
 }
 
 const SIGNALS: [string, Signal][] = [

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { ADMIN_SERVICE_NAME, createRouterAdmin, loadAdminService } from './admin-api/router-admin.ts';
 import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
+import type { ModelLibrary } from './models/model-library.ts';
+import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -25,6 +27,34 @@ export interface RouterOptions {
   watch?: boolean;
   logger?: Logger;
   registry?: Registry;
+  /** Where models are loaded from; the process-wide library by default (tests pass fakes). */
+  models?: ModelLibrary;
+}
+
+/**
+ * Waits for the models the policy asked for and reports each one that failed: the router still
+ * serves, and the signals that need a failed model do not match (each evaluation is counted).
+ */
+async function reportModels(models: ModelLibrary, logger: Logger, metrics: Metrics): Promise<void> {
+  const started = performance.now();
+  const failed = await models.settled();
+  for (const handle of failed) {
+    metrics.degradations.inc({ kind: 'model_unavailable' });
+    logger.error(
+      { model: handle.description, reason: handle.error()?.message },
+      'model unavailable: the signals that need it will not match; other routes are served',
+    );
+  }
+  const ready = models.handles().filter((handle) => handle.state() === 'ready');
+  if (ready.length > 0) {
+    logger.info(
+      {
+        models: ready.map((handle) => handle.description),
+        seconds: Math.round(performance.now() - started) / 1000,
+      },
+      'models ready',
+    );
+  }
 }
 
 export interface Router {
@@ -45,13 +75,15 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const registry = options.registry ?? builtinRegistry;
   const policyFile = options.policyFile ?? DEFAULT_POLICY_FILE;
   const metrics = createMetrics();
-  const policies = new PolicyStore(loadPolicyFile(policyFile, registry));
+  const models = options.models ?? sharedModelLibrary();
+  const policies = new PolicyStore(loadPolicyFile(policyFile, registry, models));
   for (const warning of policies.current.warnings) logger.warn(formatIssue(warning, policyFile));
   if (options.watch ?? true) {
-    policies.watch(policyFile, registry, {
+    policies.watch(policyFile, registry, models, {
       onReload(policy) {
         metrics.policyReloads.inc({ result: 'ok' });
         logger.info({ policy: policy.source, sha256: policy.digest }, 'policy reloaded');
+        void reportModels(models, logger, metrics);
       },
       onReloadError(error) {
         metrics.policyReloads.inc({ result: 'error' });
@@ -60,6 +92,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
       },
     });
   }
+  await reportModels(models, logger, metrics);
   const ctx = { policies, metrics, logger, observer: createPipelineObserver(metrics) };
   let extProc: ExtProcServer | undefined;
   let admin: AdminServer | undefined;

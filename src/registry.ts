@@ -5,7 +5,10 @@ import { rejectPlugin } from './plugins/reject.ts';
 import { systemPromptPlugin } from './plugins/system-prompt.ts';
 import type { Registry } from './policy/registry.ts';
 import { contextLengthSignal } from './signals/context-length.ts';
+import { domainSignal } from './signals/domain.ts';
+import { embeddingSignal } from './signals/embedding.ts';
 import { headerSignal } from './signals/header.ts';
+import { jailbreakSignal } from './signals/jailbreak.ts';
 import { keywordSignal } from './signals/keyword.ts';
 import { languageSignal } from './signals/language.ts';
 import { piiSignal } from './signals/pii.ts';
@@ -20,6 +23,9 @@ export const builtinRegistry: Registry = {
     requestedModelSignal,
     piiSignal,
     languageSignal,
+    embeddingSignal,
+    domainSignal,
+    jailbreakSignal,
   ],
   plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin, reasoningPlugin],
 };

@@ -5,6 +5,7 @@ import { FastHistogram } from './fast-histogram.ts';
 const DEGRADATION_KINDS = [
   'signal_error',
   'signal_timeout',
+  'model_unavailable',
   'fail_open',
   'policy_reload_failed',
   'streamed_request_body',

@@ -1,15 +1,41 @@
 import { createHash } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
 import { type SignalConstraint, satisfiable } from '../decision/analysis.ts';
 import { type CompiledRule, compileRule } from '../decision/rule.ts';
+import type { ModelLibrary } from '../models/model-library.ts';
+import { sharedModelLibrary } from '../models/shared-model-library.ts';
 import type { DecisionPlugin } from '../plugins/plugin.ts';
-import { signalKey } from '../signals/signal.ts';
+import { type SignalContext, signalKey } from '../signals/signal.ts';
 import type { Locator } from './parse.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
 import type { CompiledDecision, CompiledSignal, RuntimePolicy } from './runtime-policy.ts';
-import type { ModelSpec, PluginSpec, Policy, SignalSpec } from './schema.ts';
+import type { EncoderSpec, ModelSpec, PluginSpec, Policy, SignalSpec } from './schema.ts';
 
 type Path = (string | number)[];
+
+/** What signal factories get: the model library and the policy's encoder, paths resolved from `baseDir`. */
+export function createSignalContext(
+  encoder: EncoderSpec,
+  models: ModelLibrary,
+  baseDir: string,
+): SignalContext {
+  const resolvePath = (path: string) => resolve(baseDir, path);
+  return {
+    models,
+    resolvePath,
+    encoder: () =>
+      encoder.type === 'static'
+        ? models.staticEncoder()
+        : models.transformerEncoder({
+            model: resolvePath(encoder.model),
+            tokenizer: resolvePath(encoder.tokenizer),
+            pooling: encoder.pooling,
+            maxTokens: encoder.maxTokens,
+            name: encoder.name,
+          }),
+  };
+}
 
 function specParams(spec: SignalSpec | PluginSpec): Record<string, unknown> {
   const { type: _type, name: _name, description: _description, ...params } = spec;
@@ -24,7 +50,15 @@ function specParams(spec: SignalSpec | PluginSpec): Record<string, unknown> {
 export function compilePolicy(
   policy: Policy,
   registry: Registry,
-  options: { source: string; text: string; locate?: Locator },
+  options: {
+    source: string;
+    text: string;
+    locate?: Locator;
+    /** Where models come from; the process-wide library by default. */
+    models?: ModelLibrary;
+    /** The folder relative paths are resolved from; the source file's folder by default. */
+    baseDir?: string;
+  },
 ): RuntimePolicy {
   const issues: PolicyIssue[] = [];
   const report = (severity: PolicyIssue['severity'], path: Path, message: string) =>
@@ -43,6 +77,11 @@ export function compilePolicy(
     }
   }
 
+  const context = createSignalContext(
+    policy.encoder,
+    options.models ?? sharedModelLibrary(),
+    options.baseDir ?? dirname(resolve(options.source)),
+  );
   const signals: CompiledSignal[] = [];
   const signalParams: Record<string, unknown>[] = [];
   const indexByKey = new Map<string, number>();
@@ -59,7 +98,7 @@ export function compilePolicy(
     for (const problem of problems) report('error', ['signals', i], problem);
     if (problems.length > 0) return;
     try {
-      const signal = definition.create(params);
+      const signal = definition.create(params, context);
       indexByKey.set(key, signals.length);
       signals.push({ key, type: spec.type, signal });
       signalParams.push(params);

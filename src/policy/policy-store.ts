@@ -1,5 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
+import type { ModelLibrary } from '../models/model-library.ts';
 import { loadPolicyFile } from './load.ts';
 import type { Registry } from './registry.ts';
 import type { RuntimePolicy } from './runtime-policy.ts';
@@ -37,13 +38,19 @@ export class PolicyStore {
    * a new file and rename it over the old one, and Kubernetes ConfigMap symlink swaps, are seen.
    * Changes are debounced; a reload whose text did not change is skipped.
    */
-  watch(file: string, registry: Registry, events: PolicyStoreEvents = {}, debounceMs = 100): void {
+  watch(
+    file: string,
+    registry: Registry,
+    models: ModelLibrary | undefined,
+    events: PolicyStoreEvents = {},
+    debounceMs = 100,
+  ): void {
     this.unwatch();
     const base = path.basename(file);
     const reload = () => {
       let next: RuntimePolicy;
       try {
-        next = loadPolicyFile(file, registry);
+        next = loadPolicyFile(file, registry, models);
       } catch (error) {
         events.onReloadError?.(error);
         return;

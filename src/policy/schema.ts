@@ -132,6 +132,37 @@ const SettingsSchema = z
   })
   .strict();
 
+/** The policy's sentence encoder: every embedding signal (and later the cache) reads its vectors. */
+const EncoderSchema = z
+  .discriminatedUnion('type', [
+    z
+      .object({ type: z.literal('static') })
+      .strict()
+      .describe('The embedded encoder: GloVe-derived word vectors, 100 dimensions, built at first start.'),
+    z
+      .object({
+        type: z.literal('onnx'),
+        model: z.string().min(1).describe('Path of the ONNX encoder (relative to the policy file).'),
+        tokenizer: z
+          .string()
+          .min(1)
+          .describe("Path of the encoder's Hugging Face `tokenizer.json` (relative to the policy file)."),
+        pooling: z
+          .enum(['mean', 'cls'])
+          .default('mean')
+          .describe('How token vectors become one sentence vector, when the model outputs token vectors.'),
+        maxTokens: z.number().int().positive().max(8192).default(256).describe('Longer texts are truncated.'),
+        name: Name.optional().describe('Names the encoder in logs and vector ids; the file name by default.'),
+      })
+      .strict()
+      .describe('A sentence encoder you provide (BERT, MiniLM, ModernBERT style) with its tokenizer.'),
+  ])
+  .describe(
+    'The sentence encoder of `embedding` signals: `static` (embedded, default) or `onnx` (your own model). Trained heads (`domain`, `jailbreak`) read the encoder they were trained on.',
+  );
+
+export type EncoderSpec = z.infer<typeof EncoderSchema>;
+
 function nonEmpty<T>(items: T[], what: string): [T, ...T[]] {
   const [first, ...rest] = items;
   if (first === undefined) throw new Error(`the registry has no ${what} types`);
@@ -191,6 +222,7 @@ export function createPolicySchema(registry: Registry) {
         .strict()
         .optional(),
       settings: SettingsSchema.default(SettingsSchema.parse({})),
+      encoder: EncoderSchema.default({ type: 'static' }),
       models: z.array(ModelSchema).min(1).describe('Every model the router may choose.'),
       signals: z.array(SignalSpec).default([]).describe('Facts computed for every request; see Signals.'),
       decisions: z.array(DecisionSchema).default([]).describe('Routing decisions; see Rules.'),
@@ -205,6 +237,7 @@ export interface Policy {
   kind: typeof KIND;
   metadata?: { name: string; description?: string | undefined } | undefined;
   settings: z.infer<typeof SettingsSchema>;
+  encoder: EncoderSpec;
   models: z.infer<typeof ModelSchema>[];
   signals: SignalSpec[];
   decisions: DecisionSpec[];

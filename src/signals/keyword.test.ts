@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { testSignalContext } from '../../test/support/fake-models.ts';
 import { routerRequest } from '../../test/support/requests.ts';
 import { keywordSignal } from './keyword.ts';
 
 function keyword(params: Record<string, unknown>) {
-  return keywordSignal.create(keywordSignal.params.parse(params) as Record<string, unknown>);
+  return keywordSignal.create(
+    keywordSignal.params.parse(params) as Record<string, unknown>,
+    testSignalContext(),
+  );
 }
 
 describe('keyword signal', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testSignalContext } from '../../test/support/fake-models.ts';
 import { routerRequest } from '../../test/support/requests.ts';
 import { languageSignal } from './language.ts';
 
@@ -7,7 +8,7 @@ function parse(params: Record<string, unknown>) {
 }
 
 function language(params: Record<string, unknown>) {
-  return languageSignal.create(parse(params));
+  return languageSignal.create(parse(params), testSignalContext());
 }
 
 describe('language signal', () => {

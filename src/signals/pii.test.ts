@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { testSignalContext } from '../../test/support/fake-models.ts';
 import { routerRequest } from '../../test/support/requests.ts';
 import { detectPii } from './pii/detectors.ts';
 import { piiSignal } from './pii.ts';
@@ -10,7 +11,7 @@ vi.mock('./pii/detectors.ts', async (importOriginal) => {
 });
 
 function pii(params: Record<string, unknown> = {}) {
-  return piiSignal.create(piiSignal.params.parse(params) as Record<string, unknown>);
+  return piiSignal.create(piiSignal.params.parse(params) as Record<string, unknown>, testSignalContext());
 }
 
 const CONVERSATION = [

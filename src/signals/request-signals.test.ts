@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testSignalContext } from '../../test/support/fake-models.ts';
 import { routerRequest } from '../../test/support/requests.ts';
 import { contextLengthSignal } from './context-length.ts';
 import { headerSignal } from './header.ts';
@@ -6,7 +7,7 @@ import { requestedModelSignal } from './requested-model.ts';
 import type { SignalDefinition } from './signal.ts';
 
 function build(definition: SignalDefinition, params: Record<string, unknown>) {
-  return definition.create(definition.params.parse(params) as Record<string, unknown>);
+  return definition.create(definition.params.parse(params) as Record<string, unknown>, testSignalContext());
 }
 
 describe('context-length signal', () => {

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { Embedder } from '../models/embedder.ts';
+import type { ModelHandle, ModelLibrary } from '../models/model-library.ts';
 import type { RouterRequest } from '../request/router-request.ts';
 
 /**
@@ -44,6 +46,19 @@ export interface Signal {
 export type SignalRelation = 'disjoint' | 'implies' | 'unknown';
 
 /**
+ * What a signal factory may use besides its parameters. Models load asynchronously: a factory takes
+ * handles (which start loading) and awaits them when it evaluates.
+ */
+export interface SignalContext {
+  /** Loads each model file once per process; handles are shared across policy reloads. */
+  readonly models: ModelLibrary;
+  /** The policy's sentence encoder (its `encoder` section); asking for it starts its loading. */
+  encoder(): ModelHandle<Embedder>;
+  /** Resolves a path written in the policy (relative to the policy file's folder). */
+  resolvePath(path: string): string;
+}
+
+/**
  * A signal type: its YAML parameters (a strict zod object; `type` and `name` are added by the policy
  * schema) and a factory. Factories run once per policy load, never per request.
  */
@@ -53,7 +68,7 @@ export interface SignalDefinition<Params extends Record<string, unknown> = Recor
   readonly params: z.ZodObject;
   /** Cross-field checks the schema cannot express; returns a message per problem. */
   validate?(params: Params): string[];
-  create(params: Params): Signal;
+  create(params: Params, context: SignalContext): Signal;
   /** Optional: lets the analyser find decisions that can never match or never be reached. */
   relate?(a: Params, b: Params): SignalRelation;
 }
@@ -64,7 +79,7 @@ export function defineSignal<Schema extends z.ZodObject>(definition: {
   description: string;
   params: Schema;
   validate?(params: z.infer<Schema>): string[];
-  create(params: z.infer<Schema>): Signal;
+  create(params: z.infer<Schema>, context: SignalContext): Signal;
   relate?(a: z.infer<Schema>, b: z.infer<Schema>): SignalRelation;
 }): SignalDefinition {
   return definition as unknown as SignalDefinition;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../../src/registry.ts';
+import { testSignalContext } from '../support/fake-models.ts';
 import { routerRequest } from '../support/requests.ts';
 
 /** Valid parameters for every shipped signal type; a new type without an example fails this suite. */
@@ -16,7 +17,16 @@ const EXAMPLES: Record<string, Record<string, unknown>[]> = {
     { languages: ['en'] },
     { languages: ['fr', 'de'], scope: 'user', minConfidence: 0.5, minChars: 0 },
   ],
+  embedding: [
+    { exemplars: ['write python code', 'debug my program'] },
+    { exemplars: ['hello', 'hi there', 'good morning'], threshold: 0.2, topK: 2, scope: 'conversation' },
+  ],
+  domain: [{ labels: ['math'] }, { labels: ['law', 'history'], minConfidence: 0.5, scope: 'user' }],
+  jailbreak: [{}, { labels: ['injection'], threshold: 0.3, scope: 'conversation' }],
 };
+
+/** Types whose signals read models; everything else must answer synchronously. */
+const MODEL_SIGNALS = new Set(['embedding', 'domain', 'jailbreak']);
 
 const REQUESTS = [
   routerRequest(''),
@@ -41,19 +51,20 @@ describe.each(builtinRegistry.signals.map((definition) => ({ type: definition.ty
 
     it.each(examples)(
       'accepts example %#, evaluates every request to a well-formed, repeatable result',
-      (example) => {
+      async (example) => {
         const params = definition.params.parse(example) as Record<string, unknown>;
         expect(definition.validate?.(params) ?? []).toEqual([]);
-        const signal = definition.create(params);
+        const signal = definition.create(params, testSignalContext());
         for (const request of REQUESTS) {
           const before = JSON.stringify(request.chat);
-          const first = signal.evaluate(request);
-          expect(first).not.toBeInstanceOf(Promise);
+          const pending = signal.evaluate(request);
+          if (!MODEL_SIGNALS.has(type)) expect(pending).not.toBeInstanceOf(Promise);
+          const first = await pending;
           expect(first).toMatchObject({ matched: expect.any(Boolean), confidence: expect.any(Number) });
-          const { confidence } = first as { confidence: number };
-          expect(confidence).toBeGreaterThanOrEqual(0);
-          expect(confidence).toBeLessThanOrEqual(1);
-          expect(signal.evaluate(request)).toEqual(first);
+          expect(first.error).toBeUndefined();
+          expect(first.confidence).toBeGreaterThanOrEqual(0);
+          expect(first.confidence).toBeLessThanOrEqual(1);
+          expect(await signal.evaluate(request)).toEqual(first);
           expect(JSON.stringify(request.chat)).toBe(before);
         }
       },

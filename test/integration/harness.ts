@@ -12,6 +12,8 @@ import {
 import type { ExchangeResult } from '../../src/emulator/exchange-result.ts';
 import type { HttpRequest, Upstream } from '../../src/emulator/http-types.ts';
 import { type Router, startRouter } from '../../src/main.ts';
+import type { ModelLibrary } from '../../src/models/model-library.ts';
+import type { Logger } from '../../src/observability/logger.ts';
 import type { Registry } from '../../src/policy/registry.ts';
 
 export { chatRequest, echoUpstream };
@@ -35,7 +37,12 @@ export interface Harness {
 
 export async function startHarness(
   policyText: string,
-  options: { registry?: Registry; envoy?: Omit<EmulatorOptions, 'target'> } = {},
+  options: {
+    registry?: Registry;
+    envoy?: Omit<EmulatorOptions, 'target'>;
+    models?: ModelLibrary;
+    logger?: Logger;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'router-test-'));
   const policyFile = path.join(dir, 'policy.yaml');
@@ -46,8 +53,9 @@ export async function startHarness(
     grpcPort: 0,
     adminHost: '127.0.0.1',
     adminPort: 0,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.models ? { models: options.models } : {}),
   });
   const envoy = new ExtProcEmulator({
     target: `127.0.0.1:${router.grpcPort}`,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../model-files.ts';
 
@@ -35,11 +35,11 @@ export interface OnnxSession {
  */
 export async function loadOnnxSession(file: string): Promise<OnnxSession> {
   if (!existsSync(file)) throw new ModelLoadError(file, 'not found');
-  const bytes = readFileSync(file);
-  if (bytes.length === 0) throw new ModelLoadError(file, 'empty file');
+  if (statSync(file).size === 0) throw new ModelLoadError(file, 'empty file');
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    // By path, not bytes: onnxruntime reads the file itself, so a large model is not held twice while it loads.
+    session = await ort.InferenceSession.create(file, {
       executionProviders: ['cpu'],
       intraOpNumThreads: 1,
       interOpNumThreads: 1,

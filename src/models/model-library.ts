@@ -1,0 +1,133 @@
+import { statSync } from 'node:fs';
+import type { Embedder } from './embedder.ts';
+import type { TextClassifier } from './heads/text-classifier.ts';
+
+/** Where a model stands: still loading, ready to use, or failed for good (until its file changes). */
+export type ModelState = 'loading' | 'ready' | 'failed';
+
+/**
+ * A model that is loading or loaded. `get()` resolves to the model, or rejects with the load error
+ * every time it is called, so a signal built on a missing model fails (and is counted) per request
+ * while the rest of the policy keeps serving.
+ */
+export interface ModelHandle<T> {
+  /** What the model is, for logs: e.g. `encoder glove-sif-100d` or `classifier models/domain`. */
+  readonly description: string;
+  get(): Promise<T>;
+  state(): ModelState;
+  /** The load error, once failed. */
+  error(): Error | undefined;
+}
+
+/** How the library loads each kind of model; tests pass fakes. */
+export interface ModelLoaders {
+  staticEncoder(): Promise<Embedder>;
+  transformerEncoder(options: TransformerEncoderOptions): Promise<Embedder>;
+  classifier(directory: string): Promise<TextClassifier>;
+}
+
+/** A user-provided ONNX sentence encoder with its Hugging Face `tokenizer.json` (absolute paths). */
+export interface TransformerEncoderOptions {
+  model: string;
+  tokenizer: string;
+  pooling: 'mean' | 'cls';
+  maxTokens: number;
+  name?: string | undefined;
+}
+
+class LoadingModel<T> implements ModelHandle<T> {
+  #state: ModelState = 'loading';
+  #error: Error | undefined;
+  readonly #promise: Promise<T>;
+
+  constructor(
+    readonly description: string,
+    load: () => Promise<T>,
+  ) {
+    this.#promise = Promise.resolve()
+      .then(load)
+      .then(
+        (model) => {
+          this.#state = 'ready';
+          return model;
+        },
+        (error: unknown) => {
+          this.#state = 'failed';
+          this.#error = error instanceof Error ? error : new Error(String(error));
+          throw this.#error;
+        },
+      );
+    // Failures are reported through state() and every get(); never as an unhandled rejection.
+    this.#promise.catch(() => {});
+  }
+
+  get(): Promise<T> {
+    return this.#promise;
+  }
+  state(): ModelState {
+    return this.#state;
+  }
+  error(): Error | undefined {
+    return this.#error;
+  }
+}
+
+/** Identifies a file's current content cheaply: a retrained or rebuilt model gets a new handle. */
+function fileVersion(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * Loads each model once per process and hands out shared handles, so a policy reload that names
+ * the same files reuses the loaded models. A model whose file changed since (or that failed and
+ * whose file changed) is loaded anew on the next request for it.
+ */
+export class ModelLibrary {
+  readonly #handles = new Map<string, ModelHandle<unknown>>();
+
+  constructor(private readonly loaders: ModelLoaders) {}
+
+  /** The embedded static encoder (built at install or first start). */
+  staticEncoder(): ModelHandle<Embedder> {
+    return this.#handle('static-encoder', 'encoder glove-sif-100d (embedded)', () =>
+      this.loaders.staticEncoder(),
+    );
+  }
+
+  transformerEncoder(options: TransformerEncoderOptions): ModelHandle<Embedder> {
+    const key = `transformer:${JSON.stringify(options)}:${fileVersion(options.model)}:${fileVersion(options.tokenizer)}`;
+    return this.#handle(key, `encoder ${options.model}`, () => this.loaders.transformerEncoder(options));
+  }
+
+  /** A trained head in `directory` (its `head.onnx` and `card.json`). */
+  classifier(directory: string): ModelHandle<TextClassifier> {
+    const key = `classifier:${directory}:${fileVersion(`${directory}/head.onnx`)}:${fileVersion(`${directory}/card.json`)}`;
+    return this.#handle(key, `classifier ${directory}`, () => this.loaders.classifier(directory));
+  }
+
+  /** Every model asked for so far. */
+  handles(): ModelHandle<unknown>[] {
+    return [...this.#handles.values()];
+  }
+
+  /** Waits until every model asked for so far has loaded or failed; returns the failed ones. */
+  async settled(): Promise<ModelHandle<unknown>[]> {
+    const handles = this.handles();
+    await Promise.allSettled(handles.map((handle) => handle.get()));
+    return handles.filter((handle) => handle.state() === 'failed');
+  }
+
+  #handle<T>(key: string, description: string, load: () => Promise<T>): ModelHandle<T> {
+    let handle = this.#handles.get(key) as ModelHandle<T> | undefined;
+    if (handle === undefined) {
+      handle = new LoadingModel(description, load);
+      this.#handles.set(key, handle);
+    }
+    return handle;
+  }
+}

@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Embedder } from '../models/embedder.ts';
+import type { TextClassification, TextClassifier } from '../models/heads/text-classifier.ts';
+import { MODELS_DIR } from '../models/model-files.ts';
+import { STATIC_ENCODER_NAME } from '../models/static-encoder/static-encoder-files.ts';
+import type { RouterRequest, TextScope } from '../request/router-request.ts';
+import { modelText, requestEmbedding } from './request-embedding.ts';
+import type { SignalContext } from './signal.ts';
+
+/** A loaded head and the encoder whose vectors it reads. */
+export interface BoundHead {
+  classifier: TextClassifier;
+  embedder: Embedder;
+}
+
+/** The folder of a head: a shipped one (`models/<name>`) unless the policy names its own. */
+export function headDirectory(builtin: string, path: string | undefined, context: SignalContext): string {
+  return path === undefined ? join(MODELS_DIR, builtin) : context.resolvePath(path);
+}
+
+/**
+ * The labels a head's card lists, read synchronously so a policy can be checked when it loads;
+ * undefined when the card is missing or unreadable (the load error is reported when the model loads).
+ */
+export function cardLabels(directory: string): string[] | undefined {
+  const file = join(directory, 'card.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const card = JSON.parse(readFileSync(file, 'utf8')) as { labels?: unknown };
+    return Array.isArray(card.labels) ? card.labels.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads a head and finds its encoder: the embedded one, or the policy's when the head was trained on it. */
+export async function bindHead(directory: string, context: SignalContext): Promise<BoundHead> {
+  const classifier = await context.models.classifier(directory).get();
+  if (classifier.encoderName === STATIC_ENCODER_NAME) {
+    return { classifier, embedder: await context.models.staticEncoder().get() };
+  }
+  const embedder = await context.encoder().get();
+  if (!embedder.id.startsWith(`${classifier.encoderName}@`)) {
+    throw new Error(
+      `${classifier.id} was trained on encoder ${classifier.encoderName}, but the policy's encoder is ${embedder.id}`,
+    );
+  }
+  return { classifier, embedder };
+}
+
+/**
+ * One head's verdict on a scope's text, computed once per request and shared by every signal using
+ * the head (keyed by the text, so scopes with the same text share it too).
+ */
+export function requestVerdict(
+  request: RouterRequest,
+  head: BoundHead,
+  scope: TextScope,
+): Promise<TextClassification> {
+  const text = modelText(request, scope);
+  return request.derived(`verdict:${head.classifier.id}\u0000${text}`, async () => {
+    const embedding = await requestEmbedding(request, head.embedder, scope);
+    const [verdict] = await head.classifier.classify([{ text, embedding }]);
+    if (verdict === undefined) throw new Error(`${head.classifier.id} returned no verdict`);
+    return verdict;
+  });
+}
+
+/** Checks that every label a signal names is one the head knows. */
+export function unknownLabels(
+  labels: readonly string[],
+  known: readonly string[] | undefined,
+  directory: string,
+): string[] {
+  if (known === undefined) return [];
+  const missing = labels.filter((label) => !known.includes(label));
+  return missing.length === 0
+    ? []
+    : [`unknown label(s) ${missing.join(', ')}; the head in ${directory} knows ${known.join(', ')}`];
+}

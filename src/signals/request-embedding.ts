@@ -1,0 +1,40 @@
+import type { Embedder } from '../models/embedder.ts';
+import type { RouterRequest, TextScope } from '../request/router-request.ts';
+
+/** Characters of a scope's text that models read: the start and the end of a longer text. */
+export const MODEL_TEXT_CHARS = 8192;
+const TAIL_CHARS = 2048;
+
+/**
+ * The text models read from a scope, at most {@link MODEL_TEXT_CHARS}: a longer text keeps its
+ * start and its last {@link TAIL_CHARS} characters (where a question or an injected instruction
+ * often sits), so the cost of a request does not grow with its size.
+ */
+export function modelText(request: RouterRequest, scope: TextScope): string {
+  return request.derived(`model-text:${scope}`, () => clipForModel(request.text(scope)));
+}
+
+/** A text cut to at most {@link MODEL_TEXT_CHARS}: its start and its end. */
+export function clipForModel(text: string): string {
+  if (text.length <= MODEL_TEXT_CHARS) return text;
+  return `${text.slice(0, MODEL_TEXT_CHARS - TAIL_CHARS)}\n${text.slice(-TAIL_CHARS)}`;
+}
+
+/**
+ * The sentence vector of a scope under one encoder, computed once per request: every signal (and
+ * the cache) that asks for the same encoder and text shares the one embedding. Keyed by the text,
+ * not the scope, so scopes with the same text (a single user message is `last-user` and `user`)
+ * are embedded once.
+ */
+export function requestEmbedding(
+  request: RouterRequest,
+  embedder: Embedder,
+  scope: TextScope,
+): Promise<Float32Array> {
+  const text = modelText(request, scope);
+  return request.derived(`embedding:${embedder.id}\u0000${text}`, async () => {
+    const [vector] = await embedder.embed([text]);
+    if (vector === undefined) throw new Error(`${embedder.id} returned no vector`);
+    return vector;
+  });
+}
