@@ -1,13 +1,22 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { CLASSIFY_TASKS, type ClassifyTask, classifyAll, parseClassifyLine } from './classify.ts';
 import { explainPrompts, readPromptsJsonl } from './explain.ts';
 import { DEFAULT_POLICY_FILE, startRouter } from './main.ts';
+import { sharedModelLibrary } from './models/shared-model-library.ts';
+import { ensureStaticEncoder } from './models/static-encoder/ensure-static-encoder.ts';
+import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES } from './models/static-encoder/static-encoder-files.ts';
 import { createLogger } from './observability/logger.ts';
 import { loadPolicyFile } from './policy/load.ts';
 import { formatIssue, PolicyError } from './policy/policy-error.ts';
 import { policyJsonSchema, renderPolicyReference } from './policy/reference.ts';
 import { builtinRegistry } from './registry.ts';
+import { defaultDataFiles, HEAD_DIRS, HEAD_TASKS, type HeadTask, trainTask } from './training/head-tasks.ts';
+import { formatClassificationReport, formatDetection } from './training/metrics.ts';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -27,6 +36,14 @@ function reportPolicyError(error: unknown): never {
     for (const issue of error.issues) console.error(formatIssue(issue, error.source));
   } else console.error((error as Error).message ?? String(error));
   process.exit(1);
+}
+
+/** Waits for the models the loaded policy asked for; says on stderr which ones failed (their signals will not match). */
+async function reportUnavailableModels(): Promise<number> {
+  const failed = await sharedModelLibrary().settled();
+  for (const handle of failed)
+    console.error(`warning: ${handle.description} unavailable: ${handle.error()?.message}`);
+  return failed.length;
 }
 
 const program = new Command()
@@ -71,16 +88,19 @@ program
   .command('validate')
   .description('check a policy file; prints every error with its line, exits 1 if there is any')
   .argument('<file>', 'policy file')
-  .action((file: string) => {
+  .action(async (file: string) => {
+    let policy: ReturnType<typeof loadPolicyFile>;
     try {
-      const policy = loadPolicyFile(file, builtinRegistry);
-      for (const warning of policy.warnings) console.error(formatIssue(warning, file));
-      console.log(
-        `${file}: ok (${policy.models.size} models, ${policy.signals.length} signals, ${policy.decisions.length} decisions + default)`,
-      );
+      policy = loadPolicyFile(file, builtinRegistry);
     } catch (error) {
       reportPolicyError(error);
     }
+    for (const warning of policy.warnings) console.error(formatIssue(warning, file));
+    // The router would serve such a policy (the signals of a missing model never match), but its author should know.
+    if ((await reportUnavailableModels()) > 0) process.exit(1);
+    console.log(
+      `${file}: ok (${policy.models.size} models, ${policy.signals.length} signals, ${policy.decisions.length} decisions + default)`,
+    );
   });
 
 program
@@ -98,6 +118,7 @@ program
     } catch (error) {
       reportPolicyError(error);
     }
+    await reportUnavailableModels();
     if ((prompt === undefined) === (options.jsonl === undefined)) {
       console.error('give either a prompt or --jsonl FILE');
       process.exit(2);
@@ -114,6 +135,75 @@ program
   });
 
 program
+  .command('classify')
+  .description('classify texts with a shipped or trained model: one JSON line {id, label, score} per input')
+  .argument('<task>', `what to tell: ${CLASSIFY_TASKS.join(', ')}`)
+  .requiredOption('--jsonl <file>', 'inputs, one JSON object per line: {id, text} (- for standard input)')
+  .option(
+    '--model <dir>',
+    'folder of a head trained with `train` (domain and jailbreak; the shipped head by default)',
+  )
+  .action(async (task: string, options: { jsonl: string; model?: string }) => {
+    if (!(CLASSIFY_TASKS as readonly string[]).includes(task)) {
+      console.error(`unknown task ${task}; one of ${CLASSIFY_TASKS.join(', ')}`);
+      process.exit(2);
+    }
+    const input = createInterface({
+      input: options.jsonl === '-' ? process.stdin : createReadStream(options.jsonl),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    let failures = 0;
+    async function* lines() {
+      let lineNumber = 0;
+      for await (const line of input) {
+        lineNumber++;
+        if (line.trim() !== '') yield parseClassifyLine(line, lineNumber);
+      }
+    }
+    try {
+      for await (const output of classifyAll(
+        task as ClassifyTask,
+        lines(),
+        options.model ? { modelDir: options.model } : {},
+      )) {
+        if ('error' in output) {
+          failures++;
+          console.error(output.error);
+        }
+        process.stdout.write(`${JSON.stringify(output)}\n`);
+      }
+    } catch (error) {
+      console.error((error as Error).message);
+      process.exit(1);
+    }
+    // Every input got a line; bad ones are counted in the exit status.
+    if (failures > 0) process.exit(1);
+  });
+
+program
+  .command('models')
+  .description('manage the embedded models')
+  .command('build')
+  .description('build the embedded sentence encoder into models/ (done at first start otherwise)')
+  .option('--force', 'rebuild even if a complete build is there')
+  .action((options: { force?: boolean }) => {
+    if (options.force) rmSync(STATIC_ENCODER_DIR, { recursive: true, force: true });
+    const result = ensureStaticEncoder(STATIC_ENCODER_DIR, (directory) =>
+      console.error(`building ${directory} ...`),
+    );
+    const card = JSON.parse(readFileSync(join(STATIC_ENCODER_DIR, STATIC_ENCODER_FILES.card), 'utf8')) as {
+      files: Record<string, string>;
+    };
+    console.log(
+      `${STATIC_ENCODER_DIR}: ${result.built ? `built in ${result.seconds.toFixed(1)} s` : 'already built'}; ${Object.entries(
+        card.files,
+      )
+        .map(([name, digest]) => `${name} sha256 ${digest}`)
+        .join(', ')}`,
+    );
+  });
+
+program
   .command('schema')
   .description('print the policy JSON Schema (for editor completion and CI checks)')
   .action(() => {
@@ -125,6 +215,88 @@ program
   .description('print the policy reference in Markdown (docs/policy-reference.md)')
   .action(() => {
     process.stdout.write(renderPolicyReference(builtinRegistry));
+  });
+
+function headTask(value: string): HeadTask {
+  if (!(HEAD_TASKS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${HEAD_TASKS.join(', ')}`);
+  return value as HeadTask;
+}
+
+function seed(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('a non-negative integer');
+  return parsed;
+}
+
+program
+  .command('train')
+  .description(
+    'train a classifier head over the embedded encoder: domain or jailbreak (shipped data, into models/), or custom ({"text","label"} JSON lines)',
+  )
+  .argument('<task>', 'domain, jailbreak or custom', headTask)
+  .option('--data <files...>', 'training data (JSON lines); domain and jailbreak default to ../shared/data')
+  .option('--out <dir>', 'output folder (domain and jailbreak default to models/<task>)')
+  .option('--seed <n>', 'random seed', seed, 1)
+  .action(async (task: HeadTask, options: { data?: string[]; out?: string; seed: number }) => {
+    const files = options.data ?? defaultDataFiles(task);
+    const out = options.out ?? (task === 'custom' ? undefined : HEAD_DIRS[task]);
+    if (files.length === 0 || out === undefined) {
+      console.error('custom heads need --data FILE... and --out DIR');
+      process.exit(2);
+    }
+    const { ensureStaticEncoder } = await import('./models/static-encoder/ensure-static-encoder.ts');
+    const { StaticEncoder } = await import('./models/static-encoder/static-encoder.ts');
+    const { STATIC_ENCODER_DIR } = await import('./models/static-encoder/static-encoder-files.ts');
+    ensureStaticEncoder(STATIC_ENCODER_DIR, (dir) =>
+      console.error(`building the static encoder into ${dir}…`),
+    );
+    const encoder = await StaticEncoder.load(STATIC_ENCODER_DIR);
+    // Progress bars on a terminal; plain lines (one per epoch) when stderr is a file or a pipe.
+    const tty = process.stderr.isTTY === true;
+    const bars = new cliProgress.MultiBar(
+      { format: '{phase} [{bar}] {value}/{total} {detail}', hideCursor: true, clearOnComplete: false },
+      cliProgress.Presets.shades_classic,
+    );
+    let features: cliProgress.SingleBar | undefined;
+    let epochs: cliProgress.SingleBar | undefined;
+    try {
+      const { card, result } = await trainTask(
+        { task, files, out, seed: options.seed, encoder },
+        (progress) => {
+          if (progress.phase === 'features') {
+            if (!tty) return;
+            features ??= bars.create(progress.total, 0, { phase: 'features', detail: '' });
+            features.update(progress.done);
+            return;
+          }
+          const e = progress.epoch;
+          const detail = `train loss ${e.trainLoss.toFixed(4)}, inner loss ${e.innerLoss.toFixed(4)}, inner accuracy ${(e.innerAccuracy * 100).toFixed(1)}%`;
+          if (!tty) {
+            console.error(`epoch ${e.epoch}/${e.maxEpochs}: ${detail}`);
+            return;
+          }
+          if (epochs === undefined || e.epoch === 1)
+            epochs = bars.create(e.maxEpochs, 0, { phase: 'epochs  ', detail: '' });
+          epochs.update(e.epoch, { detail });
+        },
+      );
+      bars.stop();
+      console.log(
+        `\n${card.name}: wrote ${out} in ${result.seconds.toFixed(0)} s (best epoch ${result.bestEpoch})`,
+      );
+      console.log(formatClassificationReport(result.evaluation.classification));
+      for (const [name, report] of Object.entries(result.evaluation.variants))
+        console.log(`${name}: accuracy ${(report.accuracy * 100).toFixed(1)}%`);
+      if (card.decision)
+        console.log(`threshold on P(not ${card.decision.negativeLabel}): ${card.decision.threshold}`);
+      for (const [name, report] of Object.entries(result.evaluation.detection ?? {}))
+        console.log(formatDetection(name, report));
+    } catch (error) {
+      bars.stop();
+      console.error((error as Error).message);
+      process.exit(1);
+    }
   });
 
 await program.parseAsync();

@@ -38,7 +38,9 @@ describe('static encoder build', () => {
   it('writes a card listing the SHA-256 of both files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
     const { card } = buildStaticEncoder(join(dir, 'out'), tinySource(dir));
-    expect(Object.keys(card.files).sort()).toEqual([STATIC_ENCODER_FILES.model, STATIC_ENCODER_FILES.vocabulary].sort());
+    expect(Object.keys(card.files).sort()).toEqual(
+      [STATIC_ENCODER_FILES.model, STATIC_ENCODER_FILES.vocabulary].sort(),
+    );
     expect(card).toMatchObject({ dimensions: 4, source: { words: 9 } });
   });
 });
@@ -85,7 +87,8 @@ describe('StaticEncoder on a tiny build', () => {
   it('refuses a model file that differs from its card', async () => {
     const copy = join(dir, 'tampered');
     mkdirSync(copy);
-    for (const name of Object.values(STATIC_ENCODER_FILES)) copyFileSync(join(dir, 'out', name), join(copy, name));
+    for (const name of Object.values(STATIC_ENCODER_FILES))
+      copyFileSync(join(dir, 'out', name), join(copy, name));
     const bytes = readFileSync(join(copy, STATIC_ENCODER_FILES.model));
     bytes[bytes.length - 1] = (bytes.at(-1) as number) ^ 0xff;
     writeFileSync(join(copy, STATIC_ENCODER_FILES.model), bytes);
@@ -93,7 +96,9 @@ describe('StaticEncoder on a tiny build', () => {
   });
 
   it('says how to build a missing encoder', async () => {
-    await expect(StaticEncoder.load(join(dir, 'nowhere'))).rejects.toThrow(/card\.json: not found; build it with/);
+    await expect(StaticEncoder.load(join(dir, 'nowhere'))).rejects.toThrow(
+      /card\.json: not found; build it with/,
+    );
   });
 });
 

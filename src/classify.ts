@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import type { Embedder } from './models/embedder.ts';
+import {
+  isFlagged,
+  loadTextClassifier,
+  type TrainedTextClassifier,
+} from './models/heads/load-text-classifier.ts';
+import { MODELS_DIR } from './models/model-files.ts';
+import { sharedModelLibrary } from './models/shared-model-library.ts';
+import { STATIC_ENCODER_NAME } from './models/static-encoder/static-encoder-files.ts';
+import { detectPii } from './signals/pii/detectors.ts';
+import { DEFAULT_PII_MIN_CONFIDENCE } from './signals/pii/pii-types.ts';
+import { clipForModel } from './signals/request-embedding.ts';
+
+/** What `semantic-router classify` can tell about a text. */
+export const CLASSIFY_TASKS = ['domain', 'jailbreak', 'pii'] as const;
+export type ClassifyTask = (typeof CLASSIFY_TASKS)[number];
+
+/** One input line: `{"id": ..., "text": "..."}`. */
+export interface ClassifyInput {
+  id: unknown;
+  text: string;
+}
+
+/**
+ * One output line. `label` is the domain; for jailbreak the attack class, or `benign` below the
+ * head's threshold; for pii `pii` or `none`. `score` is the confidence in that label.
+ */
+export type ClassifyOutput =
+  | {
+      id: unknown;
+      label: string;
+      score: number;
+      flagged?: boolean;
+      entities?: { type: string; start: number; end: number; score: number }[];
+    }
+  | { id: unknown; error: string };
+
+const BATCH = 64;
+
+function round(value: number): number {
+  return Math.round(value * 10000) / 10000;
+}
+
+/** Parses one JSONL line; a bad line becomes an error output that names its line number. */
+export function parseClassifyLine(
+  line: string,
+  lineNumber: number,
+): ClassifyInput | { id: unknown; error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { id: lineNumber, error: `line ${lineNumber}: not valid JSON` };
+  }
+  const record = (typeof value === 'object' && value !== null ? value : {}) as {
+    id?: unknown;
+    text?: unknown;
+  };
+  const id = record.id ?? lineNumber;
+  if (typeof record.text !== 'string') return { id, error: `line ${lineNumber}: "text" must be a string` };
+  return { id, text: record.text };
+}
+
+function piiOutput(input: ClassifyInput): ClassifyOutput {
+  const entities = detectPii(input.text)
+    .filter((span) => span.score >= DEFAULT_PII_MIN_CONFIDENCE)
+    .map((span) => ({ type: span.type, start: span.start, end: span.end, score: round(span.score) }));
+  const top = Math.max(0, ...entities.map((entity) => entity.score));
+  return entities.length > 0
+    ? { id: input.id, label: 'pii', score: top, entities }
+    : { id: input.id, label: 'none', score: 1, entities };
+}
+
+function headOutput(
+  task: ClassifyTask,
+  head: TrainedTextClassifier,
+  input: ClassifyInput,
+  verdict: Awaited<ReturnType<TrainedTextClassifier['classify']>>[number],
+): ClassifyOutput {
+  const decision = head.decision;
+  if (task !== 'jailbreak' || decision === undefined) {
+    return { id: input.id, label: verdict.label, score: round(verdict.score) };
+  }
+  const benign = verdict.scores[decision.negativeLabel] ?? 0;
+  if (!isFlagged(verdict, decision))
+    return { id: input.id, label: decision.negativeLabel, score: round(benign), flagged: false };
+  let label = verdict.label;
+  if (label === decision.negativeLabel) {
+    const attacks = head.labels.filter((candidate) => candidate !== decision.negativeLabel);
+    label = attacks.reduce((best, candidate) =>
+      (verdict.scores[candidate] ?? 0) > (verdict.scores[best] ?? 0) ? candidate : best,
+    );
+  }
+  return { id: input.id, label, score: round(1 - benign), flagged: true };
+}
+
+/** The classifier for a task: the shipped head unless `modelDir` names another, and its encoder. */
+async function headFor(
+  task: ClassifyTask,
+  modelDir: string | undefined,
+): Promise<{ head: TrainedTextClassifier; embedder: Embedder }> {
+  const head = await loadTextClassifier(modelDir ?? join(MODELS_DIR, task));
+  if (head.encoderName !== STATIC_ENCODER_NAME) {
+    throw new Error(
+      `${head.id} reads encoder ${head.encoderName}; classify runs heads of the embedded encoder`,
+    );
+  }
+  return { head, embedder: await sharedModelLibrary().staticEncoder().get() };
+}
+
+/**
+ * Classifies inputs in batches, yielding one output per input in order. Texts are cut as the router
+ * cuts them (start and end, 8192 characters), so the answers are the ones a policy would see.
+ */
+export async function* classifyAll(
+  task: ClassifyTask,
+  inputs: AsyncIterable<ClassifyInput | { id: unknown; error: string }>,
+  options: { modelDir?: string } = {},
+): AsyncGenerator<ClassifyOutput> {
+  const model = task === 'pii' ? undefined : await headFor(task, options.modelDir);
+  let batch: (ClassifyInput | { id: unknown; error: string })[] = [];
+  const flush = async function* (): AsyncGenerator<ClassifyOutput> {
+    const valid = batch.filter((item): item is ClassifyInput => 'text' in item);
+    const verdicts = new Map<ClassifyInput, ClassifyOutput>();
+    if (model !== undefined && valid.length > 0) {
+      const texts = valid.map((item) => clipForModel(item.text));
+      const embeddings = await model.embedder.embed(texts);
+      const results = await model.head.classify(
+        texts.map((text, i) => ({ text, embedding: embeddings[i] as Float32Array })),
+      );
+      valid.forEach((item, i) => {
+        verdicts.set(item, headOutput(task, model.head, item, results[i] as (typeof results)[number]));
+      });
+    }
+    for (const item of batch) {
+      if (!('text' in item)) yield item;
+      else yield verdicts.get(item) ?? piiOutput(item);
+    }
+    batch = [];
+  };
+  for await (const input of inputs) {
+    batch.push(input);
+    if (batch.length >= BATCH) yield* flush();
+  }
+  yield* flush();
+}
