@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HeadDataFile } from '../models/heads/head-card.ts';
 import { sha256 } from '../models/model-files.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
+import { MMLU_SKIPPED_SUBJECTS, MMLU_SUBJECT_CATEGORY, splitMmluPrompt } from './mmlu-subjects.ts';
 
 /** The shared training data next to the project (`../shared/data` from the project root); never copied in. */
 export const SHARED_DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 
 export const DEFAULT_DOMAIN_DATA = join(SHARED_DATA_DIR, 'domain', 'train_mmlu_pro.jsonl');
 export const DEFAULT_JAILBREAK_DATA = join(SHARED_DATA_DIR, 'jailbreak', 'train_prompts.jsonl');
+/** MMLU prompts with their `subject` (RouteLLM); extra training rows (domain) and benign prompts (jailbreak). */
+export const ROUTELLM_MMLU_DATA = join(SHARED_DATA_DIR, 'routing', 'train_routellm_mmlu.jsonl');
+/** STS-B sentence pairs (CC BY-SA 4.0); their sentences are benign prompts for the jailbreak head. */
+export const STSB_DATA = join(SHARED_DATA_DIR, 'paraphrase', 'train_stsb.jsonl');
 
 /** The jailbreak head's labels; `benign` is the label a flagged prompt is not. */
 export const JAILBREAK_LABELS = ['benign', 'jailbreak', 'injection', 'harmful'] as const;
@@ -104,4 +110,50 @@ export function readCustomDataset(files: readonly string[], name = 'custom'): La
     if (typeof record.group === 'string') row.group = record.group;
     return row;
   });
+}
+
+/**
+ * RouteLLM's MMLU prompts labelled with the MMLU-Pro category of their `subject`
+ * (`MMLU_SUBJECT_CATEGORY`): the question alone is the text, the question with its lettered options
+ * a variant (the trailing "Answer:" removed). Subjects without a category are skipped.
+ */
+export function readMmluSubjectDataset(file: string = ROUTELLM_MMLU_DATA): LabeledDataset {
+  const { records, sha256: digest } = readJsonLines(file);
+  const rows: LabeledText[] = [];
+  records.forEach((record, index) => {
+    const where = `${file}:${index + 1}`;
+    const subject = text(record, 'subject', where);
+    if (MMLU_SKIPPED_SUBJECTS.includes(subject)) return;
+    const label = MMLU_SUBJECT_CATEGORY[subject];
+    if (label === undefined) throw new Error(`${where}: no category for MMLU subject ${subject}`);
+    const { question, withOptions } = splitMmluPrompt(text(record, 'prompt', where));
+    rows.push({
+      text: question,
+      label,
+      variants: withOptions !== question ? [withOptions] : [],
+      source: `mmlu:${subject}`,
+    });
+  });
+  const labels = [...new Set(rows.map((row) => row.label))].sort();
+  return {
+    name: 'mmlu-subjects',
+    labels,
+    rows,
+    files: [{ file: basename(file), sha256: digest, rows: records.length }],
+  };
+}
+
+/** The distinct sentences of an STS-B file (`sentence1`, `sentence2`), as unlabelled texts. */
+export function readStsbSentences(file: string = STSB_DATA): { texts: string[]; file: HeadDataFile } {
+  const { records, sha256: digest } = readJsonLines(file);
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  for (const record of records)
+    for (const field of ['sentence1', 'sentence2']) {
+      const value = record[field];
+      if (typeof value !== 'string' || value.trim() === '' || seen.has(value.trim())) continue;
+      seen.add(value.trim());
+      texts.push(value.trim());
+    }
+  return { texts, file: { file: basename(file), sha256: digest, rows: records.length } };
 }

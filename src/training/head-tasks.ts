@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Embedder } from '../models/embedder.ts';
-import type { HeadCard } from '../models/heads/head-card.ts';
+import type { HeadCard, HeadDataFile } from '../models/heads/head-card.ts';
 import { DEFAULT_LEXICAL_CONFIG, type LexicalConfig } from '../models/heads/lexical-featurizer.ts';
 import { MODELS_DIR } from '../models/model-files.ts';
 import {
@@ -9,11 +10,19 @@ import {
   readCustomDataset,
   readDomainDataset,
   readJailbreakDataset,
+  readMmluSubjectDataset,
+  readStsbSentences,
 } from './dataset-readers.ts';
-import { DEFAULT_SPLIT_RULE, describeSplitRule, splitRows } from './group-split.ts';
+import { DEFAULT_SPLIT_RULE, describeSplitRule, normalizeText, splitRows } from './group-split.ts';
 import { writeHead } from './head-export.ts';
 import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from './head-trainer.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
+import { MMLU_SKIPPED_SUBJECTS, MMLU_SUBJECT_CATEGORY } from './mmlu-subjects.ts';
+import {
+  DEFAULT_NEAR_DUPLICATE_RULE,
+  describeNearDuplicateRule,
+  NearDuplicateIndex,
+} from './near-duplicates.ts';
 import {
   INNER_SPLIT_RULE,
   runTraining,
@@ -44,9 +53,21 @@ interface TaskRecipe {
   trainer: Omit<TrainerOptions, 'seed'>;
   augmentPerKind: number;
   augmentWeight: number;
-  /** Exam questions used as benign augmentation material (jailbreak). */
-  examQuestionsAsBenign: number;
+  /** Extra training rows from other data sets (training side only, de-duplicated against validation). */
+  extra?: (dataset: LabeledDataset, split: { train: LabeledText[]; validation: LabeledText[] }) => ExtraRows;
   detection?: TrainingRunOptions['detection'];
+}
+
+/** Extra training rows, with what the card says about them. */
+export interface ExtraRows {
+  rows: LabeledText[];
+  /** Loss weight of each extra row. */
+  weight: number;
+  /** Also benign material for the synthetic rows (jailbreak). */
+  augmentationMaterial: boolean;
+  files: HeadDataFile[];
+  /** How the rows were chosen, labelled and de-duplicated, for the card. */
+  description: Record<string, unknown>;
 }
 
 const RECIPES: Record<HeadTask, TaskRecipe> = {
@@ -60,7 +81,7 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     trainer: { ...DEFAULT_TRAINER_OPTIONS, l2: 0.3 },
     augmentPerKind: 0,
     augmentWeight: 1,
-    examQuestionsAsBenign: 0,
+    extra: domainExtraRows,
   },
   jailbreak: {
     description:
@@ -68,10 +89,12 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     defaultData: [DEFAULT_JAILBREAK_DATA],
     read: readJailbreakDataset,
     lexical: DEFAULT_LEXICAL_CONFIG,
-    trainer: { ...DEFAULT_TRAINER_OPTIONS, classWeightPower: 0.5 },
+    // A small MLP: with the broad benign rows it ranks short attacks and attacks inside benign text
+    // better than the linear head (validation: short attacks 72.9% → 75.0%, synthetic slices +5 points).
+    trainer: { ...DEFAULT_TRAINER_OPTIONS, classWeightPower: 0.5, hidden: 64, l2: 1e-3 },
     augmentPerKind: 600,
     augmentWeight: 0.2,
-    examQuestionsAsBenign: 600,
+    extra: jailbreakExtraRows,
     detection: { negativeLabel: 'benign', maxFalsePositiveRate: JAILBREAK_INNER_FALSE_POSITIVE_RATE },
   },
   custom: {
@@ -82,7 +105,6 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     trainer: { ...DEFAULT_TRAINER_OPTIONS },
     augmentPerKind: 0,
     augmentWeight: 1,
-    examQuestionsAsBenign: 0,
   },
 };
 
@@ -100,14 +122,140 @@ export function validationRows(
   return { dataset, rows: splitRows(dataset.rows, DEFAULT_SPLIT_RULE).validation };
 }
 
-function examQuestions(count: number): LabeledText[] {
-  if (count === 0) return [];
-  const train = splitRows(readDomainDataset().rows, DEFAULT_SPLIT_RULE).train;
-  const step = Math.max(1, Math.floor(train.length / count));
-  return train
-    .filter((_, i) => i % step === 0)
+/** A deterministic sample of `count` items: the smallest sha256(salt + key) first. */
+function hashSample<T>(items: readonly T[], count: number, salt: string, key: (item: T) => string): T[] {
+  const digest = (item: T) =>
+    createHash('sha256')
+      .update(`${salt}:${key(item)}`)
+      .digest('hex');
+  return items
+    .map((item) => ({ item, order: digest(item) }))
+    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
     .slice(0, count)
-    .map((row) => ({ text: row.text, label: 'benign', source: 'mmlu-pro' }));
+    .map(({ item }) => item);
+}
+
+/** Drops rows whose text (or a variant) near-duplicates a reference, and repeats among the rows themselves. */
+function dropDuplicates(rows: readonly LabeledText[], references: NearDuplicateIndex): LabeledText[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const key = normalizeText(row.text);
+    if (key === '' || seen.has(key)) return false;
+    seen.add(key);
+    return !references.has(row.text) && !(row.variants ?? []).some((v) => references.has(v));
+  });
+}
+
+/**
+ * Domain: RouteLLM's MMLU prompts, labelled by the MMLU-Pro category of their subject, minus every
+ * prompt that (nearly) duplicates any MMLU-Pro question (validation and training side alike).
+ */
+function domainExtraRows(dataset: LabeledDataset): ExtraRows {
+  const mmlu = readMmluSubjectDataset();
+  const references = new NearDuplicateIndex(dataset.rows.map((row) => row.text));
+  const rows = dropDuplicates(mmlu.rows, references);
+  return {
+    rows,
+    weight: DOMAIN_EXTRA_WEIGHT,
+    augmentationMaterial: false,
+    files: mmlu.files.map((f) => ({
+      ...f,
+      file: `${f.file} (${rows.length} MMLU questions labelled by subject → MMLU-Pro category; extra training rows)`,
+    })),
+    description: {
+      rows: rows.length,
+      weight: DOMAIN_EXTRA_WEIGHT,
+      text: 'question alone (the "A. … D. … Answer:" part stripped); question + lettered options as a variant',
+      labels:
+        'MMLU subject → MMLU-Pro category, the mapping MMLU-Pro applied (its `src` field); see `subjectToCategory`',
+      subjectToCategory: MMLU_SUBJECT_CATEGORY,
+      skippedSubjects: MMLU_SKIPPED_SUBJECTS,
+      deduplication: `against all ${dataset.rows.length} MMLU-Pro questions (so the validation split too): ${describeNearDuplicateRule(DEFAULT_NEAR_DUPLICATE_RULE)}; ${mmlu.rows.length - rows.length} of ${mmlu.rows.length} dropped`,
+    },
+  };
+}
+
+const DOMAIN_EXTRA_WEIGHT = 1;
+/** Benign rows sampled from each extra source for the jailbreak head. */
+const JAILBREAK_BENIGN_PER_SOURCE = { mmluPro: 1500, mmlu: 1500, stsb: 2000 } as const;
+const JAILBREAK_EXTRA_WEIGHT = 0.2;
+const SAMPLE_SALT = 'benign-sample-v1';
+
+/**
+ * Jailbreak: ordinary user-like text of every length as benign training rows: MMLU-Pro questions
+ * (training side of the domain split), RouteLLM MMLU prompts and STS-B sentences, each a
+ * deterministic hash sample; questions appear alone or with their options (chosen by hash), and
+ * anything near-duplicating a jailbreak validation text is dropped.
+ */
+function jailbreakExtraRows(
+  _dataset: LabeledDataset,
+  split: { train: LabeledText[]; validation: LabeledText[] },
+): ExtraRows {
+  const references = new NearDuplicateIndex(split.validation.map((row) => row.text));
+  const withOrWithoutOptions = (row: LabeledText, source: string): LabeledText => {
+    const variant = row.variants?.[0];
+    const long =
+      variant !== undefined &&
+      (createHash('sha256').update(`${SAMPLE_SALT}:form:${row.text}`).digest()[0] as number) < 128;
+    return { text: long ? variant : row.text, label: 'benign', source };
+  };
+  const domain = readDomainDataset();
+  const domainTrain = splitRows(domain.rows, DEFAULT_SPLIT_RULE).train;
+  const mmluPro = hashSample(
+    dropDuplicates(
+      domainTrain.map((row) => withOrWithoutOptions(row, 'mmlu-pro')),
+      references,
+    ),
+    JAILBREAK_BENIGN_PER_SOURCE.mmluPro,
+    SAMPLE_SALT,
+    (row) => row.text,
+  );
+  const mmluData = readMmluSubjectDataset();
+  const mmlu = hashSample(
+    dropDuplicates(
+      mmluData.rows.map((row) => withOrWithoutOptions(row, 'mmlu')),
+      references,
+    ),
+    JAILBREAK_BENIGN_PER_SOURCE.mmlu,
+    SAMPLE_SALT,
+    (row) => row.text,
+  );
+  const stsbData = readStsbSentences();
+  const stsb = hashSample(
+    dropDuplicates(
+      stsbData.texts.map((text) => ({ text, label: 'benign', source: 'stsb' })),
+      references,
+    ),
+    JAILBREAK_BENIGN_PER_SOURCE.stsb,
+    SAMPLE_SALT,
+    (row) => row.text,
+  );
+  const rows = [...mmluPro, ...mmlu, ...stsb];
+  return {
+    rows,
+    weight: JAILBREAK_EXTRA_WEIGHT,
+    augmentationMaterial: true,
+    files: [
+      ...domain.files.map((f) => ({
+        ...f,
+        file: `${f.file} (${mmluPro.length} training-side questions as benign prompts)`,
+      })),
+      ...mmluData.files.map((f) => ({
+        ...f,
+        file: `${f.file} (${mmlu.length} MMLU prompts as benign prompts)`,
+      })),
+      { ...stsbData.file, file: `${stsbData.file.file} (${stsb.length} sentences as benign prompts)` },
+    ],
+    description: {
+      rows: rows.length,
+      bySource: { 'mmlu-pro': mmluPro.length, mmlu: mmlu.length, stsb: stsb.length },
+      weight: JAILBREAK_EXTRA_WEIGHT,
+      label: 'benign',
+      sampling: `per source, the rows with the smallest sha256("${SAMPLE_SALT}:" + text); a question is used alone or with its lettered options (by hash), so lengths vary`,
+      deduplication: `against the ${split.validation.length} jailbreak validation texts: ${describeNearDuplicateRule(DEFAULT_NEAR_DUPLICATE_RULE)}`,
+      alsoAugmentationMaterial: true,
+    },
+  };
 }
 
 export interface TrainTaskOptions {
@@ -127,7 +275,8 @@ export async function trainTask(
 ): Promise<{ card: HeadCard; result: TrainingRunResult }> {
   const recipe = RECIPES[options.task];
   const dataset = recipe.read(options.files);
-  const extraBenign = examQuestions(recipe.examQuestionsAsBenign);
+  const extra = recipe.extra?.(dataset, splitRows(dataset.rows, DEFAULT_SPLIT_RULE));
+  const extraBenign = extra?.augmentationMaterial ? extra.rows.filter((row) => row.label === 'benign') : [];
   const trainer = { ...recipe.trainer, seed: options.seed };
   const result = await runTraining(
     {
@@ -139,6 +288,7 @@ export async function trainTask(
       augmentPerKind: recipe.augmentPerKind,
       augmentWeight: recipe.augmentWeight,
       extraBenign,
+      ...(extra ? { extraTrain: { rows: extra.rows, weight: extra.weight } } : {}),
       ...(recipe.detection ? { detection: recipe.detection } : {}),
     },
     onProgress,
@@ -155,15 +305,7 @@ export async function trainTask(
       lexical: recipe.lexical,
       hidden: trainer.hidden,
       ...(result.decision ? { decision: result.decision } : {}),
-      data: [
-        ...dataset.files,
-        ...(extraBenign.length > 0
-          ? readDomainDataset().files.map((f) => ({
-              ...f,
-              file: `${f.file} (${extraBenign.length} training-side questions as benign prompts)`,
-            }))
-          : []),
-      ],
+      data: [...dataset.files, ...(extra?.files ?? [])],
       split: {
         rule: describeSplitRule(DEFAULT_SPLIT_RULE),
         salt: DEFAULT_SPLIT_RULE.salt,
@@ -188,6 +330,7 @@ export async function trainTask(
                 ],
               }
             : null,
+        extraRows: extra?.description ?? null,
         variants: dataset.rows.some((row) => (row.variants?.length ?? 0) > 0)
           ? 'question alone and question + lettered options'
           : null,

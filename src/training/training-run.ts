@@ -32,6 +32,11 @@ export interface TrainingRunOptions {
   augmentWeight: number;
   /** Extra benign texts used as augmentation material (e.g. exam questions), training side only. */
   extraBenign: LabeledText[];
+  /**
+   * Extra labelled rows from other data sets (already de-duplicated against the validation split),
+   * trained on as they are (with their variants) at `weight`; never in the inner or validation split.
+   */
+  extraTrain?: { rows: LabeledText[]; weight: number };
   detection?: DetectionTarget;
 }
 
@@ -45,7 +50,7 @@ export interface TrainingRunResult {
   evaluation: HeadEvaluation;
   trainRows: number;
   validationRows: number;
-  examples: { train: number; inner: number; augmented: number };
+  examples: { train: number; inner: number; augmented: number; extra: number };
   bestEpoch: number;
   epochsRun: number;
   classWeights: Record<string, number>;
@@ -80,7 +85,11 @@ export async function runTraining(
     rows.flatMap((row) =>
       [row.text, ...(row.variants ?? [])].map((text) => ({ text, label: row.label, weight })),
     );
-  const fitPending = [...expand(fit, 1), ...expand(augmentFit, options.augmentWeight)];
+  const fitPending = [
+    ...expand(fit, 1),
+    ...expand(augmentFit, options.augmentWeight),
+    ...expand(options.extraTrain?.rows ?? [], options.extraTrain?.weight ?? 1),
+  ];
   const innerPending = [
     ...inner.map((row) => ({ text: row.text, label: row.label, weight: 1 })),
     ...expand(augmentInner, 1),
@@ -166,6 +175,7 @@ export async function runTraining(
       train: fitExamples.length,
       inner: innerExamples.length,
       augmented: augmentFit.length + augmentInner.length,
+      extra: options.extraTrain?.rows.length ?? 0,
     },
     bestEpoch: trained.bestEpoch,
     epochsRun: trained.epochs.length,
