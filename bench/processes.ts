@@ -17,7 +17,9 @@ export interface ServerProcess {
  * stdout JSON line that carries its port (`port` or `grpcPort`).
  */
 export function startServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  // TypeScript runs through tsx; built JavaScript runs as users run it, without the loader.
+  const loader = args[0]?.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
