@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Embedder } from '../models/embedder.ts';
 import type { TextClassification, TextClassifier } from '../models/heads/text-classifier.ts';
 import { MODELS_DIR } from '../models/model-files.ts';
@@ -7,6 +8,21 @@ import { STATIC_ENCODER_NAME } from '../models/static-encoder/static-encoder-fil
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 import { modelText, requestEmbedding } from './request-embedding.ts';
 import type { SignalContext } from './signal.ts';
+
+/** The parameters every head-based signal has: which head, and which messages it reads. */
+export const HEAD_PARAMS = {
+  model: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Folder of a head trained with `semantic-router train` (relative to the policy file); the shipped head by default.',
+    ),
+  scope: z
+    .enum(['last-user', 'user', 'conversation'])
+    .default('last-user')
+    .describe('Which messages the head reads (at most 8192 characters: the start and the end).'),
+};
 
 /** A loaded head and the encoder whose vectors it reads. */
 export interface BoundHead {

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { bindHead, cardLabels, headDirectory, requestVerdict, unknownLabels } from './classifier-verdict.ts';
+import {
+  bindHead,
+  cardLabels,
+  HEAD_PARAMS,
+  headDirectory,
+  requestVerdict,
+  unknownLabels,
+} from './classifier-verdict.ts';
 import { defineSignal, type SignalResult } from './signal.ts';
 
 /** The labels of the shipped domain head: the 14 MMLU-Pro categories. */
@@ -36,17 +43,7 @@ const Params = z
       .describe(
         "Lowest probability of the predicted domain that matches (the head's probabilities sum to 1).",
       ),
-    model: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        'Folder of a head trained with `semantic-router train` (relative to the policy file); the shipped head by default.',
-      ),
-    scope: z
-      .enum(['last-user', 'user', 'conversation'])
-      .default('last-user')
-      .describe('Which messages are classified (at most 8192 characters: the start and the end).'),
+    ...HEAD_PARAMS,
   })
   .strict();
 

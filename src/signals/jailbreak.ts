@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { bindHead, cardLabels, headDirectory, requestVerdict, unknownLabels } from './classifier-verdict.ts';
+import {
+  bindHead,
+  cardLabels,
+  HEAD_PARAMS,
+  headDirectory,
+  requestVerdict,
+  unknownLabels,
+} from './classifier-verdict.ts';
 import { defineSignal, type SignalResult } from './signal.ts';
 
 /** The classes of the shipped jailbreak head. */
@@ -22,19 +29,9 @@ const Params = z
       .max(1)
       .optional()
       .describe(
-        "Lowest attack probability that matches. By default the threshold recorded in the head's card, chosen on its validation split (see models/jailbreak/README.md).",
+        "Lowest attack probability that matches. By default the threshold recorded in the head's card, chosen on a held-out part of its training data (see models/jailbreak/README.md).",
       ),
-    model: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        'Folder of a head trained with `semantic-router train` (relative to the policy file); the shipped head by default.',
-      ),
-    scope: z
-      .enum(['last-user', 'user', 'conversation'])
-      .default('last-user')
-      .describe('Which messages are checked (at most 8192 characters: the start and the end).'),
+    ...HEAD_PARAMS,
   })
   .strict();
 

@@ -7,6 +7,7 @@ import type {
 } from '../../src/models/heads/text-classifier.ts';
 import { ModelLibrary, type ModelLoaders } from '../../src/models/model-library.ts';
 import { STATIC_ENCODER_NAME } from '../../src/models/static-encoder/static-encoder-files.ts';
+import { DOMAIN_LABELS } from '../../src/signals/domain.ts';
 import type { SignalContext } from '../../src/signals/signal.ts';
 
 function hash(text: string): number {
@@ -86,22 +87,7 @@ export class FakeClassifier implements TextClassifier {
 export const fakeDomainClassifier = () =>
   new FakeClassifier(
     'domain',
-    [
-      'biology',
-      'business',
-      'chemistry',
-      'computer science',
-      'economics',
-      'engineering',
-      'health',
-      'history',
-      'law',
-      'math',
-      'other',
-      'philosophy',
-      'physics',
-      'psychology',
-    ],
+    DOMAIN_LABELS,
     {
       math: ['integral', 'equation', 'derivative'],
       'computer science': ['python', 'algorithm', 'compile'],
