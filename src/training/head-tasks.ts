@@ -17,7 +17,7 @@ import { DEFAULT_SPLIT_RULE, describeSplitRule, normalizeText, splitRows } from 
 import { writeHead } from './head-export.ts';
 import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from './head-trainer.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
-import { MMLU_SKIPPED_SUBJECTS, MMLU_SUBJECT_CATEGORY } from './mmlu-subjects.ts';
+import { MMLU_SKIPPED_SUBJECTS, MMLU_SUBJECT_CATEGORY, subjectMappingConflicts } from './mmlu-subjects.ts';
 import {
   DEFAULT_NEAR_DUPLICATE_RULE,
   describeNearDuplicateRule,
@@ -151,6 +151,9 @@ function dropDuplicates(rows: readonly LabeledText[], references: NearDuplicateI
  * prompt that (nearly) duplicates any MMLU-Pro question (validation and training side alike).
  */
 function domainExtraRows(dataset: LabeledDataset): ExtraRows {
+  const conflicts = subjectMappingConflicts(dataset.rows);
+  if (conflicts.length > 0)
+    throw new Error(`the MMLU subject mapping disagrees with MMLU-Pro: ${conflicts.join('; ')}`);
   const mmlu = readMmluSubjectDataset();
   const references = new NearDuplicateIndex(dataset.rows.map((row) => row.text));
   const rows = dropDuplicates(mmlu.rows, references);

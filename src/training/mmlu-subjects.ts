@@ -96,3 +96,22 @@ export function splitMmluPrompt(prompt: string): { question: string; withOptions
   const withOptions = prompt.replace(/\nAnswer:\s*$/, '').trim();
   return { question: question === '' ? withOptions : question, withOptions };
 }
+
+/**
+ * Checks the mapping against the category MMLU-Pro itself gives each question taken from MMLU (its
+ * `src` is `ori_mmlu-<subject>`); returns one message per disagreement. Training the domain head
+ * refuses to use the MMLU prompts when this finds any.
+ */
+export function subjectMappingConflicts(
+  rows: readonly { source?: string | undefined; label: string }[],
+): string[] {
+  const conflicts = new Set<string>();
+  for (const row of rows) {
+    if (!row.source?.startsWith('ori_mmlu-')) continue;
+    const subject = row.source.slice('ori_mmlu-'.length);
+    const mapped = MMLU_SUBJECT_CATEGORY[subject];
+    if (mapped !== row.label)
+      conflicts.add(`${subject}: MMLU-Pro says ${row.label}, the mapping says ${mapped ?? 'nothing'}`);
+  }
+  return [...conflicts];
+}
