@@ -6,7 +6,7 @@ import type { TextClassification, TextClassifier } from '../models/heads/text-cl
 import { MODELS_DIR } from '../models/model-files.ts';
 import { STATIC_ENCODER_NAME } from '../models/static-encoder/static-encoder-files.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
-import { modelText, requestEmbedding } from './request-embedding.ts';
+import { modelText, perText, requestEmbedding } from './request-embedding.ts';
 import type { SignalContext } from './signal.ts';
 
 /** The parameters every head-based signal has: which head, and which messages it reads. */
@@ -74,8 +74,7 @@ export function requestVerdict(
   head: BoundHead,
   scope: TextScope,
 ): Promise<TextClassification> {
-  const text = modelText(request, scope);
-  return request.derived(`verdict:${head.classifier.id}\u0000${text}`, async () => {
+  return perText(request, `verdicts:${head.classifier.id}`, modelText(request, scope), async (text) => {
     const embedding = await requestEmbedding(request, head.embedder, scope);
     const [verdict] = await head.classifier.classify([{ text, embedding }]);
     if (verdict === undefined) throw new Error(`${head.classifier.id} returned no verdict`);

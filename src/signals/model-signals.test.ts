@@ -132,6 +132,25 @@ describe('domain signal', () => {
   });
 });
 
+describe('work shared within a request', () => {
+  it('embeds a text once when two scopes hold the same text, and once more for a different one', async () => {
+    const embedder = new FakeEmbedder();
+    const context = testSignalContext(fakeModelLibrary({}, embedder));
+    const jailbreak = build(jailbreakSignal, { scope: 'user' }, context);
+    const domain = build(domainSignal, { labels: ['math'], scope: 'last-user' }, context);
+    const single = routerRequest('solve this equation');
+    await Promise.all([jailbreak.evaluate(single), domain.evaluate(single)]);
+    expect(embedder.texts).toBe(1);
+    const twoTurns = routerRequest([
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: 'hi' },
+      { role: 'user', content: 'solve this equation' },
+    ]);
+    await Promise.all([jailbreak.evaluate(twoTurns), domain.evaluate(twoTurns)]);
+    expect(embedder.texts).toBe(3);
+  });
+});
+
 describe('jailbreak signal', () => {
   it.each([
     {

@@ -31,10 +31,25 @@ export function requestEmbedding(
   embedder: Embedder,
   scope: TextScope,
 ): Promise<Float32Array> {
-  const text = modelText(request, scope);
-  return request.derived(`embedding:${embedder.id}\u0000${text}`, async () => {
+  return perText(request, `embeddings:${embedder.id}`, modelText(request, scope), async (text) => {
     const [vector] = await embedder.embed([text]);
     if (vector === undefined) throw new Error(`${embedder.id} returned no vector`);
     return vector;
   });
+}
+
+/** A value computed once per distinct text of a request, under a name (a model's id). */
+export function perText<T>(
+  request: RouterRequest,
+  name: string,
+  text: string,
+  compute: (text: string) => T,
+): T {
+  const values = request.derived(name, () => new Map<string, T>());
+  let value = values.get(text);
+  if (value === undefined) {
+    value = compute(text);
+    values.set(text, value);
+  }
+  return value;
 }
