@@ -88,7 +88,10 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
       'Detects jailbreaks, prompt injections and harmful requests; a prompt is flagged when P(not benign) reaches the threshold.',
     defaultData: [DEFAULT_JAILBREAK_DATA],
     read: readJailbreakDataset,
-    lexical: DEFAULT_LEXICAL_CONFIG,
+    // Text-shape bins (symbol share, symbol runs, upper case, messy tokens) catch gibberish adversarial
+    // suffixes; 0.3 chosen on the inner split (inner recall at <= 2% benign: 0 → 89.0%, 0.2 → 90.2%,
+    // 0.3 → 92.1%, 0.4 → 91.5%).
+    lexical: { ...DEFAULT_LEXICAL_CONFIG, shapeShare: 0.3 },
     // A small MLP: with the broad benign rows it ranks short attacks and attacks inside benign text
     // better than the linear head (validation: short attacks 72.9% → 75.0%, synthetic slices +5 points).
     trainer: { ...DEFAULT_TRAINER_OPTIONS, classWeightPower: 0.5, hidden: 64, l2: 1e-3 },
@@ -337,6 +340,7 @@ export async function trainTask(
         variants: dataset.rows.some((row) => (row.variants?.length ?? 0) > 0)
           ? 'question alone and question + lettered options'
           : null,
+        ...(result.innerDetection ? { innerDetection: result.innerDetection } : {}),
         examples: result.examples,
         bestEpoch: result.bestEpoch,
         epochsRun: result.epochsRun,

@@ -47,6 +47,8 @@ export type TrainingProgress =
 export interface TrainingRunResult {
   weights: HeadWeights;
   decision?: HeadDecision;
+  /** Detection on the inner split's natural rows at the chosen threshold (what model choices are judged by). */
+  innerDetection?: { recall: number; flaggedBenign: number; attacks: number; benign: number };
   evaluation: HeadEvaluation;
   trainRows: number;
   validationRows: number;
@@ -145,6 +147,7 @@ export async function runTraining(
   };
 
   let decision: HeadDecision | undefined;
+  let innerDetection: TrainingRunResult['innerDetection'];
   if (options.detection) {
     const negative = labelIndex.get(options.detection.negativeLabel);
     if (negative === undefined) throw new Error(`no label ${options.detection.negativeLabel} in the data`);
@@ -158,6 +161,18 @@ export async function runTraining(
       natural.map((e) => e.label !== negative),
       options.detection.maxFalsePositiveRate,
     );
+    const positives = natural.map((e) => e.label !== negative);
+    const flagged = flagScores.map((score) => score >= threshold);
+    const attacks = positives.filter(Boolean).length;
+    const benign = positives.length - attacks;
+    innerDetection = {
+      recall:
+        attacks === 0 ? 0 : Number((flagged.filter((f, i) => f && positives[i]).length / attacks).toFixed(4)),
+      flaggedBenign:
+        benign === 0 ? 0 : Number((flagged.filter((f, i) => f && !positives[i]).length / benign).toFixed(4)),
+      attacks,
+      benign,
+    };
     decision = {
       negativeLabel: options.detection.negativeLabel,
       threshold: Number(threshold.toFixed(6)),
@@ -168,6 +183,7 @@ export async function runTraining(
   return {
     weights,
     ...(decision ? { decision } : {}),
+    ...(innerDetection ? { innerDetection } : {}),
     evaluation,
     trainRows: train.length,
     validationRows: validation.length,

@@ -9,7 +9,7 @@ import { encodeHeadModel, HEAD_IO } from './head-graph.ts';
 import { createHeadWeights, type HeadWeights, headProbabilities } from './head-weights.ts';
 import { DEFAULT_LEXICAL_CONFIG, lexicalFeatures } from './lexical-featurizer.ts';
 
-const config = { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 12 };
+const config = { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 12, shapeShare: 0.2 };
 
 function randomWeights(hidden: number): HeadWeights {
   const random = seededRandom(7);

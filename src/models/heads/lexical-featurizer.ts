@@ -16,6 +16,13 @@ export interface LexicalConfig {
   charShare: number;
   /** Longer texts are read as their first and last `maxChars / 2` characters. */
   maxChars: number;
+  /**
+   * Share of the squared norm given to the text-shape family (0..1; absent or 0: none): one hashed
+   * bin per length-independent statistic (share of symbols, longest symbol run, share of upper-case
+   * letters, share of tokens mixing letters with symbols or case changes), so gibberish suffixes
+   * such as optimised adversarial strings are visible whatever their words.
+   */
+  shapeShare?: number;
 }
 
 /** Feature ids in increasing order and their values (unit L2 norm, or empty for a text with no features). */
@@ -40,6 +47,7 @@ const FNV_PRIME = 0x01000193;
 const UNIGRAM = 1;
 const BIGRAM = 2;
 const CHARS = 3;
+const SHAPE = 4;
 
 function hashString(seed: number, text: string): number {
   let hash = Math.imul(FNV_OFFSET ^ seed, FNV_PRIME);
@@ -57,6 +65,9 @@ export function checkLexicalConfig(config: LexicalConfig): void {
   if (charNgrams !== null && !(charNgrams[0] >= 1 && charNgrams[1] >= charNgrams[0] && charNgrams[1] <= 8))
     throw new Error(`charNgrams must be [min, max] with 1 <= min <= max <= 8`);
   if (!(charShare >= 0 && charShare <= 1)) throw new Error(`charShare must be within 0..1, got ${charShare}`);
+  const shapeShare = config.shapeShare ?? 0;
+  if (!(shapeShare >= 0 && shapeShare < 1))
+    throw new Error(`shapeShare must be within 0..1, got ${shapeShare}`);
   if (!Number.isInteger(maxChars) || maxChars < 16)
     throw new Error(`maxChars must be >= 16, got ${maxChars}`);
 }
@@ -155,15 +166,89 @@ function countChars(text: string, config: LexicalConfig, counter: BucketCounter)
   counter.size = size;
 }
 
+const LETTER = /\p{L}/u;
+const ALNUM_OR_SPACE = /[\p{L}\p{N}\s]/u;
+const UPPER = /\p{Lu}/u;
+/** Bin edges of each shape statistic (a value goes to the first bin whose edge exceeds it). */
+const SHAPE_BINS = {
+  symbols: [0.02, 0.04, 0.07, 0.1, 0.15, 0.25],
+  run: [2, 3, 4, 6],
+  upper: [0.03, 0.08, 0.15, 0.3, 0.6],
+  messy: [0.02, 0.05, 0.1, 0.2, 0.35],
+} as const;
+
+function bin(value: number, edges: readonly number[]): number {
+  let i = 0;
+  while (i < edges.length && value >= (edges[i] as number)) i++;
+  return i;
+}
+
+/** A token mixing letters with symbols inside it, or with a lower → upper case change (e.g. `({[HTMLsvg`, `githubRelative`). */
+function isMessy(token: string): boolean {
+  const core = token.replace(/^[\p{P}\p{S}]|[.,!?;:'"]+$/gu, '');
+  if (!LETTER.test(core)) return false;
+  let symbols = 0;
+  for (const ch of core) if (!ALNUM_OR_SPACE.test(ch)) symbols++;
+  return symbols > 0 || /\p{Ll}\p{Lu}/u.test(core);
+}
+
+/** The hashed ids of a text's shape bins (one per statistic), computed on the original (cased) text. */
+export function shapeFeatureIds(text: string, buckets: number): number[] {
+  let visible = 0;
+  let symbols = 0;
+  let letters = 0;
+  let upper = 0;
+  let run = 0;
+  let longest = 0;
+  for (const ch of text) {
+    if (/\s/u.test(ch)) {
+      run = 0;
+      continue;
+    }
+    visible++;
+    if (ALNUM_OR_SPACE.test(ch)) {
+      run = 0;
+      if (LETTER.test(ch)) {
+        letters++;
+        if (UPPER.test(ch)) upper++;
+      }
+    } else {
+      symbols++;
+      run++;
+      if (run > longest) longest = run;
+    }
+  }
+  const tokens = text.split(/\s+/u).filter((t) => t !== '');
+  const messy = tokens.filter(isMessy).length;
+  const values = {
+    symbols: visible === 0 ? 0 : symbols / visible,
+    run: longest,
+    upper: letters === 0 ? 0 : upper / letters,
+    messy: tokens.length === 0 ? 0 : messy / tokens.length,
+  };
+  const mask = buckets - 1;
+  return (Object.keys(SHAPE_BINS) as (keyof typeof SHAPE_BINS)[]).map(
+    (name) => hashString(SHAPE, `${name}:${bin(values[name], SHAPE_BINS[name])}`) & mask,
+  );
+}
+
 /** The lexical features of one text under `config`; the same text and config always give the same result. */
 export function lexicalFeatures(text: string, config: LexicalConfig): SparseFeatures {
-  const lower = clip(text, config.maxChars).normalize('NFKC').toLowerCase();
+  const clipped = clip(text, config.maxChars).normalize('NFKC');
+  const lower = clipped.toLowerCase();
   const [words, chars, merged] = countersFor(config.buckets);
   countWords(lower, config, words);
   countChars(lower, config, chars);
   const both = words.size > 0 && chars.size > 0;
-  words.drainInto(merged, both ? Math.sqrt(1 - config.charShare) : 1);
-  chars.drainInto(merged, both ? Math.sqrt(config.charShare) : 1);
+  const shapeShare = config.shapeShare ?? 0;
+  const textShare = shapeShare > 0 && (words.size > 0 || chars.size > 0) ? 1 - shapeShare : 1;
+  words.drainInto(merged, Math.sqrt(textShare * (both ? 1 - config.charShare : 1)));
+  chars.drainInto(merged, Math.sqrt(textShare * (both ? config.charShare : 1)));
+  if (textShare < 1) {
+    const ids = shapeFeatureIds(clipped, config.buckets);
+    const value = Math.sqrt(shapeShare / ids.length);
+    for (const id of ids) merged.add(id, value);
+  }
   const ids = merged.seen.slice(0, merged.size).sort();
   const values = new Float32Array(ids.length);
   let norm = 0;
