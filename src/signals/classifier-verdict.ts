@@ -82,6 +82,27 @@ export function requestVerdict(
   });
 }
 
+/**
+ * What a head-based signal does when it is built: finds the head's folder (the shipped `builtin` one
+ * unless `model` names another), refuses labels the head does not know (read from its card, or the
+ * shipped head's `builtinLabels` when the card is unreadable: the load error is reported separately),
+ * and starts loading the head and its encoder.
+ */
+export function prepareHead(
+  builtin: string,
+  builtinLabels: readonly string[],
+  params: { model?: string | undefined; labels: readonly string[] },
+  context: SignalContext,
+): { directory: string; head: Promise<BoundHead> } {
+  const directory = headDirectory(builtin, params.model, context);
+  const known = cardLabels(directory) ?? (params.model === undefined ? builtinLabels : undefined);
+  const problems = unknownLabels(params.labels, known, directory);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  const head = bindHead(directory, context);
+  head.catch(() => {});
+  return { directory, head };
+}
+
 /** Checks that every label a signal names is one the head knows. */
 export function unknownLabels(
   labels: readonly string[],

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  bindHead,
-  cardLabels,
-  HEAD_PARAMS,
-  headDirectory,
-  requestVerdict,
-  unknownLabels,
-} from './classifier-verdict.ts';
+import { HEAD_PARAMS, prepareHead, requestVerdict } from './classifier-verdict.ts';
 import { defineSignal, type SignalResult } from './signal.ts';
 
 /** The labels of the shipped domain head: the 14 MMLU-Pro categories. */
@@ -60,12 +53,7 @@ export const domainSignal = defineSignal({
   params: Params,
   create(raw, context) {
     const params = raw as DomainParams;
-    const directory = headDirectory('domain', params.model, context);
-    const known = cardLabels(directory) ?? (params.model === undefined ? [...DOMAIN_LABELS] : undefined);
-    const problems = unknownLabels(params.labels, known, directory);
-    if (problems.length > 0) throw new Error(problems.join('; '));
-    const head = bindHead(directory, context);
-    head.catch(() => {});
+    const { head } = prepareHead('domain', DOMAIN_LABELS, params, context);
     const labels = new Set(params.labels);
     return {
       async evaluate(request): Promise<SignalResult> {

@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  bindHead,
-  cardLabels,
-  HEAD_PARAMS,
-  headDirectory,
-  requestVerdict,
-  unknownLabels,
-} from './classifier-verdict.ts';
+import { HEAD_PARAMS, prepareHead, requestVerdict } from './classifier-verdict.ts';
 import { defineSignal, type SignalResult } from './signal.ts';
 
 /** The classes of the shipped jailbreak head. */
@@ -60,13 +53,8 @@ export const jailbreakSignal = defineSignal({
   params: Params,
   create(raw, context) {
     const params = raw as JailbreakParams;
-    const directory = headDirectory('jailbreak', params.model, context);
-    const known = cardLabels(directory) ?? (params.model === undefined ? [...JAILBREAK_LABELS] : undefined);
-    const problems = unknownLabels(params.labels, known, directory);
-    if (problems.length > 0) throw new Error(problems.join('; '));
+    const { directory, head } = prepareHead('jailbreak', JAILBREAK_LABELS, params, context);
     const threshold = params.threshold ?? cardThreshold(directory) ?? 0.5;
-    const head = bindHead(directory, context);
-    head.catch(() => {});
     return {
       async evaluate(request): Promise<SignalResult> {
         const verdict = await requestVerdict(request, await head, params.scope);
