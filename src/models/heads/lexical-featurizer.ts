@@ -169,6 +169,8 @@ function countChars(text: string, config: LexicalConfig, counter: BucketCounter)
 const LETTER = /\p{L}/u;
 const ALNUM_OR_SPACE = /[\p{L}\p{N}\s]/u;
 const UPPER = /\p{Lu}/u;
+const WHITESPACE = /\s/u;
+const PLAIN_WORD = /^[A-Z]?[a-z]*[.,!?;:'"]*$/;
 /** Bin edges of each shape statistic (a value goes to the first bin whose edge exceeds it). */
 const SHAPE_BINS = {
   symbols: [0.02, 0.04, 0.07, 0.1, 0.15, 0.25],
@@ -185,6 +187,8 @@ function bin(value: number, edges: readonly number[]): number {
 
 /** A token mixing letters with symbols inside it, or with a lower → upper case change (e.g. `({[HTMLsvg`, `githubRelative`). */
 function isMessy(token: string): boolean {
+  // Most tokens are plain words, possibly capitalised or followed by punctuation: never messy.
+  if (PLAIN_WORD.test(token)) return false;
   const core = token.replace(/^[\p{P}\p{S}]|[.,!?;:'"]+$/gu, '');
   if (!LETTER.test(core)) return false;
   let symbols = 0;
@@ -201,16 +205,20 @@ export function shapeFeatureIds(text: string, buckets: number): number[] {
   let run = 0;
   let longest = 0;
   for (const ch of text) {
-    if (/\s/u.test(ch)) {
+    // ASCII is classified by code (this runs per character of every request); the rest by regex.
+    const code = ch.charCodeAt(0);
+    const ascii = code < 128;
+    if (ascii ? code === 32 || (code >= 9 && code <= 13) : WHITESPACE.test(ch)) {
       run = 0;
       continue;
     }
     visible++;
-    if (ALNUM_OR_SPACE.test(ch)) {
+    const letter = ascii ? (code | 32) >= 97 && (code | 32) <= 122 : LETTER.test(ch);
+    if (letter || (ascii ? code >= 48 && code <= 57 : ALNUM_OR_SPACE.test(ch))) {
       run = 0;
-      if (LETTER.test(ch)) {
+      if (letter) {
         letters++;
-        if (UPPER.test(ch)) upper++;
+        if (ascii ? code >= 65 && code <= 90 : UPPER.test(ch)) upper++;
       }
     } else {
       symbols++;
