@@ -1,4 +1,5 @@
 import type { HeadDecision } from '../models/heads/head-card.ts';
+import { seededRandom } from '../models/seeded-random.ts';
 import { augmentJailbreakRows } from './jailbreak-augmentation.ts';
 import type { LabeledText } from './labeled-text.ts';
 import {
@@ -7,7 +8,6 @@ import {
   type DetectionReport,
   detectionAt,
 } from './metrics.ts';
-import { seededRandom } from './seeded-random.ts';
 
 /** Label probabilities (in the head's label order) for each text. */
 export type ScoreTexts = (texts: readonly string[]) => Promise<Float32Array[]>;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { headProbabilities } from '../models/heads/head-weights.ts';
 import { DEFAULT_LEXICAL_CONFIG, lexicalFeatures } from '../models/heads/lexical-featurizer.ts';
+import { seededRandom } from '../models/seeded-random.ts';
 import { DEFAULT_TRAINER_OPTIONS, type TrainingExample, trainHead } from './head-trainer.ts';
-import { seededRandom } from './seeded-random.ts';
 
 const config = { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 10 };
 const WORDS = {

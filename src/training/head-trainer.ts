@@ -6,7 +6,7 @@ import {
   softmaxInPlace,
 } from '../models/heads/head-weights.ts';
 import type { SparseFeatures } from '../models/heads/lexical-featurizer.ts';
-import { seededRandom, shuffleInPlace } from './seeded-random.ts';
+import { seededRandom, shuffleInPlace } from '../models/seeded-random.ts';
 
 /** One featurised example: its sentence vector, lexical features, label index and weight. */
 export interface TrainingExample {

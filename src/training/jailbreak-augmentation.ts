@@ -1,5 +1,5 @@
+import { shuffleInPlace } from '../models/seeded-random.ts';
 import type { LabeledText } from './labeled-text.ts';
-import { shuffleInPlace } from './seeded-random.ts';
 
 /**
  * Synthetic prompts that break the link between length and label in the jailbreak data, where

@@ -3,13 +3,13 @@ import type { HeadDecision } from '../models/heads/head-card.ts';
 import { type HeadWeights, headProbabilities } from '../models/heads/head-weights.ts';
 import { type LexicalConfig, lexicalFeatures } from '../models/heads/lexical-featurizer.ts';
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
+import { seededRandom } from '../models/seeded-random.ts';
 import { DEFAULT_SPLIT_RULE, type SplitRule, splitRows } from './group-split.ts';
 import { evaluateHead, type HeadEvaluation, type ScoreTexts } from './head-evaluation.ts';
 import { type EpochProgress, type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
 import { augmentJailbreakRows } from './jailbreak-augmentation.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
 import { thresholdForFalsePositiveRate } from './metrics.ts';
-import { seededRandom } from './seeded-random.ts';
 
 /** The inner split of the training side, for early stopping and choosing the threshold. */
 export const INNER_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, salt: 'inner-v1', validationPercent: 15 };

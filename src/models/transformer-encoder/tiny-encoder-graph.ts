@@ -1,4 +1,5 @@
 import type { OnnxAttributes, OnnxGraphSpec, OnnxInitializer, OnnxNode } from '../onnx/onnx-graph.ts';
+import { seededRandom } from '../seeded-random.ts';
 import { TINY_TOPICS } from './tiny-vocabulary.ts';
 
 /** Sizes of the tiny BERT-style encoder. */
@@ -25,18 +26,6 @@ export const TINY_ENCODER_SHAPE: TinyEncoderShape = {
  * `sentence-embedding`: sentence-transformers-like, inputs ids/mask, outputs `token_embeddings`
  * and a pooled, projected `sentence_embedding`. */
 export type TinyEncoderVariant = 'token-embeddings' | 'sentence-embedding';
-
-/** mulberry32: a small seeded PRNG, so the weights are the same on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
