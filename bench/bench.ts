@@ -8,7 +8,7 @@ import { chatRequest } from '../src/emulator/chat.ts';
 import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
 import type { HttpRequest, Upstream } from '../src/emulator/http-types.ts';
 import { median, percentile, runLoad } from './load.ts';
-import { type ServerProcess, startServerProcess } from './processes.ts';
+import { type ServerProcess, startRouterProcess, startServerProcess } from './processes.ts';
 import { BENCH_PROMPTS } from './prompts.ts';
 
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -54,20 +54,7 @@ interface Figures {
 
 async function main(): Promise<void> {
   const floorServer = await startServerProcess(['bench/noop-server.ts']);
-  // The router runs as built (`npm run build`), as it does in production.
-  const routerServer = await startServerProcess([
-    'dist/cli.js',
-    'serve',
-    '--policy',
-    'bench/policy.yaml',
-    '--host',
-    '127.0.0.1',
-    '--grpc-port',
-    '0',
-    '--admin-port',
-    '0',
-    '--no-watch',
-  ]);
+  const routerServer = await startRouterProcess('bench/policy.yaml');
   const cases: Case[] = [
     { name: 'floor', server: () => floorServer, requests: chatRequests },
     { name: 'pass-through', server: () => routerServer, requests: passThroughRequests },

@@ -17,7 +17,7 @@ import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
 import type { Upstream } from '../src/emulator/http-types.ts';
 import { buildStaticEncoder } from '../src/models/static-encoder/build-static-encoder.ts';
 import { median, percentile, runLoad } from './load.ts';
-import { type ServerProcess, startServerProcess } from './processes.ts';
+import { type ServerProcess, startRouterProcess } from './processes.ts';
 import { BENCH_PROMPTS } from './prompts.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -53,23 +53,9 @@ function keywordOnlyPolicy(text: string): string {
   return stringify(policy);
 }
 
+/** Models load before the router reports ready; a cold machine may need longer than the default. */
 function serve(policyFile: string): Promise<ServerProcess> {
-  return startServerProcess(
-    [
-      'dist/cli.js',
-      'serve',
-      '--policy',
-      policyFile,
-      '--host',
-      '127.0.0.1',
-      '--grpc-port',
-      '0',
-      '--admin-port',
-      '0',
-      '--no-watch',
-    ],
-    60_000,
-  );
+  return startRouterProcess(policyFile, 60_000);
 }
 
 async function startupSeconds(policyFile: string): Promise<number> {

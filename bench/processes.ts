@@ -68,3 +68,26 @@ export function startServerProcess(args: string[], timeoutMs = 15_000): Promise<
     });
   });
 }
+
+/**
+ * The router as built (`npm run build`), as it runs in production, serving `policyFile` on free
+ * loopback ports without watching the file.
+ */
+export function startRouterProcess(policyFile: string, timeoutMs?: number): Promise<ServerProcess> {
+  return startServerProcess(
+    [
+      'dist/cli.js',
+      'serve',
+      '--policy',
+      policyFile,
+      '--host',
+      '127.0.0.1',
+      '--grpc-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--no-watch',
+    ],
+    timeoutMs,
+  );
+}
