@@ -48,6 +48,9 @@ describe('ModelLibrary', () => {
     const first = library.classifier(domain);
     expect(library.classifier(domain)).toBe(first);
     writeFileSync(join(domain, 'head.onnx'), 'version 2');
-    expect(library.classifier(domain)).not.toBe(first);
+    const second = library.classifier(domain);
+    expect(second).not.toBe(first);
+    // Only the current version is kept: the first model can be released.
+    expect(library.handles()).toEqual([second]);
   });
 });

@@ -84,35 +84,40 @@ function fileVersion(path: string): string {
 
 /**
  * Loads each model once per process and hands out shared handles, so a policy reload that names
- * the same files reuses the loaded models. A model whose file changed since (or that failed and
- * whose file changed) is loaded anew on the next request for it.
+ * the same files reuses the loaded models. A model whose files changed since (loaded or failed) is
+ * loaded anew on the next request for it, and only the current version is kept.
  */
 export class ModelLibrary {
-  readonly #handles = new Map<string, ModelHandle<unknown>>();
+  /** By model (its files and options), the handle of the files' current version. */
+  readonly #handles = new Map<string, { version: string; handle: ModelHandle<unknown> }>();
 
   constructor(private readonly loaders: ModelLoaders) {}
 
   /** The embedded static encoder (built at install or first start). */
   staticEncoder(): ModelHandle<Embedder> {
-    return this.#handle('static-encoder', 'encoder glove-sif-100d (embedded)', () =>
+    return this.#handle('static-encoder', '', 'encoder glove-sif-100d (embedded)', () =>
       this.loaders.staticEncoder(),
     );
   }
 
   transformerEncoder(options: TransformerEncoderOptions): ModelHandle<Embedder> {
-    const key = `transformer:${JSON.stringify(options)}:${fileVersion(options.model)}:${fileVersion(options.tokenizer)}`;
-    return this.#handle(key, `encoder ${options.model}`, () => this.loaders.transformerEncoder(options));
+    const version = `${fileVersion(options.model)}:${fileVersion(options.tokenizer)}`;
+    return this.#handle(`transformer:${JSON.stringify(options)}`, version, `encoder ${options.model}`, () =>
+      this.loaders.transformerEncoder(options),
+    );
   }
 
   /** A trained head in `directory` (its `head.onnx` and `card.json`). */
   classifier(directory: string): ModelHandle<TextClassifier> {
-    const key = `classifier:${directory}:${fileVersion(`${directory}/head.onnx`)}:${fileVersion(`${directory}/card.json`)}`;
-    return this.#handle(key, `classifier ${directory}`, () => this.loaders.classifier(directory));
+    const version = `${fileVersion(`${directory}/head.onnx`)}:${fileVersion(`${directory}/card.json`)}`;
+    return this.#handle(`classifier:${directory}`, version, `classifier ${directory}`, () =>
+      this.loaders.classifier(directory),
+    );
   }
 
   /** Every model asked for so far. */
   handles(): ModelHandle<unknown>[] {
-    return [...this.#handles.values()];
+    return [...this.#handles.values()].map((entry) => entry.handle);
   }
 
   /** Waits until every model asked for so far has loaded or failed; returns the failed ones. */
@@ -122,12 +127,15 @@ export class ModelLibrary {
     return handles.filter((handle) => handle.state() === 'failed');
   }
 
-  #handle<T>(key: string, description: string, load: () => Promise<T>): ModelHandle<T> {
-    let handle = this.#handles.get(key) as ModelHandle<T> | undefined;
-    if (handle === undefined) {
-      handle = new LoadingModel(description, load);
-      this.#handles.set(key, handle);
-    }
+  /**
+   * The handle of a model's current files. A new version replaces the old handle, so a retrained
+   * model is loaded anew and the old one is released once no policy holds it.
+   */
+  #handle<T>(key: string, version: string, description: string, load: () => Promise<T>): ModelHandle<T> {
+    const entry = this.#handles.get(key);
+    if (entry?.version === version) return entry.handle as ModelHandle<T>;
+    const handle = new LoadingModel(description, load);
+    this.#handles.set(key, { version, handle });
     return handle;
   }
 }
