@@ -8,6 +8,23 @@ export interface Embedder {
   readonly id: string;
   readonly dimensions: number;
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * The sentence vector of each text together with its token pooling, in one pass (optional: only
+   * encoders with per-token vectors have it). `embedding` equals what `embed` returns.
+   */
+  encode?(texts: readonly string[]): Promise<TextEncoding[]>;
+}
+
+/**
+ * A text's sentence vector and, from encoders that have token vectors, the element-wise max and
+ * min over its unit-length token vectors (`dimensions` floats each; zeros for a text without
+ * tokens). The pooling keeps what one word contributes, which an average over a long text
+ * dilutes: classifier heads trained with `inputs: sentence+token-max-min` read all three.
+ */
+export interface TextEncoding {
+  embedding: Float32Array;
+  tokenMax?: Float32Array;
+  tokenMin?: Float32Array;
 }
 
 /** Cosine similarity of two unit-length vectors of one embedder. */

@@ -6,7 +6,7 @@ import type { TextClassification, TextClassifier } from '../models/heads/text-cl
 import { MODELS_DIR } from '../models/model-files.ts';
 import { STATIC_ENCODER_NAME } from '../models/static-encoder/static-encoder-files.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
-import { modelText, perText, requestEmbedding } from './request-embedding.ts';
+import { modelText, perText, requestEncoding } from './request-embedding.ts';
 import type { SignalContext } from './signal.ts';
 
 /** The parameters every head-based signal has: which head, and which messages it reads. */
@@ -53,15 +53,17 @@ export function cardLabels(directory: string): string[] | undefined {
 /** Loads a head and finds its encoder: the embedded one, or the policy's when the head was trained on it. */
 export async function bindHead(directory: string, context: SignalContext): Promise<BoundHead> {
   const classifier = await context.models.classifier(directory).get();
-  if (classifier.encoderName === STATIC_ENCODER_NAME) {
-    return { classifier, embedder: await context.models.staticEncoder().get() };
-  }
-  const embedder = await context.encoder().get();
+  const embedder =
+    classifier.encoderName === STATIC_ENCODER_NAME
+      ? await context.models.staticEncoder().get()
+      : await context.encoder().get();
   if (!embedder.id.startsWith(`${classifier.encoderName}@`)) {
     throw new Error(
       `${classifier.id} was trained on encoder ${classifier.encoderName}, but the policy's encoder is ${embedder.id}`,
     );
   }
+  if (classifier.readsTokenPooling && embedder.encode === undefined)
+    throw new Error(`${classifier.id} reads token pooling, which encoder ${embedder.id} does not provide`);
   return { classifier, embedder };
 }
 
@@ -75,8 +77,8 @@ export function requestVerdict(
   scope: TextScope,
 ): Promise<TextClassification> {
   return perText(request, `verdicts:${head.classifier.id}`, modelText(request, scope), async (text) => {
-    const embedding = await requestEmbedding(request, head.embedder, scope);
-    const [verdict] = await head.classifier.classify([{ text, embedding }]);
+    const encoding = await requestEncoding(request, head.embedder, scope);
+    const [verdict] = await head.classifier.classify([{ text, ...encoding }]);
     if (verdict === undefined) throw new Error(`${head.classifier.id} returned no verdict`);
     return verdict;
   });

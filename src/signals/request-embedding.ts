@@ -1,4 +1,4 @@
-import type { Embedder } from '../models/embedder.ts';
+import type { Embedder, TextEncoding } from '../models/embedder.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 
 /** Characters of a scope's text that models read: the start and the end of a longer text. */
@@ -21,21 +21,35 @@ export function clipForModel(text: string): string {
 }
 
 /**
- * The sentence vector of a scope under one encoder, computed once per request: every signal (and
- * the cache) that asks for the same encoder and text shares the one embedding. Keyed by the text,
- * not the scope, so scopes with the same text (a single user message is `last-user` and `user`)
- * are embedded once.
+ * The encoding of a scope under one encoder (sentence vector, plus token pooling when the encoder
+ * has it), computed once per request: every signal (and the cache) that asks for the same encoder
+ * and text shares the one model run. Keyed by the text, not the scope, so scopes with the same
+ * text (a single user message is `last-user` and `user`) are encoded once.
  */
-export function requestEmbedding(
+export function requestEncoding(
+  request: RouterRequest,
+  embedder: Embedder,
+  scope: TextScope,
+): Promise<TextEncoding> {
+  return perText(request, `encodings:${embedder.id}`, modelText(request, scope), async (text) => {
+    if (embedder.encode !== undefined) {
+      const [encoding] = await embedder.encode([text]);
+      if (encoding === undefined) throw new Error(`${embedder.id} returned no encoding`);
+      return encoding;
+    }
+    const [vector] = await embedder.embed([text]);
+    if (vector === undefined) throw new Error(`${embedder.id} returned no vector`);
+    return { embedding: vector };
+  });
+}
+
+/** The sentence vector of a scope under one encoder (see {@link requestEncoding}: one run per text). */
+export async function requestEmbedding(
   request: RouterRequest,
   embedder: Embedder,
   scope: TextScope,
 ): Promise<Float32Array> {
-  return perText(request, `embeddings:${embedder.id}`, modelText(request, scope), async (text) => {
-    const [vector] = await embedder.embed([text]);
-    if (vector === undefined) throw new Error(`${embedder.id} returned no vector`);
-    return vector;
-  });
+  return (await requestEncoding(request, embedder, scope)).embedding;
 }
 
 /** A value computed once per distinct text of a request, under a name (a model's id). */

@@ -61,7 +61,7 @@ export function renderHeadReadme(card: HeadCard, evaluation: HeadEvaluation): st
     card.description,
     '',
     `- Labels: ${card.labels.join(', ')}`,
-    `- Reads: sentence vectors of \`${card.encoder.name}\` (${card.encoder.dimensions} dimensions; trained with \`${card.encoder.id}\`) and hashed lexical features (${card.lexical.buckets} buckets, word 1..${card.lexical.wordNgrams}-grams, character ${card.lexical.charNgrams?.join('..') ?? 'no'}-grams${card.lexical.shapeShare ? `, text-shape bins at ${card.lexical.shapeShare} of the squared norm` : ''}, L2-normalised).`,
+    `- Reads: ${card.inputs === 'sentence+token-max-min' ? 'sentence vectors and token pooling (element-wise max and min of the unit word vectors) of' : 'sentence vectors of'} \`${card.encoder.name}\` (${card.encoder.dimensions} dimensions${card.inputs === 'sentence+token-max-min' ? ' each' : ''}; trained with \`${card.encoder.id}\`) and hashed lexical features (${card.lexical.buckets} buckets, word 1..${card.lexical.wordNgrams}-grams, character ${card.lexical.charNgrams?.join('..') ?? 'no'}-grams${card.lexical.shapeShare ? `, text-shape bins at ${card.lexical.shapeShare} of the squared norm` : ''}, L2-normalised).`,
     `- Model: ${card.hidden === 0 ? 'linear softmax regression' : `MLP with ${card.hidden} hidden units`}; lexical table in float16. \`head.onnx\` SHA-256 \`${card.files[HEAD_FILES.model]}\`.`,
     ...(card.decision
       ? [`- Decision: threshold **${card.decision.threshold}**; ${card.decision.rule}.`]

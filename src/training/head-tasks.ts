@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Embedder } from '../models/embedder.ts';
-import type { HeadCard, HeadDataFile } from '../models/heads/head-card.ts';
+import type { HeadCard, HeadDataFile, HeadInputs } from '../models/heads/head-card.ts';
 import { DEFAULT_LEXICAL_CONFIG, type LexicalConfig } from '../models/heads/lexical-featurizer.ts';
 import { MODELS_DIR } from '../models/model-files.ts';
 import {
@@ -50,6 +50,7 @@ interface TaskRecipe {
   defaultData: string[];
   read(files: readonly string[]): LabeledDataset;
   lexical: LexicalConfig;
+  inputs: HeadInputs;
   trainer: Omit<TrainerOptions, 'seed'>;
   augmentPerKind: number;
   augmentWeight: number;
@@ -78,6 +79,7 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     read: readDomainDataset,
     // Twice the default buckets: fewer collisions among 14 subjects' vocabularies (+0.5 point on validation).
     lexical: { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 17 },
+    inputs: 'sentence',
     trainer: { ...DEFAULT_TRAINER_OPTIONS, l2: 0.3 },
     augmentPerKind: 0,
     augmentWeight: 1,
@@ -92,6 +94,9 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     // suffixes; 0.3 chosen on the inner split (inner recall at <= 2% benign: 0 → 89.0%, 0.2 → 90.2%,
     // 0.3 → 92.1%, 0.4 → 91.5%).
     lexical: { ...DEFAULT_LEXICAL_CONFIG, shapeShare: 0.3 },
+    // Token pooling (max and min of the word vectors) lets one telling word count however long the
+    // text: validation recall at <= 2% benign flagged rose from 91.5% to 94.1% (same threshold rule).
+    inputs: 'sentence+token-max-min',
     // A small MLP: with the broad benign rows it ranks short attacks and attacks inside benign text
     // better than the linear head (validation: short attacks 72.9% → 75.0%, synthetic slices +5 points).
     trainer: { ...DEFAULT_TRAINER_OPTIONS, classWeightPower: 0.5, hidden: 64, l2: 1e-3 },
@@ -105,6 +110,7 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     defaultData: [],
     read: (files) => readCustomDataset(files),
     lexical: DEFAULT_LEXICAL_CONFIG,
+    inputs: 'sentence',
     trainer: { ...DEFAULT_TRAINER_OPTIONS },
     augmentPerKind: 0,
     augmentWeight: 1,
@@ -193,7 +199,7 @@ const SAMPLE_SALT = 'benign-sample-v1';
  * deterministic hash sample; questions appear alone or with their options (chosen by hash), and
  * anything near-duplicating a jailbreak validation text is dropped.
  */
-function jailbreakExtraRows(
+export function jailbreakExtraRows(
   _dataset: LabeledDataset,
   split: { train: LabeledText[]; validation: LabeledText[] },
 ): ExtraRows {
@@ -289,6 +295,7 @@ export async function trainTask(
       dataset,
       encoder: options.encoder,
       lexical: recipe.lexical,
+      inputs: recipe.inputs,
       trainer,
       split: DEFAULT_SPLIT_RULE,
       augmentPerKind: recipe.augmentPerKind,
@@ -309,6 +316,7 @@ export async function trainTask(
       labels: dataset.labels,
       encoder: { name: encoderName, id: options.encoder.id, dimensions: options.encoder.dimensions },
       lexical: recipe.lexical,
+      inputs: recipe.inputs,
       hidden: trainer.hidden,
       ...(result.decision ? { decision: result.decision } : {}),
       data: [...dataset.files, ...(extra?.files ?? [])],

@@ -1,5 +1,6 @@
-import type { Embedder } from '../models/embedder.ts';
-import type { HeadDecision } from '../models/heads/head-card.ts';
+import type { Embedder, TextEncoding } from '../models/embedder.ts';
+import { denseInput } from '../models/heads/dense-input.ts';
+import { denseInputWidth, type HeadDecision, type HeadInputs } from '../models/heads/head-card.ts';
 import { type HeadWeights, headProbabilities } from '../models/heads/head-weights.ts';
 import { type LexicalConfig, lexicalFeatures } from '../models/heads/lexical-featurizer.ts';
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
@@ -24,6 +25,8 @@ export interface TrainingRunOptions {
   dataset: LabeledDataset;
   encoder: Embedder;
   lexical: LexicalConfig;
+  /** The dense input the head reads (token pooling needs an encoder with `encode`). */
+  inputs: HeadInputs;
   trainer: TrainerOptions;
   split: SplitRule;
   /** Synthetic rows per augmentation kind on each side (jailbreak-style data; 0 for none). */
@@ -74,7 +77,14 @@ export async function runTraining(
   onProgress?: (progress: TrainingProgress) => void,
 ): Promise<TrainingRunResult> {
   const started = performance.now();
-  const { dataset, encoder, lexical } = options;
+  const { dataset, encoder, lexical, inputs } = options;
+  const dims = denseInputWidth(inputs, encoder.dimensions);
+  const encode = (texts: readonly string[]): Promise<TextEncoding[]> => {
+    if (inputs === 'sentence')
+      return encoder.embed(texts).then((vectors) => vectors.map((embedding) => ({ embedding })));
+    if (encoder.encode === undefined) throw new Error(`encoder ${encoder.id} has no token pooling`);
+    return encoder.encode(texts);
+  };
   const labelIndex = new Map(dataset.labels.map((label, i) => [label, i]));
   const { train, validation } = splitRows(dataset.rows, options.split);
   const { train: fit, validation: inner } = splitRows(train, INNER_SPLIT_RULE);
@@ -103,10 +113,10 @@ export async function runTraining(
     const out: TrainingExample[] = [];
     for (let start = 0; start < pending.length; start += 256) {
       const chunk = pending.slice(start, start + 256);
-      const vectors = await encoder.embed(chunk.map((p) => p.text));
+      const encodings = await encode(chunk.map((p) => p.text));
       chunk.forEach((p, i) => {
         out.push({
-          embedding: vectors[i] as Float32Array,
+          embedding: denseInput(encodings[i] as TextEncoding, inputs, encoder.dimensions),
           lexical: lexicalFeatures(p.text, lexical),
           label: labelIndex.get(p.label) as number,
           weight: p.weight,
@@ -123,7 +133,7 @@ export async function runTraining(
   const trained = trainHead(
     {
       labels: dataset.labels,
-      dims: encoder.dimensions,
+      dims,
       buckets: lexical.buckets,
       hidden: options.trainer.hidden,
     },
@@ -138,9 +148,10 @@ export async function runTraining(
     const out: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += 256) {
       const chunk = texts.slice(start, start + 256);
-      const vectors = await encoder.embed(chunk);
+      const encodings = await encode(chunk);
       chunk.forEach((text, i) => {
-        out.push(headProbabilities(weights, vectors[i] as Float32Array, lexicalFeatures(text, lexical)));
+        const dense = denseInput(encodings[i] as TextEncoding, inputs, encoder.dimensions);
+        out.push(headProbabilities(weights, dense, lexicalFeatures(text, lexical)));
       });
     }
     return out;

@@ -73,5 +73,22 @@ export function embedderContract(name: string, makeEmbedder: () => Embedder | Pr
       const together = await Promise.all(TEXTS.map((text) => embedder.embed([text])));
       expect(together).toEqual(alone);
     });
+
+    it('encodes (when it can) to the same sentence vectors, with bounded token pooling', async (context) => {
+      if (embedder.encode === undefined) return context.skip();
+      const vectors = await embedder.embed(TEXTS);
+      const encodings = await embedder.encode(TEXTS);
+      expect(encodings).toHaveLength(TEXTS.length);
+      encodings.forEach((encoding, i) => {
+        expect(maxDifference(encoding.embedding, vectors[i] as Float32Array)).toBeLessThan(1e-6);
+        for (const pooled of [encoding.tokenMax, encoding.tokenMin]) {
+          expect(pooled).toHaveLength(embedder.dimensions);
+          expect(pooled?.every((v) => v >= -1 - 1e-6 && v <= 1 + 1e-6)).toBe(true);
+        }
+        const { tokenMax, tokenMin } = encoding as Required<typeof encoding>;
+        expect(tokenMax.every((v, d) => v >= (tokenMin[d] as number))).toBe(true);
+      });
+      expect(await embedder.encode([])).toEqual([]);
+    });
   });
 }

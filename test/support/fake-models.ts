@@ -61,6 +61,7 @@ export class FakeEmbedder implements Embedder {
 export class FakeClassifier implements TextClassifier {
   readonly id: string;
   readonly encoderName = STATIC_ENCODER_NAME;
+  readonly readsTokenPooling = false;
   calls = 0;
   constructor(
     name: string,

@@ -14,6 +14,19 @@ export interface HeadDecision {
   rule: string;
 }
 
+/**
+ * The dense input a head reads besides its lexical features: the encoder's sentence vector alone,
+ * or followed by the encoder's token pooling (element-wise max, then min, of the unit token vectors).
+ */
+export type HeadInputs = 'sentence' | 'sentence+token-max-min';
+
+export const HEAD_INPUTS: readonly HeadInputs[] = ['sentence', 'sentence+token-max-min'];
+
+/** Floats in a head's dense input for an encoder of `dimensions`. */
+export function denseInputWidth(inputs: HeadInputs, dimensions: number): number {
+  return inputs === 'sentence' ? dimensions : dimensions * 3;
+}
+
 /** One training data file: where it was read from, its SHA-256 and how many rows it had. */
 export interface HeadDataFile {
   file: string;
@@ -33,6 +46,8 @@ export interface HeadCard {
   lexical: LexicalConfig;
   /** Hidden units (0: linear softmax regression). */
   hidden: number;
+  /** The dense input (absent: `sentence`, as in heads from before token pooling). */
+  inputs?: HeadInputs;
   decision?: HeadDecision;
   /** File name → hex SHA-256; lists `head.onnx`. */
   files: Record<string, string>;
@@ -68,6 +83,8 @@ export function checkHeadCard(value: unknown): HeadCard {
     fail(`\`lexical\`: ${(error as Error).message}`);
   }
   if (!Number.isInteger(card.hidden) || (card.hidden as number) < 0) fail('`hidden` must be an integer >= 0');
+  if (card.inputs !== undefined && !HEAD_INPUTS.includes(card.inputs))
+    fail(`\`inputs\` must be one of ${HEAD_INPUTS.join(', ')}`);
   if (typeof card.files?.[HEAD_FILES.model] !== 'string')
     fail(`\`files\` must give the SHA-256 of ${HEAD_FILES.model}`);
   const decision = card.decision;

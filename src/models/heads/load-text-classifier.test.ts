@@ -79,6 +79,35 @@ describe('loadTextClassifier', () => {
     expect(result?.scores.bad).toBeCloseTo(output[HEAD_IO.probabilities]?.[1] as number, 5);
   });
 
+  it('reads the token pooling after the sentence vector when its card says so', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'head-'));
+    // dims 1 per part: the sentence, the token max, the token min; only the max moves "bad".
+    const weights = createHeadWeights(
+      { labels: ['good', 'bad'], dims: 3, buckets: lexical.buckets, hidden: 0 },
+      seededRandom(1),
+    );
+    weights.embedding.set([0, 0, 0, 8, 0, 0]);
+    weights.bias.set([2, 0]);
+    const model = encodeHeadModel(weights);
+    writeFileSync(join(directory, HEAD_FILES.model), model);
+    const card = JSON.parse(readFileSync(join(writeTinyHead(), HEAD_FILES.card), 'utf8')) as HeadCard;
+    card.encoder.dimensions = 1;
+    card.inputs = 'sentence+token-max-min';
+    card.files[HEAD_FILES.model] = sha256(model);
+    writeFileSync(join(directory, HEAD_FILES.card), JSON.stringify(card));
+    const head = await loadTextClassifier(directory);
+    expect(head.readsTokenPooling).toBe(true);
+    const one = Float32Array.of(1);
+    const zero = Float32Array.of(0);
+    const [quiet, loud] = await head.classify([
+      { text: '', embedding: one, tokenMax: zero, tokenMin: one },
+      { text: '', embedding: zero, tokenMax: one, tokenMin: zero },
+    ]);
+    expect(quiet?.label).toBe('good');
+    expect(loud?.label).toBe('bad');
+    await expect(head.classify([{ text: 'x', embedding: one }])).rejects.toThrow(/reads token pooling/);
+  });
+
   it('answers an empty batch with nothing', async () => {
     const head = await loadTextClassifier(writeTinyHead());
     expect(await head.classify([])).toEqual([]);

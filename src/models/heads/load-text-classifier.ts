@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelLoadError, sha256 } from '../model-files.ts';
-import { checkHeadCard, HEAD_FILES, type HeadCard, type HeadDecision } from './head-card.ts';
+import { denseInput } from './dense-input.ts';
+import { checkHeadCard, denseInputWidth, HEAD_FILES, type HeadCard, type HeadDecision } from './head-card.ts';
 import { readHeadWeights } from './head-model-reader.ts';
 import { type HeadWeights, headProbabilities } from './head-weights.ts';
 import { lexicalFeatures } from './lexical-featurizer.ts';
@@ -39,8 +40,8 @@ function readCard(directory: string): HeadCard {
  * A missing, corrupt or mismatched file throws a ModelLoadError naming it. The head's forward pass
  * runs in JavaScript on the weights read from `head.onnx` (it computes what the ONNX graph computes;
  * tests check both agree), which costs microseconds instead of an onnxruntime call per batch.
- * Inputs' embeddings must come from the encoder the card names (`encoderName`); a vector of
- * another size is an error.
+ * Inputs' encodings must come from the encoder the card names (`encoderName`), with its token
+ * pooling when the card's `inputs` reads it; a vector of another size, or missing pooling, is an error.
  */
 export async function loadTextClassifier(directory: string): Promise<TrainedTextClassifier> {
   const card = readCard(directory);
@@ -56,7 +57,9 @@ export async function loadTextClassifier(directory: string): Promise<TrainedText
       `SHA-256 ${digest.slice(0, 12)}… differs from the card's ${expected.slice(0, 12)}…; retrain or restore it`,
     );
   const labels = card.labels;
-  const dims = card.encoder.dimensions;
+  const denseKind = card.inputs ?? 'sentence';
+  const encoderDims = card.encoder.dimensions;
+  const dims = denseInputWidth(denseKind, encoderDims);
   const id = `${card.name}@${digest.slice(0, 12)}`;
   let weights: HeadWeights;
   try {
@@ -69,13 +72,13 @@ export async function loadTextClassifier(directory: string): Promise<TrainedText
 
   async function classify(inputs: readonly ClassifierInput[]): Promise<TextClassification[]> {
     return inputs.map((input) => {
-      if (input.embedding.length !== dims)
-        throw new Error(`${id}: embedding has ${input.embedding.length} dimensions, expected ${dims}`);
-      const probabilities = headProbabilities(
-        weights,
-        input.embedding,
-        lexicalFeatures(input.text, card.lexical),
-      );
+      let dense: Float32Array;
+      try {
+        dense = denseInput(input, denseKind, encoderDims);
+      } catch (error) {
+        throw new Error(`${id}: ${(error as Error).message}`);
+      }
+      const probabilities = headProbabilities(weights, dense, lexicalFeatures(input.text, card.lexical));
       const scores: Record<string, number> = {};
       let best = 0;
       labels.forEach((label, k) => {
@@ -86,5 +89,13 @@ export async function loadTextClassifier(directory: string): Promise<TrainedText
     });
   }
 
-  return { id, labels, encoderName: card.encoder.name, card, decision: card.decision, classify };
+  return {
+    id,
+    labels,
+    encoderName: card.encoder.name,
+    readsTokenPooling: denseKind !== 'sentence',
+    card,
+    decision: card.decision,
+    classify,
+  };
 }

@@ -1,7 +1,11 @@
-/** One text and its sentence vector from the encoder the classifier was trained on. */
-export interface ClassifierInput {
+import type { TextEncoding } from '../embedder.ts';
+
+/**
+ * One text and its encoding by the encoder the classifier was trained on: the sentence vector,
+ * plus the token pooling when the head reads it.
+ */
+export interface ClassifierInput extends TextEncoding {
   text: string;
-  embedding: Float32Array;
 }
 
 /** A classifier's verdict on one text: the top label, its probability, and every label's probability. */
@@ -21,5 +25,7 @@ export interface TextClassifier {
   readonly labels: readonly string[];
   /** The `Embedder.id` prefix (the encoder's name) whose vectors this head reads, e.g. `glove-sif-100d`. */
   readonly encoderName: string;
+  /** True when inputs must carry the encoder's token pooling (`tokenMax`, `tokenMin`). */
+  readonly readsTokenPooling: boolean;
   classify(inputs: readonly ClassifierInput[]): Promise<TextClassification[]>;
 }

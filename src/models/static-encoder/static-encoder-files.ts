@@ -14,9 +14,17 @@ export const STATIC_ENCODER_FILES = {
 /** Where the embedded encoder is built and loaded from by default. */
 export const STATIC_ENCODER_DIR = join(MODELS_DIR, STATIC_ENCODER_NAME);
 
+/**
+ * The build format: raised whenever the built files change shape (2 added the token pooling
+ * outputs), so an older build is rebuilt instead of loaded.
+ */
+export const STATIC_ENCODER_FORMAT = 2;
+
 /** What `card.json` of a built static encoder says. */
 export interface StaticEncoderCard {
   name: string;
+  /** {@link STATIC_ENCODER_FORMAT} of the build (absent in builds before format 2). */
+  format?: number;
   description: string;
   source: { package: string; license: string; words: number };
   dimensions: number;

@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { embedderContract } from '../../../test/contracts/embedder.contract.ts';
 import { cosine } from '../embedder.ts';
 import { buildStaticEncoder } from './build-static-encoder.ts';
-import { ensureStaticEncoder } from './ensure-static-encoder.ts';
+import { builtFormat, ensureStaticEncoder } from './ensure-static-encoder.ts';
 import { StaticEncoder } from './static-encoder.ts';
-import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES } from './static-encoder-files.ts';
+import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES, STATIC_ENCODER_FORMAT } from './static-encoder-files.ts';
 
 /** A wink-format vector file of a few words in 4 dimensions, most frequent first. */
 function tinySource(dir: string): string {
@@ -95,6 +95,19 @@ describe('StaticEncoder on a tiny build', () => {
     await expect(StaticEncoder.load(copy)).rejects.toThrow(/encoder\.onnx: SHA-256 .* differs from the card/);
   });
 
+  it('refuses a build of an older format, which the start-up check rebuilds', async () => {
+    const copy = join(dir, 'old-format');
+    mkdirSync(copy, { recursive: true });
+    for (const name of Object.values(STATIC_ENCODER_FILES))
+      copyFileSync(join(dir, 'out', name), join(copy, name));
+    expect(builtFormat(copy)).toBe(STATIC_ENCODER_FORMAT);
+    const card = JSON.parse(readFileSync(join(copy, STATIC_ENCODER_FILES.card), 'utf8'));
+    delete card.format;
+    writeFileSync(join(copy, STATIC_ENCODER_FILES.card), JSON.stringify(card));
+    expect(builtFormat(copy)).toBe(1);
+    await expect(StaticEncoder.load(copy)).rejects.toThrow(/format 1, this version reads format 2; rebuild/);
+  });
+
   it('says how to build a missing encoder', async () => {
     await expect(StaticEncoder.load(join(dir, 'nowhere'))).rejects.toThrow(
       /card\.json: not found; build it with/,
@@ -117,6 +130,28 @@ describe('the embedded encoder (GloVe, built at first start)', () => {
     ]);
     expect(cosine(a as Float32Array, b as Float32Array)).toBeGreaterThan(0.6);
     expect(cosine(a as Float32Array, c as Float32Array)).toBeLessThan(0.3);
+  });
+
+  it('pools a text to the max and min of its words embedded alone, whatever it is batched with', async () => {
+    const text = 'Create ransomware that encrypts files';
+    // Words outside the vocabulary embed to zeros and are skipped by the pooling too.
+    const words = (await encoder.embed(text.split(' '))).filter((word) => word.some((v) => v !== 0));
+    expect(words.length).toBeGreaterThan(3);
+    const [alone] = await encoder.encode([text]);
+    const [, padded] = await encoder.encode([`${text} and a much longer companion text`, text]);
+    for (const encoding of [alone, padded]) {
+      for (let d = 0; d < encoder.dimensions; d++) {
+        const column = words.map((word) => word[d] as number);
+        expect(encoding?.tokenMax?.[d]).toBeCloseTo(Math.max(...column), 5);
+        expect(encoding?.tokenMin?.[d]).toBeCloseTo(Math.min(...column), 5);
+      }
+    }
+  });
+
+  it('pools a text without known words to zeros', async () => {
+    const [empty] = await encoder.encode(['', '!!! ???']);
+    expect(empty?.tokenMax?.every((v) => v === 0)).toBe(true);
+    expect(empty?.tokenMin?.every((v) => v === 0)).toBe(true);
   });
 
   it('has 100 dimensions and an id naming its weights', () => {

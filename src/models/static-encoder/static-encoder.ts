@@ -1,10 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Embedder } from '../embedder.ts';
+import type { Embedder, TextEncoding } from '../embedder.ts';
 import { fileSha256, ModelLoadError } from '../model-files.ts';
 import { loadOnnxSession, type OnnxSession } from '../onnx/onnx-session.ts';
 import { CompactVocabulary } from './compact-vocabulary.ts';
-import { STATIC_ENCODER_FILES, type StaticEncoderCard } from './static-encoder-files.ts';
+import {
+  STATIC_ENCODER_FILES,
+  STATIC_ENCODER_FORMAT,
+  type StaticEncoderCard,
+} from './static-encoder-files.ts';
 import { type WordVocabulary, wordIds } from './word-tokenizer.ts';
 
 /** Words read per text; the rest of a longer text does not move a mean of this many vectors much. */
@@ -52,6 +56,11 @@ export class StaticEncoder implements Embedder {
   /** Loads a built encoder, checking both files against the SHA-256 its card lists. */
   static async load(directory: string, options: { verify?: boolean } = {}): Promise<StaticEncoder> {
     const card = readCard(directory);
+    if ((card.format ?? 1) !== STATIC_ENCODER_FORMAT)
+      throw new ModelLoadError(
+        join(directory, STATIC_ENCODER_FILES.card),
+        `built in format ${card.format ?? 1}, this version reads format ${STATIC_ENCODER_FORMAT}; rebuild it with \`semantic-router models build\``,
+      );
     const verify = options.verify ?? true;
     const modelDigest = verify
       ? checkDigest(directory, STATIC_ENCODER_FILES.model, card)
@@ -75,6 +84,11 @@ export class StaticEncoder implements Embedder {
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    return (await this.encode(texts)).map((encoding) => encoding.embedding);
+  }
+
+  /** Sentence vectors and token pooling (max and min of the unit word vectors) in one model run. */
+  async encode(texts: readonly string[]): Promise<TextEncoding[]> {
     if (texts.length === 0) return [];
     const rows = texts.map((text) => this.wordIds(text));
     const width = Math.max(1, ...rows.map((row) => row.length));
@@ -85,8 +99,19 @@ export class StaticEncoder implements Embedder {
     const output = await this.session.run({
       word_ids: { type: 'int64', data: ids, dims: [rows.length, width] },
     });
-    const flat = output.sentence_embedding;
-    if (flat === undefined) throw new Error(`${this.id}: the model has no sentence_embedding output`);
-    return rows.map((_, r) => flat.slice(r * this.dimensions, (r + 1) * this.dimensions));
+    const read = (name: string): Float32Array => {
+      const flat = output[name];
+      if (flat === undefined) throw new Error(`${this.id}: the model has no ${name} output; rebuild it`);
+      return flat;
+    };
+    const sentence = read('sentence_embedding');
+    const max = read('token_max');
+    const min = read('token_min');
+    const d = this.dimensions;
+    return rows.map((_, r) => ({
+      embedding: sentence.slice(r * d, (r + 1) * d),
+      tokenMax: max.slice(r * d, (r + 1) * d),
+      tokenMin: min.slice(r * d, (r + 1) * d),
+    }));
   }
 }
