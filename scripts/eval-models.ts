@@ -13,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TextEncoding } from '../src/models/embedder.ts';
 import { loadTextClassifier, type TrainedTextClassifier } from '../src/models/heads/load-text-classifier.ts';
 import { ensureStaticEncoder } from '../src/models/static-encoder/ensure-static-encoder.ts';
 import { StaticEncoder } from '../src/models/static-encoder/static-encoder.ts';
@@ -41,9 +42,9 @@ function scorer(head: TrainedTextClassifier, encoder: StaticEncoder): ScoreTexts
     const out: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += 128) {
       const chunk = texts.slice(start, start + 128);
-      const vectors = await encoder.embed(chunk);
+      const encodings = await encoder.encode(chunk);
       const results = await head.classify(
-        chunk.map((text, i) => ({ text, embedding: vectors[i] as Float32Array })),
+        chunk.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })),
       );
       for (const result of results)
         out.push(Float32Array.from(head.labels, (label) => result.scores[label] ?? 0));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Embedder } from './models/embedder.ts';
+import { type Embedder, encodeTexts, type TextEncoding } from './models/embedder.ts';
 import {
   isFlagged,
   loadTextClassifier,
@@ -125,9 +125,9 @@ export async function* classifyAll(
     const verdicts = new Map<ClassifyInput, ClassifyOutput>();
     if (model !== undefined && valid.length > 0) {
       const texts = valid.map((item) => clipForModel(item.text));
-      const embeddings = await model.embedder.embed(texts);
+      const encodings = await encodeTexts(model.embedder, texts);
       const results = await model.head.classify(
-        texts.map((text, i) => ({ text, embedding: embeddings[i] as Float32Array })),
+        texts.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })),
       );
       valid.forEach((item, i) => {
         verdicts.set(item, headOutput(task, model.head, item, results[i] as (typeof results)[number]));

@@ -229,6 +229,13 @@ function seed(value: string): number {
   return parsed;
 }
 
+function folds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 100)
+    throw new InvalidArgumentError('an integer 1..100');
+  return parsed;
+}
+
 program
   .command('train')
   .description(
@@ -238,65 +245,80 @@ program
   .option('--data <files...>', 'training data (JSON lines); domain and jailbreak default to ../shared/data')
   .option('--out <dir>', 'output folder (domain and jailbreak default to models/<task>)')
   .option('--seed <n>', 'random seed', seed, 1)
-  .action(async (task: HeadTask, options: { data?: string[]; out?: string; seed: number }) => {
-    const files = options.data ?? defaultDataFiles(task);
-    const out = options.out ?? (task === 'custom' ? undefined : HEAD_DIRS[task]);
-    if (files.length === 0 || out === undefined) {
-      console.error('custom heads need --data FILE... and --out DIR');
-      process.exit(2);
-    }
-    const { ensureStaticEncoder } = await import('./models/static-encoder/ensure-static-encoder.ts');
-    const { StaticEncoder } = await import('./models/static-encoder/static-encoder.ts');
-    const { STATIC_ENCODER_DIR } = await import('./models/static-encoder/static-encoder-files.ts');
-    ensureStaticEncoder(STATIC_ENCODER_DIR, (dir) =>
-      console.error(`building the static encoder into ${dir}…`),
-    );
-    const encoder = await StaticEncoder.load(STATIC_ENCODER_DIR);
-    // Progress bars on a terminal; plain lines (one per epoch) when stderr is a file or a pipe.
-    const tty = process.stderr.isTTY === true;
-    const bars = new cliProgress.MultiBar(
-      { format: '{phase} [{bar}] {value}/{total} {detail}', hideCursor: true, clearOnComplete: false },
-      cliProgress.Presets.shades_classic,
-    );
-    let features: cliProgress.SingleBar | undefined;
-    let epochs: cliProgress.SingleBar | undefined;
-    try {
-      const { card, result } = await trainTask(
-        { task, files, out, seed: options.seed, encoder },
-        (progress) => {
-          if (progress.phase === 'features') {
-            if (!tty) return;
-            features ??= bars.create(progress.total, 0, { phase: 'features', detail: '' });
-            features.update(progress.done);
-            return;
-          }
-          const e = progress.epoch;
-          const detail = `train loss ${e.trainLoss.toFixed(4)}, inner loss ${e.innerLoss.toFixed(4)}, inner accuracy ${(e.innerAccuracy * 100).toFixed(1)}%`;
-          if (!tty) {
-            console.error(`epoch ${e.epoch}/${e.maxEpochs}: ${detail}`);
-            return;
-          }
-          if (epochs === undefined || e.epoch === 1)
-            epochs = bars.create(e.maxEpochs, 0, { phase: 'epochs  ', detail: '' });
-          epochs.update(e.epoch, { detail });
-        },
+  .option(
+    '--folds <k>',
+    "cross-fit k models (2..100) and ship their average; thresholds then rest on every training row (default: the task's: 5 for jailbreak, 1 otherwise)",
+    folds,
+  )
+  .action(
+    async (task: HeadTask, options: { data?: string[]; out?: string; seed: number; folds?: number }) => {
+      const files = options.data ?? defaultDataFiles(task);
+      const out = options.out ?? (task === 'custom' ? undefined : HEAD_DIRS[task]);
+      if (files.length === 0 || out === undefined) {
+        console.error('custom heads need --data FILE... and --out DIR');
+        process.exit(2);
+      }
+      const { ensureStaticEncoder } = await import('./models/static-encoder/ensure-static-encoder.ts');
+      const { StaticEncoder } = await import('./models/static-encoder/static-encoder.ts');
+      const { STATIC_ENCODER_DIR } = await import('./models/static-encoder/static-encoder-files.ts');
+      ensureStaticEncoder(STATIC_ENCODER_DIR, (dir) =>
+        console.error(`building the static encoder into ${dir}…`),
       );
-      bars.stop();
-      console.log(
-        `\n${card.name}: wrote ${out} in ${result.seconds.toFixed(0)} s (best epoch ${result.bestEpoch})`,
+      const encoder = await StaticEncoder.load(STATIC_ENCODER_DIR);
+      // Progress bars on a terminal; plain lines (one per epoch) when stderr is a file or a pipe.
+      const tty = process.stderr.isTTY === true;
+      const bars = new cliProgress.MultiBar(
+        { format: '{phase} [{bar}] {value}/{total} {detail}', hideCursor: true, clearOnComplete: false },
+        cliProgress.Presets.shades_classic,
       );
-      console.log(formatClassificationReport(result.evaluation.classification));
-      for (const [name, report] of Object.entries(result.evaluation.variants))
-        console.log(`${name}: accuracy ${(report.accuracy * 100).toFixed(1)}%`);
-      if (card.decision)
-        console.log(`threshold on P(not ${card.decision.negativeLabel}): ${card.decision.threshold}`);
-      for (const [name, report] of Object.entries(result.evaluation.detection ?? {}))
-        console.log(formatDetection(name, report));
-    } catch (error) {
-      bars.stop();
-      console.error((error as Error).message);
-      process.exit(1);
-    }
-  });
+      let features: cliProgress.SingleBar | undefined;
+      let epochs: cliProgress.SingleBar | undefined;
+      try {
+        const { card, result } = await trainTask(
+          {
+            task,
+            files,
+            out,
+            seed: options.seed,
+            encoder,
+            ...(options.folds ? { folds: options.folds } : {}),
+          },
+          (progress) => {
+            if (progress.phase === 'features') {
+              if (!tty) return;
+              features ??= bars.create(progress.total, 0, { phase: 'features', detail: '' });
+              features.update(progress.done);
+              return;
+            }
+            const e = progress.epoch;
+            const model = progress.parts > 1 ? `model ${progress.part}/${progress.parts} ` : '';
+            const detail = `train loss ${e.trainLoss.toFixed(4)}, held-out loss ${e.innerLoss.toFixed(4)}, held-out accuracy ${(e.innerAccuracy * 100).toFixed(1)}%`;
+            if (!tty) {
+              console.error(`${model}epoch ${e.epoch}/${e.maxEpochs}: ${detail}`);
+              return;
+            }
+            if (epochs === undefined || e.epoch === 1)
+              epochs = bars.create(e.maxEpochs, 0, { phase: `${model}epochs`, detail: '' });
+            epochs.update(e.epoch, { detail });
+          },
+        );
+        bars.stop();
+        console.log(
+          `\n${card.name}: wrote ${out} in ${result.seconds.toFixed(0)} s (best epoch ${result.models.map((m) => m.bestEpoch).join(', ')})`,
+        );
+        console.log(formatClassificationReport(result.evaluation.classification));
+        for (const [name, report] of Object.entries(result.evaluation.variants))
+          console.log(`${name}: accuracy ${(report.accuracy * 100).toFixed(1)}%`);
+        if (card.decision)
+          console.log(`threshold on P(not ${card.decision.negativeLabel}): ${card.decision.threshold}`);
+        for (const [name, report] of Object.entries(result.evaluation.detection ?? {}))
+          console.log(formatDetection(name, report));
+      } catch (error) {
+        bars.stop();
+        console.error((error as Error).message);
+        process.exit(1);
+      }
+    },
+  );
 
 await program.parseAsync();

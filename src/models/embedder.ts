@@ -27,6 +27,12 @@ export interface TextEncoding {
   tokenMin?: Float32Array;
 }
 
+/** Encodes texts with token pooling when the embedder has it, as sentence vectors alone otherwise. */
+export async function encodeTexts(embedder: Embedder, texts: readonly string[]): Promise<TextEncoding[]> {
+  if (embedder.encode !== undefined) return embedder.encode(texts);
+  return (await embedder.embed(texts)).map((embedding) => ({ embedding }));
+}
+
 /** Cosine similarity of two unit-length vectors of one embedder. */
 export function cosine(a: Float32Array, b: Float32Array): number {
   let sum = 0;

@@ -1,4 +1,4 @@
-import type { Embedder, TextEncoding } from '../models/embedder.ts';
+import { type Embedder, encodeTexts, type TextEncoding } from '../models/embedder.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 
 /** Characters of a scope's text that models read: the start and the end of a longer text. */
@@ -32,14 +32,9 @@ export function requestEncoding(
   scope: TextScope,
 ): Promise<TextEncoding> {
   return perText(request, `encodings:${embedder.id}`, modelText(request, scope), async (text) => {
-    if (embedder.encode !== undefined) {
-      const [encoding] = await embedder.encode([text]);
-      if (encoding === undefined) throw new Error(`${embedder.id} returned no encoding`);
-      return encoding;
-    }
-    const [vector] = await embedder.embed([text]);
-    if (vector === undefined) throw new Error(`${embedder.id} returned no vector`);
-    return { embedding: vector };
+    const [encoding] = await encodeTexts(embedder, [text]);
+    if (encoding === undefined) throw new Error(`${embedder.id} returned no vector`);
+    return encoding;
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SPLIT_RULE, splitRows } from './group-split.ts';
+import { DEFAULT_SPLIT_RULE, foldRows, splitRows } from './group-split.ts';
 import type { LabeledText } from './labeled-text.ts';
 
 const rows: LabeledText[] = Array.from({ length: 400 }, (_, i) => ({
@@ -51,5 +51,30 @@ describe('splitRows', () => {
     const a = splitRows(rows).validation.map((r) => r.text);
     const b = splitRows(rows, { ...DEFAULT_SPLIT_RULE, salt: 'other' }).validation.map((r) => r.text);
     expect(a).not.toEqual(b);
+  });
+});
+
+describe('foldRows', () => {
+  it('deals every row into exactly one fold, a group never straddling two', () => {
+    const folds = foldRows(rows, { ...DEFAULT_SPLIT_RULE, salt: 'fold-test' }, 5);
+    expect(folds).toHaveLength(5);
+    expect(
+      folds
+        .flat()
+        .map((r) => r.text)
+        .sort(),
+    ).toEqual(rows.map((r) => r.text).sort());
+    const foldOfGroup = new Map<string | undefined, number>();
+    folds.forEach((fold, k) => {
+      for (const row of fold) {
+        expect(foldOfGroup.get(row.group) ?? k).toBe(k);
+        foldOfGroup.set(row.group, k);
+      }
+      expect(fold.length).toBeGreaterThan(40);
+    });
+  });
+
+  it('refuses fewer than two folds', () => {
+    expect(() => foldRows(rows, DEFAULT_SPLIT_RULE, 1)).toThrow(/folds must be 2\.\.100/);
   });
 });

@@ -45,14 +45,11 @@ function rowKeys(row: LabeledText, rule: SplitRule): string[] {
 }
 
 /**
- * Splits rows deterministically into training and validation: rows linked by a shared group or
- * near-duplicate key form one component, and a hash of the component decides its side, so the
- * same rows and rule always give the same split and no group straddles it.
+ * The hash bucket (0..99) of each row's component: rows linked by a shared group or near-duplicate
+ * key form one component, and sha256(salt + the component's smallest key) picks its bucket, so
+ * linked rows always share a bucket and the same rows and rule always give the same buckets.
  */
-export function splitRows<T extends LabeledText>(
-  rows: readonly T[],
-  rule: SplitRule = DEFAULT_SPLIT_RULE,
-): { train: T[]; validation: T[] } {
+export function componentBuckets(rows: readonly LabeledText[], rule: SplitRule): number[] {
   const parent = rows.map((_, i) => i);
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -82,15 +79,42 @@ export function splitRows<T extends LabeledText>(
     const current = smallestKey.get(root);
     if (current === undefined || own < current) smallestKey.set(root, own);
   });
-  const side = new Map<number, boolean>();
+  const bucket = new Map<number, number>();
   for (const [root, key] of smallestKey) {
     const digest = createHash('sha256').update(`${rule.salt}:${key}`).digest();
-    side.set(root, digest.readUInt32BE(0) % 100 < rule.validationPercent);
+    bucket.set(root, digest.readUInt32BE(0) % 100);
   }
+  return rows.map((_, i) => bucket.get(find(i)) as number);
+}
+
+/**
+ * Splits rows deterministically into training and validation: a component goes to validation when
+ * its bucket ({@link componentBuckets}) is below `validationPercent`, so no group straddles the split.
+ */
+export function splitRows<T extends LabeledText>(
+  rows: readonly T[],
+  rule: SplitRule = DEFAULT_SPLIT_RULE,
+): { train: T[]; validation: T[] } {
+  const buckets = componentBuckets(rows, rule);
   const train: T[] = [];
   const validation: T[] = [];
   rows.forEach((row, i) => {
-    (side.get(find(i)) ? validation : train).push(row);
+    ((buckets[i] as number) < rule.validationPercent ? validation : train).push(row);
   });
   return { train, validation };
+}
+
+/**
+ * Deals rows into `count` folds by component (bucket × count / 100), for cross-fitting: linked rows
+ * share a fold. The rule's `validationPercent` is not used. Fold sizes follow component sizes.
+ */
+export function foldRows<T extends LabeledText>(rows: readonly T[], rule: SplitRule, count: number): T[][] {
+  if (!Number.isInteger(count) || count < 2 || count > 100)
+    throw new Error(`folds must be 2..100, got ${count}`);
+  const buckets = componentBuckets(rows, rule);
+  const folds: T[][] = Array.from({ length: count }, () => []);
+  rows.forEach((row, i) => {
+    folds[Math.floor(((buckets[i] as number) * count) / 100)]?.push(row);
+  });
+  return folds;
 }

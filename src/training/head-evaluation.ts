@@ -119,6 +119,9 @@ export async function evaluateHead(
       'synthetic: benign in benign context': at(syntheticRows.filter(kind('benign-in-context'))),
       'synthetic: short attacks (openings)': at(syntheticRows.filter(kind('short-attack'))),
       'synthetic: attacks inside benign text': at(syntheticRows.filter(kind('embedded-attack'))),
+      'synthetic: role-play benign tasks': at(syntheticRows.filter(kind('persona-benign'))),
+      'synthetic: role-play attacks': at(syntheticRows.filter(kind('persona-attack'))),
+      'synthetic: attacks with gibberish suffixes': at(syntheticRows.filter(kind('suffixed-attack'))),
       'natural + synthetic': at([...natural, ...syntheticRows]),
     },
   };

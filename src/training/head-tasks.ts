@@ -16,6 +16,7 @@ import {
 import { DEFAULT_SPLIT_RULE, describeSplitRule, normalizeText, splitRows } from './group-split.ts';
 import { writeHead } from './head-export.ts';
 import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from './head-trainer.ts';
+import { AUGMENTATION_KINDS } from './jailbreak-augmentation.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
 import { MMLU_SKIPPED_SUBJECTS, MMLU_SUBJECT_CATEGORY, subjectMappingConflicts } from './mmlu-subjects.ts';
 import {
@@ -24,6 +25,7 @@ import {
   NearDuplicateIndex,
 } from './near-duplicates.ts';
 import {
+  FOLD_RULE,
   INNER_SPLIT_RULE,
   runTraining,
   type TrainingProgress,
@@ -42,8 +44,8 @@ export const HEAD_DIRS = {
   jailbreak: join(MODELS_DIR, 'jailbreak'),
 } as const;
 
-/** Largest share of benign prompts the jailbreak threshold may flag on the inner split. */
-export const JAILBREAK_INNER_FALSE_POSITIVE_RATE = 0.02;
+/** Largest share of benign training prompts (scored out of fold) the jailbreak threshold may flag. */
+export const JAILBREAK_FALSE_POSITIVE_RATE = 0.02;
 
 interface TaskRecipe {
   description: string;
@@ -52,6 +54,8 @@ interface TaskRecipe {
   lexical: LexicalConfig;
   inputs: HeadInputs;
   trainer: Omit<TrainerOptions, 'seed'>;
+  /** 1: one model; K: K cross-fitted models averaged (see `TrainingRunOptions.folds`). */
+  folds: number;
   augmentPerKind: number;
   augmentWeight: number;
   /** Extra training rows from other data sets (training side only, de-duplicated against validation). */
@@ -79,7 +83,9 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     read: readDomainDataset,
     // Twice the default buckets: fewer collisions among 14 subjects' vocabularies (+0.5 point on validation).
     lexical: { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 17 },
+    // Token pooling measured no gain here (validation 80.5% → 79.9%).
     inputs: 'sentence',
+    folds: 1,
     trainer: { ...DEFAULT_TRAINER_OPTIONS, l2: 0.3 },
     augmentPerKind: 0,
     augmentWeight: 1,
@@ -95,15 +101,28 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     // 0.3 → 92.1%, 0.4 → 91.5%).
     lexical: { ...DEFAULT_LEXICAL_CONFIG, shapeShare: 0.3 },
     // Token pooling (max and min of the word vectors) lets one telling word count however long the
-    // text: validation recall at <= 2% benign flagged rose from 91.5% to 94.1% (same threshold rule).
+    // text: validation recall at <= 2% benign flagged (ranking only) rose from 91.5% to 94.1%.
     inputs: 'sentence+token-max-min',
-    // A small MLP: with the broad benign rows it ranks short attacks and attacks inside benign text
-    // better than the linear head (validation: short attacks 72.9% → 75.0%, synthetic slices +5 points).
-    trainer: { ...DEFAULT_TRAINER_OPTIONS, classWeightPower: 0.5, hidden: 64, l2: 1e-3 },
-    augmentPerKind: 600,
+    // Five cross-fitted models: the threshold rests on 585 benign training prompts scored out of
+    // fold instead of 74 inner ones, and the average is steadier than one model (two seeds of one
+    // model ranked validation at 94.1% and 89.9%; two seeds of the average gave 92.0% and 91.7% at
+    // their thresholds, and 93.1% and 93.2% out of fold).
+    folds: 5,
+    // Five MLPs of 16 hidden units (80 side by side in the shipped head: 10.5 MB, as one model of
+    // 64 was); 16 per model ranked as well as 64 out of fold.
+    trainer: {
+      ...DEFAULT_TRAINER_OPTIONS,
+      classWeightPower: 0.5,
+      hidden: 16,
+      l2: 1e-3,
+      learningRate: 0.002,
+    },
+    // With the role-play and gibberish-suffix kinds, out-of-fold recall at 1.9% benign flagged went
+    // 85.9% → 92.1% (role-play) → 93.1% (suffixes); 1,000 rows per kind 93.3%, 600 93.1%, 1,500 92.3%.
+    augmentPerKind: 1000,
     augmentWeight: 0.2,
     extra: jailbreakExtraRows,
-    detection: { negativeLabel: 'benign', maxFalsePositiveRate: JAILBREAK_INNER_FALSE_POSITIVE_RATE },
+    detection: { negativeLabel: 'benign', maxFalsePositiveRate: JAILBREAK_FALSE_POSITIVE_RATE },
   },
   custom: {
     description: 'A text classifier trained on user-supplied labelled texts.',
@@ -111,6 +130,7 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     read: (files) => readCustomDataset(files),
     lexical: DEFAULT_LEXICAL_CONFIG,
     inputs: 'sentence',
+    folds: 1,
     trainer: { ...DEFAULT_TRAINER_OPTIONS },
     augmentPerKind: 0,
     augmentWeight: 1,
@@ -278,6 +298,8 @@ export interface TrainTaskOptions {
   encoder: Embedder;
   /** Name written in the card and the head's id (default: the task). */
   name?: string;
+  /** Cross-fitted models (default: the task's recipe; see `TrainingRunOptions.folds`). */
+  folds?: number;
 }
 
 /** Trains one head end to end and writes it (head.onnx, card.json, README.md) into `out`. */
@@ -290,6 +312,7 @@ export async function trainTask(
   const extra = recipe.extra?.(dataset, splitRows(dataset.rows, DEFAULT_SPLIT_RULE));
   const extraBenign = extra?.augmentationMaterial ? extra.rows.filter((row) => row.label === 'benign') : [];
   const trainer = { ...recipe.trainer, seed: options.seed };
+  const folds = options.folds ?? recipe.folds;
   const result = await runTraining(
     {
       dataset,
@@ -297,6 +320,7 @@ export async function trainTask(
       lexical: recipe.lexical,
       inputs: recipe.inputs,
       trainer,
+      folds,
       split: DEFAULT_SPLIT_RULE,
       augmentPerKind: recipe.augmentPerKind,
       augmentWeight: recipe.augmentWeight,
@@ -317,7 +341,7 @@ export async function trainTask(
       encoder: { name: encoderName, id: options.encoder.id, dimensions: options.encoder.dimensions },
       lexical: recipe.lexical,
       inputs: recipe.inputs,
-      hidden: trainer.hidden,
+      hidden: result.weights.hidden,
       ...(result.decision ? { decision: result.decision } : {}),
       data: [...dataset.files, ...(extra?.files ?? [])],
       split: {
@@ -329,29 +353,25 @@ export async function trainTask(
       },
       training: {
         trainer,
-        innerSplit: `${describeSplitRule(INNER_SPLIT_RULE)} (applied to the training side; early stopping${recipe.detection ? ' and the threshold' : ''})`,
+        heldOut:
+          folds === 1
+            ? `one model; inner split: ${describeSplitRule(INNER_SPLIT_RULE)} (applied to the training side; early stopping${recipe.detection ? ' and the threshold' : ''})`
+            : `${folds} folds of the training side, a component's fold being floor(bucket × ${folds} / 100) with its bucket from ${describeSplitRule(FOLD_RULE).replace(/; a component goes to validation.*$/, '')} and the first 4 bytes of sha256("${FOLD_RULE.salt}:" + its smallest key) mod 100; one model per fold, trained on the other folds and early-stopped on its own${recipe.detection ? ', which it also scores for the threshold' : ''}; the head is the models' logit average (their hidden units side by side)`,
         augmentation:
           recipe.augmentPerKind > 0
             ? {
                 perKind: recipe.augmentPerKind,
                 weight: recipe.augmentWeight,
-                kinds: [
-                  'long-benign',
-                  'benign-in-context',
-                  'short-benign',
-                  'short-attack',
-                  'embedded-attack',
-                ],
+                kinds: AUGMENTATION_KINDS,
               }
             : null,
         extraRows: extra?.description ?? null,
         variants: dataset.rows.some((row) => (row.variants?.length ?? 0) > 0)
           ? 'question alone and question + lettered options'
           : null,
-        ...(result.innerDetection ? { innerDetection: result.innerDetection } : {}),
+        ...(result.heldOutDetection ? { heldOutDetection: result.heldOutDetection } : {}),
         examples: result.examples,
-        bestEpoch: result.bestEpoch,
-        epochsRun: result.epochsRun,
+        models: result.models,
         classWeights: result.classWeights,
         seconds: Number(result.seconds.toFixed(1)),
       },

@@ -1,21 +1,25 @@
-import type { Embedder, TextEncoding } from '../models/embedder.ts';
+import { type Embedder, encodeTexts, type TextEncoding } from '../models/embedder.ts';
 import { denseInput } from '../models/heads/dense-input.ts';
 import { denseInputWidth, type HeadDecision, type HeadInputs } from '../models/heads/head-card.ts';
 import { type HeadWeights, headProbabilities } from '../models/heads/head-weights.ts';
 import { type LexicalConfig, lexicalFeatures } from '../models/heads/lexical-featurizer.ts';
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
 import { seededRandom } from '../models/seeded-random.ts';
-import { DEFAULT_SPLIT_RULE, type SplitRule, splitRows } from './group-split.ts';
+import { DEFAULT_SPLIT_RULE, foldRows, type SplitRule, splitRows } from './group-split.ts';
+import { averageHeads } from './head-ensemble.ts';
 import { evaluateHead, type HeadEvaluation, type ScoreTexts } from './head-evaluation.ts';
 import { type EpochProgress, type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
 import { augmentJailbreakRows } from './jailbreak-augmentation.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
-import { thresholdForFalsePositiveRate } from './metrics.ts';
+import { detectionAt, thresholdForFalsePositiveRate } from './metrics.ts';
 
-/** The inner split of the training side, for early stopping and choosing the threshold. */
+/** The inner split of the training side, for early stopping and choosing the threshold (one model). */
 export const INNER_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, salt: 'inner-v1', validationPercent: 15 };
 
-/** How a detection head's threshold is set: the benign rate flagged on the inner split. */
+/** How the training side is dealt into folds when a head is cross-fitted (its `validationPercent` is unused). */
+export const FOLD_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, salt: 'fold-v1' };
+
+/** How a detection head's threshold is set: the benign rate flagged on held-out training rows. */
 export interface DetectionTarget {
   negativeLabel: string;
   maxFalsePositiveRate: number;
@@ -29,6 +33,14 @@ export interface TrainingRunOptions {
   inputs: HeadInputs;
   trainer: TrainerOptions;
   split: SplitRule;
+  /**
+   * 1: one model, early-stopped on the inner split of the training side. K ≥ 2: cross-fitting: the
+   * training side is dealt into K folds ({@link FOLD_RULE}), one model is trained on each K − 1
+   * folds and early-stopped on the fold left out, and the shipped head is their logit average;
+   * every training row is then scored by a model that never saw it (out of fold), so the
+   * threshold rests on the whole training side instead of a small inner split.
+   */
+  folds: number;
   /** Synthetic rows per augmentation kind on each side (jailbreak-style data; 0 for none). */
   augmentPerKind: number;
   /** Loss weight of synthetic rows. */
@@ -37,7 +49,7 @@ export interface TrainingRunOptions {
   extraBenign: LabeledText[];
   /**
    * Extra labelled rows from other data sets (already de-duplicated against the validation split),
-   * trained on as they are (with their variants) at `weight`; never in the inner or validation split.
+   * trained on as they are (with their variants) at `weight`; never held out.
    */
   extraTrain?: { rows: LabeledText[]; weight: number };
   detection?: DetectionTarget;
@@ -45,19 +57,27 @@ export interface TrainingRunOptions {
 
 export type TrainingProgress =
   | { phase: 'features'; done: number; total: number }
-  | { phase: 'train'; epoch: EpochProgress };
+  | { phase: 'train'; part: number; parts: number; epoch: EpochProgress };
+
+/** Detection on held-out natural training rows at the chosen threshold. */
+export interface HeldOutDetection {
+  recall: number;
+  flaggedBenign: number;
+  attacks: number;
+  benign: number;
+}
 
 export interface TrainingRunResult {
   weights: HeadWeights;
   decision?: HeadDecision;
-  /** Detection on the inner split's natural rows at the chosen threshold (what model choices are judged by). */
-  innerDetection?: { recall: number; flaggedBenign: number; attacks: number; benign: number };
+  /** Detection on the held-out rows the threshold was chosen on (the inner split, or every row out of fold). */
+  heldOutDetection?: HeldOutDetection;
   evaluation: HeadEvaluation;
   trainRows: number;
   validationRows: number;
-  examples: { train: number; inner: number; augmented: number; extra: number };
-  bestEpoch: number;
-  epochsRun: number;
+  examples: { train: number; heldOut: number; augmented: number; extra: number };
+  /** Per model (one, or one per fold): the epoch whose weights were kept, and epochs run. */
+  models: { heldOutRows: number; bestEpoch: number; epochsRun: number }[];
   classWeights: Record<string, number>;
   seconds: number;
 }
@@ -67,10 +87,23 @@ function roundLexical(weights: HeadWeights): HeadWeights {
   return { ...weights, lexical: fromFloat16(toFloat16(weights.lexical)) };
 }
 
+type Pending = { text: string; label: string; weight: number };
+
+const expand = (rows: readonly LabeledText[], weight: number): Pending[] =>
+  rows.flatMap((row) =>
+    [row.text, ...(row.variants ?? [])].map((text) => ({ text, label: row.label, weight })),
+  );
+
+/** The held-out parts of the training side: the inner split (one model) or K folds. */
+function heldOutParts(train: readonly LabeledText[], folds: number): LabeledText[][] {
+  if (folds === 1) return [splitRows(train, INNER_SPLIT_RULE).validation];
+  return foldRows(train, FOLD_RULE, folds);
+}
+
 /**
- * Splits the dataset, featurises (sentence vectors + lexical features), trains with early stopping
- * on an inner split, sets the decision threshold on the inner split, and scores the head on the
- * held-out validation side with the weights as they will be shipped.
+ * Splits the dataset, featurises (dense encoder inputs + lexical features), trains one model per
+ * held-out part with early stopping on that part, combines them, sets the decision threshold on
+ * the held-out scores, and scores the head on the validation side with the weights as shipped.
  */
 export async function runTraining(
   options: TrainingRunOptions,
@@ -79,70 +112,92 @@ export async function runTraining(
   const started = performance.now();
   const { dataset, encoder, lexical, inputs } = options;
   const dims = denseInputWidth(inputs, encoder.dimensions);
-  const encode = (texts: readonly string[]): Promise<TextEncoding[]> => {
-    if (inputs === 'sentence')
-      return encoder.embed(texts).then((vectors) => vectors.map((embedding) => ({ embedding })));
-    if (encoder.encode === undefined) throw new Error(`encoder ${encoder.id} has no token pooling`);
-    return encoder.encode(texts);
-  };
+  if (inputs !== 'sentence' && encoder.encode === undefined)
+    throw new Error(`encoder ${encoder.id} has no token pooling`);
+  const encode = (texts: readonly string[]) => encodeTexts(encoder, texts);
   const labelIndex = new Map(dataset.labels.map((label, i) => [label, i]));
   const { train, validation } = splitRows(dataset.rows, options.split);
-  const { train: fit, validation: inner } = splitRows(train, INNER_SPLIT_RULE);
+  const parts = heldOutParts(train, options.folds);
   const random = seededRandom(options.trainer.seed ^ 0x5eed);
-  const augmentFit = augmentJailbreakRows(fit, random, options.augmentPerKind, options.extraBenign);
-  const augmentInner = augmentJailbreakRows(inner, random, Math.round(options.augmentPerKind * 0.25));
+  const plans = parts.map((held) => {
+    const heldSet = new Set(held);
+    const fit = train.filter((row) => !heldSet.has(row));
+    return {
+      fit,
+      held,
+      augmentFit: augmentJailbreakRows(fit, random, options.augmentPerKind, options.extraBenign),
+      augmentHeld: augmentJailbreakRows(held, random, Math.round(options.augmentPerKind * 0.25)),
+    };
+  });
 
-  type Pending = { text: string; label: string; weight: number };
-  const expand = (rows: readonly LabeledText[], weight: number): Pending[] =>
-    rows.flatMap((row) =>
-      [row.text, ...(row.variants ?? [])].map((text) => ({ text, label: row.label, weight })),
-    );
-  const fitPending = [
-    ...expand(fit, 1),
-    ...expand(augmentFit, options.augmentWeight),
-    ...expand(options.extraTrain?.rows ?? [], options.extraTrain?.weight ?? 1),
-  ];
-  const innerPending = [
-    ...inner.map((row) => ({ text: row.text, label: row.label, weight: 1 })),
-    ...expand(augmentInner, 1),
-  ];
-
-  const total = fitPending.length + innerPending.length;
-  let done = 0;
-  const featurize = async (pending: Pending[]): Promise<TrainingExample[]> => {
-    const out: TrainingExample[] = [];
-    for (let start = 0; start < pending.length; start += 256) {
-      const chunk = pending.slice(start, start + 256);
-      const encodings = await encode(chunk.map((p) => p.text));
-      chunk.forEach((p, i) => {
-        out.push({
-          embedding: denseInput(encodings[i] as TextEncoding, inputs, encoder.dimensions),
-          lexical: lexicalFeatures(p.text, lexical),
-          label: labelIndex.get(p.label) as number,
-          weight: p.weight,
-        });
+  // Each distinct text is featurised once, however many parts use it.
+  const featureCache = new Map<string, { embedding: Float32Array; lexical: TrainingExample['lexical'] }>();
+  const allTexts = new Set<string>();
+  for (const pending of [expand(train, 1), expand(options.extraTrain?.rows ?? [], 1)])
+    for (const p of pending) allTexts.add(p.text);
+  for (const plan of plans)
+    for (const p of [...expand(plan.augmentFit, 1), ...expand(plan.augmentHeld, 1)]) allTexts.add(p.text);
+  const texts = [...allTexts];
+  for (let start = 0; start < texts.length; start += 256) {
+    const chunk = texts.slice(start, start + 256);
+    const encodings = await encode(chunk);
+    chunk.forEach((text, i) => {
+      featureCache.set(text, {
+        embedding: denseInput(encodings[i] as TextEncoding, inputs, encoder.dimensions),
+        lexical: lexicalFeatures(text, lexical),
       });
-      done += chunk.length;
-      onProgress?.({ phase: 'features', done, total });
-    }
-    return out;
-  };
-  const fitExamples = await featurize(fitPending);
-  const innerExamples = await featurize(innerPending);
+    });
+    onProgress?.({ phase: 'features', done: Math.min(start + 256, texts.length), total: texts.length });
+  }
+  const examplesOf = (pending: Pending[]): TrainingExample[] =>
+    pending.map((p) => {
+      const features = featureCache.get(p.text);
+      if (features === undefined) throw new Error(`no features for a text (${p.text.slice(0, 40)})`);
+      return { ...features, label: labelIndex.get(p.label) as number, weight: p.weight };
+    });
 
-  const trained = trainHead(
-    {
-      labels: dataset.labels,
-      dims,
-      buckets: lexical.buckets,
-      hidden: options.trainer.hidden,
-    },
-    fitExamples,
-    innerExamples,
-    options.trainer,
-    (epoch) => onProgress?.({ phase: 'train', epoch }),
-  );
-  const weights = roundLexical(trained.weights);
+  const models: TrainingRunResult['models'] = [];
+  const trainedWeights: HeadWeights[] = [];
+  const heldOutScores: { probabilities: Float32Array; label: number }[] = [];
+  let classWeights: number[] = [];
+  let examples = { train: 0, heldOut: 0, augmented: 0, extra: options.extraTrain?.rows.length ?? 0 };
+  for (const [k, plan] of plans.entries()) {
+    const fitExamples = examplesOf([
+      ...expand(plan.fit, 1),
+      ...expand(plan.augmentFit, options.augmentWeight),
+      ...expand(options.extraTrain?.rows ?? [], options.extraTrain?.weight ?? 1),
+    ]);
+    // Natural held-out rows first (their text alone): they score the threshold; synthetic ones only stop early.
+    const natural = examplesOf(plan.held.map((row) => ({ text: row.text, label: row.label, weight: 1 })));
+    const heldExamples = [...natural, ...examplesOf(expand(plan.augmentHeld, 1))];
+    const trained = trainHead(
+      { labels: dataset.labels, dims, buckets: lexical.buckets, hidden: options.trainer.hidden },
+      fitExamples,
+      heldExamples,
+      { ...options.trainer, seed: options.trainer.seed + k },
+      (epoch) => onProgress?.({ phase: 'train', part: k + 1, parts: plans.length, epoch }),
+    );
+    const weights = roundLexical(trained.weights);
+    trainedWeights.push(weights);
+    for (const e of natural)
+      heldOutScores.push({
+        probabilities: headProbabilities(weights, e.embedding, e.lexical),
+        label: e.label,
+      });
+    models.push({
+      heldOutRows: plan.held.length,
+      bestEpoch: trained.bestEpoch,
+      epochsRun: trained.epochs.length,
+    });
+    if (k === 0) classWeights = trained.classWeights;
+    examples = {
+      ...examples,
+      train: Math.max(examples.train, fitExamples.length),
+      heldOut: examples.heldOut + heldExamples.length,
+      augmented: examples.augmented + plan.augmentFit.length + plan.augmentHeld.length,
+    };
+  }
+  const weights = averageHeads(trainedWeights);
 
   const score: ScoreTexts = async (texts) => {
     const out: Float32Array[] = [];
@@ -158,56 +213,46 @@ export async function runTraining(
   };
 
   let decision: HeadDecision | undefined;
-  let innerDetection: TrainingRunResult['innerDetection'];
+  let heldOutDetection: HeldOutDetection | undefined;
   if (options.detection) {
     const negative = labelIndex.get(options.detection.negativeLabel);
     if (negative === undefined) throw new Error(`no label ${options.detection.negativeLabel} in the data`);
-    // Natural inner rows only: synthetic benign rows (openings, joins) include fragments no user would send.
-    const natural = innerExamples.slice(0, inner.length);
-    const flagScores = natural.map(
-      (e) => 1 - (headProbabilities(weights, e.embedding, e.lexical)[negative] as number),
-    );
+    const flagScores = heldOutScores.map((s) => 1 - (s.probabilities[negative] as number));
+    const positives = heldOutScores.map((s) => s.label !== negative);
     const threshold = thresholdForFalsePositiveRate(
       flagScores,
-      natural.map((e) => e.label !== negative),
+      positives,
       options.detection.maxFalsePositiveRate,
     );
-    const positives = natural.map((e) => e.label !== negative);
-    const flagged = flagScores.map((score) => score >= threshold);
-    const attacks = positives.filter(Boolean).length;
-    const benign = positives.length - attacks;
-    innerDetection = {
-      recall:
-        attacks === 0 ? 0 : Number((flagged.filter((f, i) => f && positives[i]).length / attacks).toFixed(4)),
-      flaggedBenign:
-        benign === 0 ? 0 : Number((flagged.filter((f, i) => f && !positives[i]).length / benign).toFixed(4)),
-      attacks,
-      benign,
+    const report = detectionAt(flagScores, positives, threshold);
+    heldOutDetection = {
+      recall: Number(report.recall.toFixed(4)),
+      flaggedBenign: Number(report.falsePositiveRate.toFixed(4)),
+      attacks: report.positives,
+      benign: report.negatives,
     };
+    const where =
+      options.folds === 1
+        ? 'the benign prompts of the inner split (its natural rows; synthetic rows train only)'
+        : `the benign prompts of the training side, each scored by the fold model that did not train on it (natural rows only; ${options.folds} folds)`;
     decision = {
       negativeLabel: options.detection.negativeLabel,
       threshold: Number(threshold.toFixed(6)),
-      rule: `flag when P(not ${options.detection.negativeLabel}) >= threshold; the threshold is the lowest that flags at most ${(options.detection.maxFalsePositiveRate * 100).toFixed(1)}% of the benign prompts of the inner split (its natural rows; synthetic rows train only), never the validation split`,
+      rule: `flag when P(not ${options.detection.negativeLabel}) >= threshold; the threshold is the lowest that flags at most ${(options.detection.maxFalsePositiveRate * 100).toFixed(1)}% of ${where}, never the validation split`,
     };
   }
   const evaluation = await evaluateHead(dataset.labels, validation, score, decision);
   return {
     weights,
     ...(decision ? { decision } : {}),
-    ...(innerDetection ? { innerDetection } : {}),
+    ...(heldOutDetection ? { heldOutDetection } : {}),
     evaluation,
     trainRows: train.length,
     validationRows: validation.length,
-    examples: {
-      train: fitExamples.length,
-      inner: innerExamples.length,
-      augmented: augmentFit.length + augmentInner.length,
-      extra: options.extraTrain?.rows.length ?? 0,
-    },
-    bestEpoch: trained.bestEpoch,
-    epochsRun: trained.epochs.length,
+    examples,
+    models,
     classWeights: Object.fromEntries(
-      dataset.labels.map((label, i) => [label, Number((trained.classWeights[i] as number).toFixed(4))]),
+      dataset.labels.map((label, i) => [label, Number((classWeights[i] as number).toFixed(4))]),
     ),
     seconds: (performance.now() - started) / 1000,
   };

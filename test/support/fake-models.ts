@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { type Embedder, normalize } from '../../src/models/embedder.ts';
+import { type Embedder, normalize, type TextEncoding } from '../../src/models/embedder.ts';
 import type {
   ClassifierInput,
   TextClassification,
@@ -57,12 +57,37 @@ export class FakeEmbedder implements Embedder {
   }
 }
 
+/** The fake embedder plus token pooling (max and min of the word vectors), as encoders with `encode` give. */
+export class PoolingFakeEmbedder extends FakeEmbedder {
+  /** Calls of `encode` (its own word lookups go through `embed`, so `calls` counts more). */
+  encodes = 0;
+  async encode(texts: readonly string[]): Promise<TextEncoding[]> {
+    this.encodes++;
+    const sentences = await this.embed(texts);
+    return Promise.all(
+      texts.map(async (text, i) => {
+        const words = await this.embed(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+        const max = new Float32Array(this.dimensions).fill(words.length > 0 ? -1 : 0);
+        const min = new Float32Array(this.dimensions).fill(words.length > 0 ? 1 : 0);
+        for (const word of words)
+          for (let d = 0; d < this.dimensions; d++) {
+            max[d] = Math.max(max[d] as number, word[d] as number);
+            min[d] = Math.min(min[d] as number, word[d] as number);
+          }
+        return { embedding: sentences[i] as Float32Array, tokenMax: max, tokenMin: min };
+      }),
+    );
+  }
+}
+
 /** A classifier that gives `label` probability 0.9 when the text contains one of its cue words. */
 export class FakeClassifier implements TextClassifier {
   readonly id: string;
   readonly encoderName = STATIC_ENCODER_NAME;
-  readonly readsTokenPooling = false;
+  readsTokenPooling = false;
   calls = 0;
+  /** The inputs of the last call, so tests can see what a head was given. */
+  lastInputs: readonly ClassifierInput[] = [];
   constructor(
     name: string,
     readonly labels: readonly string[],
@@ -73,6 +98,7 @@ export class FakeClassifier implements TextClassifier {
   }
   async classify(inputs: readonly ClassifierInput[]): Promise<TextClassification[]> {
     this.calls++;
+    this.lastInputs = inputs;
     return inputs.map(({ text }) => {
       const lower = text.toLowerCase();
       const label =

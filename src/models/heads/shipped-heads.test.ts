@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HEAD_DIRS } from '../../training/head-tasks.ts';
+import type { TextEncoding } from '../embedder.ts';
 import { ensureStaticEncoder } from '../static-encoder/ensure-static-encoder.ts';
 import { StaticEncoder } from '../static-encoder/static-encoder.ts';
 import { STATIC_ENCODER_DIR, STATIC_ENCODER_NAME } from '../static-encoder/static-encoder-files.ts';
@@ -10,8 +11,8 @@ let domain: TrainedTextClassifier;
 let jailbreak: TrainedTextClassifier;
 
 async function classify(head: TrainedTextClassifier, texts: string[]) {
-  const vectors = await encoder.embed(texts);
-  return head.classify(texts.map((text, i) => ({ text, embedding: vectors[i] as Float32Array })));
+  const encodings = await encoder.encode(texts);
+  return head.classify(texts.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })));
 }
 
 beforeAll(async () => {
