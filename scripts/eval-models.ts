@@ -8,19 +8,25 @@
  * The validation split is the one the heads were trained without: the deterministic group/hash
  * split recorded in each card. For jailbreak it prints the detection rate at the card's threshold
  * overall, on length slices (short attacks, long benign prompts) and on synthetic slices built
- * from validation rows only.
+ * from validation rows only, and on hand-written probes (`jailbreak-probes.ts`).
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TextEncoding } from '../src/models/embedder.ts';
-import { loadTextClassifier, type TrainedTextClassifier } from '../src/models/heads/load-text-classifier.ts';
+import type { HeadDecision } from '../src/models/heads/head-card.ts';
+import {
+  loadTextClassifier,
+  positiveScore,
+  type TrainedTextClassifier,
+} from '../src/models/heads/load-text-classifier.ts';
 import { ensureStaticEncoder } from '../src/models/static-encoder/ensure-static-encoder.ts';
 import { StaticEncoder } from '../src/models/static-encoder/static-encoder.ts';
 import { STATIC_ENCODER_DIR } from '../src/models/static-encoder/static-encoder-files.ts';
 import { evaluateHead, type ScoreTexts } from '../src/training/head-evaluation.ts';
 import { defaultDataFiles, HEAD_DIRS, type HeadTask, validationRows } from '../src/training/head-tasks.ts';
-import { formatClassificationReport, formatDetection } from '../src/training/metrics.ts';
+import { detectionAt, formatClassificationReport, formatDetection } from '../src/training/metrics.ts';
+import { PROBE_ATTACKS, PROBE_BENIGN } from './jailbreak-probes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -71,7 +77,25 @@ async function evaluate(task: HeadTask & ('domain' | 'jailbreak'), files: string
     console.log(`\nflagged = P(not ${head.decision.negativeLabel}) >= ${head.decision.threshold}`);
     for (const [name, report] of Object.entries(evaluation.detection ?? {}))
       console.log(formatDetection(name, report));
+    if (task === 'jailbreak') await printProbes(head, encoder, head.decision);
   }
+}
+
+/** Detection on the hand-written probes (not from the data), listing each one the head gets wrong. */
+async function printProbes(head: TrainedTextClassifier, encoder: StaticEncoder, decision: HeadDecision) {
+  const texts = [...PROBE_ATTACKS, ...PROBE_BENIGN];
+  const encodings = await encoder.encode(texts);
+  const results = await head.classify(texts.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })));
+  const scores = results.map((result) => positiveScore(result, decision));
+  const positives = texts.map((_, i) => i < PROBE_ATTACKS.length);
+  console.log(formatDetection('hand-written probes', detectionAt(scores, positives, decision.threshold)));
+  texts.forEach((text, i) => {
+    const flagged = (scores[i] as number) >= decision.threshold;
+    if (flagged !== positives[i])
+      console.log(
+        `  ${flagged ? 'flagged' : 'missed '} ${(scores[i] as number).toFixed(3)}  ${text.slice(0, 90)}`,
+      );
+  });
 }
 
 const options = parseArgs(process.argv.slice(2));
