@@ -26,7 +26,7 @@ import { STATIC_ENCODER_DIR } from '../src/models/static-encoder/static-encoder-
 import { evaluateHead, type ScoreTexts } from '../src/training/head-evaluation.ts';
 import { defaultDataFiles, HEAD_DIRS, type HeadTask, validationRows } from '../src/training/head-tasks.ts';
 import { detectionAt, formatClassificationReport, formatDetection } from '../src/training/metrics.ts';
-import { PROBE_ATTACKS, PROBE_BENIGN } from './jailbreak-probes.ts';
+import { PROBE_ATTACKS, PROBE_BENIGN, PROBE_BENIGN_SHORT } from './jailbreak-probes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -83,7 +83,7 @@ async function evaluate(task: HeadTask & ('domain' | 'jailbreak'), files: string
 
 /** Detection on the hand-written probes (not from the data), listing each one the head gets wrong. */
 async function printProbes(head: TrainedTextClassifier, encoder: StaticEncoder, decision: HeadDecision) {
-  const texts = [...PROBE_ATTACKS, ...PROBE_BENIGN];
+  const texts = [...PROBE_ATTACKS, ...PROBE_BENIGN, ...PROBE_BENIGN_SHORT];
   const encodings = await encoder.encode(texts);
   const results = await head.classify(texts.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })));
   const scores = results.map((result) => positiveScore(result, decision));

@@ -100,9 +100,11 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     // suffixes; 0.3 chosen on the inner split (inner recall at <= 2% benign: 0 → 89.0%, 0.2 → 90.2%,
     // 0.3 → 92.1%, 0.4 → 91.5%).
     lexical: { ...DEFAULT_LEXICAL_CONFIG, shapeShare: 0.3 },
-    // Token pooling (max and min of the word vectors) lets one telling word count however long the
-    // text: validation recall at <= 2% benign flagged (ranking only) rose from 91.5% to 94.1%.
-    inputs: 'sentence+token-max-min',
+    // The sentence vector only. Token pooling (max and min of the word vectors) ranked the
+    // validation split a little better (recall at <= 2% benign flagged 91.5% → 94.1% for one model;
+    // cross-fitted, 93.0% vs 91.2% at the out-of-fold threshold) but learned that a one-word text
+    // can be an injection (the data has many, e.g. "en passant"): it flagged "hello" and "Hello!".
+    inputs: 'sentence',
     // Five cross-fitted models: the threshold rests on 585 benign training prompts scored out of
     // fold instead of 74 inner ones, and the average is steadier than one model (two seeds of one
     // model ranked validation at 94.1% and 89.9%; two seeds of the average gave 92.0% and 91.7% at
