@@ -122,6 +122,7 @@ export async function evaluateHead(
       'synthetic: role-play benign tasks': at(syntheticRows.filter(kind('persona-benign'))),
       'synthetic: role-play attacks': at(syntheticRows.filter(kind('persona-attack'))),
       'synthetic: attacks with gibberish suffixes': at(syntheticRows.filter(kind('suffixed-attack'))),
+      'synthetic: a few benign words': at(syntheticRows.filter(kind('few-words-benign'))),
       'natural + synthetic': at([...natural, ...syntheticRows]),
     },
   };

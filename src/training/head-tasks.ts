@@ -100,11 +100,14 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     // suffixes; 0.3 chosen on the inner split (inner recall at <= 2% benign: 0 → 89.0%, 0.2 → 90.2%,
     // 0.3 → 92.1%, 0.4 → 91.5%).
     lexical: { ...DEFAULT_LEXICAL_CONFIG, shapeShare: 0.3 },
-    // The sentence vector only. Token pooling (max and min of the word vectors) ranked the
-    // validation split a little better (recall at <= 2% benign flagged 91.5% → 94.1% for one model;
-    // cross-fitted, 93.0% vs 91.2% at the out-of-fold threshold) but learned that a one-word text
-    // can be an injection (the data has many, e.g. "en passant"): it flagged "hello" and "Hello!".
-    inputs: 'sentence',
+    // Token pooling (max and min of the word vectors) lets one telling word count however long the
+    // text: validation recall at <= 2% benign flagged (ranking only) rose from 91.5% to 94.1% for
+    // one model. It also learned from the data's many one-word injections (password guesses such
+    // as "en passant") that a lone word is an attack, and flagged "hello", until the few-words
+    // augmentation below; with it, pooling and the sentence vector alone both reach 91.2% of
+    // validation attacks at 0.0% of its benign prompts, and pooling flags 12 of the 20 hand-written
+    // attacks of `npm run eval` against 10 (and 3 of 994 common single words against 4).
+    inputs: 'sentence+token-max-min',
     // Five cross-fitted models: the threshold rests on 585 benign training prompts scored out of
     // fold instead of 74 inner ones, and the average is steadier than one model (two seeds of one
     // model ranked validation at 94.1% and 89.9%; two seeds of the average gave 92.0% and 91.7% at
@@ -121,6 +124,8 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     },
     // With the role-play and gibberish-suffix kinds, out-of-fold recall at 1.9% benign flagged went
     // 85.9% → 92.1% (role-play) → 93.1% (suffixes); 1,000 rows per kind 93.3%, 600 93.1%, 1,500 92.3%.
+    // The few-words kind (one to three words of a benign prompt) then cost 1.3 points out of fold
+    // (92.0%) and none on validation, and stopped "hello" from being flagged.
     augmentPerKind: 1000,
     augmentWeight: 0.2,
     extra: jailbreakExtraRows,

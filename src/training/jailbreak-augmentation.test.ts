@@ -27,11 +27,26 @@ describe('augmentJailbreakRows', () => {
   });
 
   it('labels benign material benign and keeps an attack its label, however it is framed', () => {
-    for (const kind of ['long-benign', 'benign-in-context', 'short-benign', 'persona-benign'])
+    for (const kind of [
+      'long-benign',
+      'benign-in-context',
+      'short-benign',
+      'persona-benign',
+      'few-words-benign',
+    ])
       expect(new Set(byKind(kind).map((row) => row.label))).toEqual(new Set(['benign']));
     for (const row of [...byKind('persona-attack'), ...byKind('embedded-attack')]) {
       const source = rows.find((r) => r.label !== 'benign' && row.text.includes(r.text));
       expect(source?.label).toBe(row.label);
+    }
+  });
+
+  it('cuts one to three words from a benign prompt', () => {
+    for (const row of byKind('few-words-benign')) {
+      const count = row.text.split(' ').length;
+      expect(count).toBeGreaterThanOrEqual(1);
+      expect(count).toBeLessThanOrEqual(3);
+      expect(rows.some((r) => r.label === 'benign' && r.text.includes(row.text))).toBe(true);
     }
   });
 

@@ -7,8 +7,10 @@ import type { LabeledText } from './labeled-text.ts';
  * or one wrapped in benign context), short attacks (the opening of a long attack), attacks
  * embedded in benign text, short benign prompts (the opening words of a benign prompt, so that
  * shortness itself does not read as an attack), and role-play openings ("Act as a …") before
- * benign tasks and before attacks alike, so that a persona alone does not read as a jailbreak.
- * Built only from the rows given, so training and validation sides stay apart.
+ * benign tasks and before attacks alike, so that a persona alone does not read as a jailbreak;
+ * and a few words cut from anywhere in a benign prompt, because the data's shortest rows are
+ * mostly injections (password guesses such as "en passant"), which taught heads that a lone word
+ * ("hello") is an attack. Built only from the rows given, so training and validation sides stay apart.
  */
 export type AugmentationKind =
   | 'long-benign'
@@ -18,7 +20,8 @@ export type AugmentationKind =
   | 'embedded-attack'
   | 'persona-benign'
   | 'persona-attack'
-  | 'suffixed-attack';
+  | 'suffixed-attack'
+  | 'few-words-benign';
 
 /** Every kind, in the order rows are made. */
 export const AUGMENTATION_KINDS: readonly AugmentationKind[] = [
@@ -30,6 +33,7 @@ export const AUGMENTATION_KINDS: readonly AugmentationKind[] = [
   'persona-benign',
   'persona-attack',
   'suffixed-attack',
+  'few-words-benign',
 ];
 
 const SUFFIX_SYMBOLS = [
@@ -159,6 +163,14 @@ export function openingOf(text: string, length: number): string {
   return text.slice(0, cut > length / 2 ? cut : length).trim();
 }
 
+/** One to three consecutive words from anywhere in `text`. */
+function fewWordsOf(text: string, random: () => number): string {
+  const words = text.split(/\s+/).filter((word) => word.length > 0);
+  const count = 1 + Math.floor(random() * 3);
+  const start = Math.floor(random() * Math.max(1, words.length - count + 1));
+  return words.slice(start, start + count).join(' ');
+}
+
 function persona(random: () => number): string {
   return pick(PERSONA_OPENINGS, random).replace('{role}', pick(PERSONA_ROLES, random));
 }
@@ -210,6 +222,7 @@ export function augmentJailbreakRows(
     add('persona-attack', `${persona(random)} ${framed.text}`, framed.label);
     const goal = pick(shortAttacks.length > 0 ? shortAttacks : attacks, random);
     add('suffixed-attack', `${goal.text} ${gibberishSuffix(words, random)}`, 'jailbreak');
+    add('few-words-benign', fewWordsOf(pick(benign, random).text, random), 'benign');
   }
   return out;
 }
