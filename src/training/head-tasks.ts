@@ -124,8 +124,9 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     },
     // With the role-play and gibberish-suffix kinds, out-of-fold recall at 1.9% benign flagged went
     // 85.9% → 92.1% (role-play) → 93.1% (suffixes); 1,000 rows per kind 93.3%, 600 93.1%, 1,500 92.3%.
-    // The few-words kind (one to three words of a benign prompt) then cost 1.3 points out of fold
-    // (92.0%) and none on validation, and stopped "hello" from being flagged.
+    // The few-words kind (one to three words of a benign prompt) stopped "hello" from being flagged
+    // and cost the pooled head recall: out of fold 93.3% → 92.0%, validation 93.0% → 91.2% (both at
+    // the out-of-fold threshold; the head without pooling stayed at 91.2% on validation).
     augmentPerKind: 1000,
     augmentWeight: 0.2,
     extra: jailbreakExtraRows,
