@@ -8,6 +8,9 @@ import {
 import { MODELS_DIR } from './models/model-files.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { STATIC_ENCODER_NAME } from './models/static-encoder/static-encoder-files.ts';
+import { loadPolicyEncoder } from './policy/load.ts';
+import { builtinRegistry } from './registry.ts';
+import { checkHeadEncoder } from './signals/classifier-verdict.ts';
 import { detectPii } from './signals/pii/detectors.ts';
 import { DEFAULT_PII_MIN_CONFIDENCE } from './signals/pii/pii-types.ts';
 import { clipForModel } from './signals/request-embedding.ts';
@@ -95,18 +98,29 @@ function headOutput(
   return { id: input.id, label, score: round(1 - benign), flagged: true };
 }
 
+/** Where `classify` finds a head and, for a head not over the embedded encoder, that encoder. */
+export interface ClassifyOptions {
+  /** A head's folder (the shipped head of the task by default). */
+  modelDir?: string;
+  /** A policy whose `encoder:` the head was trained over (`train --policy`). */
+  policyFile?: string;
+}
+
 /** The classifier for a task: the shipped head unless `modelDir` names another, and its encoder. */
 async function headFor(
   task: ClassifyTask,
-  modelDir: string | undefined,
+  options: ClassifyOptions,
 ): Promise<{ head: TrainedTextClassifier; embedder: Embedder }> {
-  const head = await loadTextClassifier(modelDir ?? join(MODELS_DIR, task));
-  if (head.encoderName !== STATIC_ENCODER_NAME) {
+  const head = await loadTextClassifier(options.modelDir ?? join(MODELS_DIR, task));
+  if (head.encoderName === STATIC_ENCODER_NAME)
+    return { head, embedder: await sharedModelLibrary().staticEncoder().get() };
+  if (options.policyFile === undefined)
     throw new Error(
-      `${head.id} reads encoder ${head.encoderName}; classify runs heads of the embedded encoder`,
+      `${head.id} reads encoder ${head.encoderName}; pass --policy with the policy whose encoder it was trained over`,
     );
-  }
-  return { head, embedder: await sharedModelLibrary().staticEncoder().get() };
+  const embedder = await loadPolicyEncoder(options.policyFile, builtinRegistry);
+  checkHeadEncoder(head, embedder);
+  return { head, embedder };
 }
 
 /**
@@ -116,9 +130,9 @@ async function headFor(
 export async function* classifyAll(
   task: ClassifyTask,
   inputs: AsyncIterable<ClassifyInput | { id: unknown; error: string }>,
-  options: { modelDir?: string } = {},
+  options: ClassifyOptions = {},
 ): AsyncGenerator<ClassifyOutput> {
-  const model = task === 'pii' ? undefined : await headFor(task, options.modelDir);
+  const model = task === 'pii' ? undefined : await headFor(task, options);
   let batch: (ClassifyInput | { id: unknown; error: string })[] = [];
   const flush = async function* (): AsyncGenerator<ClassifyOutput> {
     const valid = batch.filter((item): item is ClassifyInput => 'text' in item);

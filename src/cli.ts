@@ -7,11 +7,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CLASSIFY_TASKS, type ClassifyTask, classifyAll, parseClassifyLine } from './classify.ts';
 import { explainPrompts, readPromptsJsonl } from './explain.ts';
 import { DEFAULT_POLICY_FILE, startRouter } from './main.ts';
+import type { Embedder } from './models/embedder.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { ensureStaticEncoder } from './models/static-encoder/ensure-static-encoder.ts';
 import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES } from './models/static-encoder/static-encoder-files.ts';
 import { createLogger } from './observability/logger.ts';
-import { loadPolicyFile } from './policy/load.ts';
+import { loadPolicyEncoder, loadPolicyFile } from './policy/load.ts';
 import { formatIssue, PolicyError } from './policy/policy-error.ts';
 import { policyJsonSchema, renderPolicyReference } from './policy/reference.ts';
 import { builtinRegistry } from './registry.ts';
@@ -44,6 +45,13 @@ async function reportUnavailableModels(): Promise<number> {
   for (const handle of failed)
     console.error(`warning: ${handle.description} unavailable: ${handle.error()?.message}`);
   return failed.length;
+}
+
+/** The encoder a head trains over: the policy's (`--policy`), or the embedded one, built first if missing. */
+async function trainingEncoder(policyFile: string | undefined): Promise<Embedder> {
+  if (policyFile !== undefined) return loadPolicyEncoder(policyFile, builtinRegistry);
+  ensureStaticEncoder(STATIC_ENCODER_DIR, (dir) => console.error(`building the static encoder into ${dir}…`));
+  return sharedModelLibrary().staticEncoder().get();
 }
 
 const program = new Command()
@@ -143,7 +151,8 @@ program
     '--model <dir>',
     'folder of a head trained with `train` (domain and jailbreak; the shipped head by default)',
   )
-  .action(async (task: string, options: { jsonl: string; model?: string }) => {
+  .option('--policy <file>', 'the policy whose encoder the head was trained over (`train --policy`)')
+  .action(async (task: string, options: { jsonl: string; model?: string; policy?: string }) => {
     if (!(CLASSIFY_TASKS as readonly string[]).includes(task)) {
       console.error(`unknown task ${task}; one of ${CLASSIFY_TASKS.join(', ')}`);
       process.exit(2);
@@ -161,11 +170,10 @@ program
       }
     }
     try {
-      for await (const output of classifyAll(
-        task as ClassifyTask,
-        lines(),
-        options.model ? { modelDir: options.model } : {},
-      )) {
+      for await (const output of classifyAll(task as ClassifyTask, lines(), {
+        ...(options.model ? { modelDir: options.model } : {}),
+        ...(options.policy ? { policyFile: options.policy } : {}),
+      })) {
         if ('error' in output) {
           failures++;
           console.error(output.error);
@@ -239,7 +247,7 @@ function folds(value: string): number {
 program
   .command('train')
   .description(
-    'train a classifier head over the embedded encoder: domain or jailbreak (shipped data, into models/), or custom ({"text","label"} JSON lines)',
+    'train a classifier head over the embedded encoder (or a policy\'s): domain or jailbreak (shipped data, into models/), or custom ({"text","label"} JSON lines)',
   )
   .argument('<task>', 'domain, jailbreak or custom', headTask)
   .option('--data <files...>', 'training data (JSON lines); domain and jailbreak default to ../shared/data')
@@ -250,21 +258,26 @@ program
     "cross-fit k models (2..100) and ship their average; thresholds then rest on every training row (default: the task's: 5 for jailbreak, 1 otherwise)",
     folds,
   )
+  .option(
+    '--policy <file>',
+    "train over the sentence encoder this policy names (its `encoder:`), so the head's signals run under that policy",
+  )
   .action(
-    async (task: HeadTask, options: { data?: string[]; out?: string; seed: number; folds?: number }) => {
+    async (
+      task: HeadTask,
+      options: { data?: string[]; out?: string; seed: number; folds?: number; policy?: string },
+    ) => {
       const files = options.data ?? defaultDataFiles(task);
       const out = options.out ?? (task === 'custom' ? undefined : HEAD_DIRS[task]);
       if (files.length === 0 || out === undefined) {
         console.error('custom heads need --data FILE... and --out DIR');
         process.exit(2);
       }
-      const { ensureStaticEncoder } = await import('./models/static-encoder/ensure-static-encoder.ts');
-      const { StaticEncoder } = await import('./models/static-encoder/static-encoder.ts');
-      const { STATIC_ENCODER_DIR } = await import('./models/static-encoder/static-encoder-files.ts');
-      ensureStaticEncoder(STATIC_ENCODER_DIR, (dir) =>
-        console.error(`building the static encoder into ${dir}…`),
-      );
-      const encoder = await StaticEncoder.load(STATIC_ENCODER_DIR);
+      const encoder = await trainingEncoder(options.policy).catch(reportPolicyError);
+      // A head reads token pooling only from an encoder that has it.
+      const sentenceOnly = encoder.encode === undefined;
+      if (sentenceOnly)
+        console.error(`${encoder.id} has no token pooling: the head reads its sentence vectors`);
       // Progress bars on a terminal; plain lines (one per epoch) when stderr is a file or a pipe.
       const tty = process.stderr.isTTY === true;
       const bars = new cliProgress.MultiBar(
@@ -282,6 +295,7 @@ program
             seed: options.seed,
             encoder,
             ...(options.folds ? { folds: options.folds } : {}),
+            ...(sentenceOnly ? { inputs: 'sentence' as const } : {}),
           },
           (progress) => {
             if (progress.phase === 'features') {

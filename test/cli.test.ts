@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { writeTinyEncoder } from '../src/models/transformer-encoder/tiny-encoder.ts';
+import { writeTopicData } from './support/topic-data.ts';
 
 const run = promisify(execFile);
 
@@ -151,6 +153,71 @@ describe('semantic-router CLI', () => {
       label: expect.stringMatching(/^(injection|jailbreak|harmful)$/),
     });
     expect(benign).toMatchObject({ id: 2, flagged: false, label: 'benign' });
+  });
+
+  it('train --policy trains a head over the policy encoder, and classify runs it with that policy', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'router-cli-'));
+    writeTinyEncoder(path.join(dir, 'tiny'));
+    const policyFile = path.join(dir, 'policy.yaml');
+    writeFileSync(
+      policyFile,
+      [
+        'apiVersion: semantic-router.io/v1',
+        'kind: RoutingPolicy',
+        'encoder: { type: onnx, model: tiny/model.onnx, tokenizer: tiny/tokenizer.json, name: tiny-bert }',
+        'models: [{ name: m, endpoint: { cluster: c } }]',
+        'defaultDecision: { models: [m] }',
+        '',
+      ].join('\n'),
+    );
+    const head = path.join(dir, 'head');
+    const data = writeTopicData(dir);
+    const trained = await cli('train', 'custom', '--data', data, '--out', head, '--policy', policyFile);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/tiny-bert@\w+ has no token pooling: the head reads its sentence vectors/);
+    const card = JSON.parse(readFileSync(path.join(head, 'card.json'), 'utf8'));
+    expect(card.encoder.name).toBe('tiny-bert');
+    expect(card.inputs).toBe('sentence');
+
+    const inputs = tempFile(
+      'texts.jsonl',
+      `${JSON.stringify({ id: 1, text: 'which hotel near the beach' })}\n${JSON.stringify({ id: 2, text: 'my python loop has a bug' })}\n`,
+    );
+    const classified = await cli(
+      'classify',
+      'domain',
+      '--jsonl',
+      inputs,
+      '--model',
+      head,
+      '--policy',
+      policyFile,
+    );
+    expect(classified.code, classified.stderr).toBe(0);
+    expect(
+      classified.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).label),
+    ).toEqual(['travel', 'code']);
+
+    const withoutPolicy = await cli('classify', 'domain', '--jsonl', inputs, '--model', head);
+    expect(withoutPolicy.code).toBe(1);
+    expect(withoutPolicy.stderr).toContain('reads encoder tiny-bert; pass --policy');
+    const wrongPolicy = await cli(
+      'classify',
+      'domain',
+      '--jsonl',
+      inputs,
+      '--model',
+      head,
+      '--policy',
+      'policies/default.yaml',
+    );
+    expect(wrongPolicy.code).toBe(1);
+    expect(wrongPolicy.stderr).toMatch(
+      /was trained on encoder tiny-bert, but the policy's encoder is glove-sif-100d@/,
+    );
   });
 
   it('classify refuses an unknown task', async () => {

@@ -57,6 +57,12 @@ export async function bindHead(directory: string, context: SignalContext): Promi
     classifier.encoderName === STATIC_ENCODER_NAME
       ? await context.models.staticEncoder().get()
       : await context.encoder().get();
+  checkHeadEncoder(classifier, embedder);
+  return { classifier, embedder };
+}
+
+/** Throws unless `embedder` is the encoder the head was trained on and gives the inputs it reads. */
+export function checkHeadEncoder(classifier: TextClassifier, embedder: Embedder): void {
   if (!embedder.id.startsWith(`${classifier.encoderName}@`)) {
     throw new Error(
       `${classifier.id} was trained on encoder ${classifier.encoderName}, but the policy's encoder is ${embedder.id}`,
@@ -64,7 +70,6 @@ export async function bindHead(directory: string, context: SignalContext): Promi
   }
   if (classifier.readsTokenPooling && embedder.encode === undefined)
     throw new Error(`${classifier.id} reads token pooling, which encoder ${embedder.id} does not provide`);
-  return { classifier, embedder };
 }
 
 /**

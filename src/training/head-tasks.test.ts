@@ -1,29 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeEmbedder } from '../../test/support/fake-models.ts';
+import { writeTopicData } from '../../test/support/topic-data.ts';
 import { loadTextClassifier } from '../models/heads/load-text-classifier.ts';
 import { trainTask } from './head-tasks.ts';
 
-const TOPICS: Record<string, string[]> = {
-  cooking: ['recipe', 'oven', 'bake', 'flour', 'sauce', 'simmer'],
-  code: ['function', 'compile', 'python', 'bug', 'variable', 'loop'],
-  travel: ['flight', 'hotel', 'passport', 'beach', 'museum', 'train'],
-};
-
-function dataFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'custom-head-'));
-  const lines: string[] = [];
-  for (let i = 0; i < 150; i++) {
-    const [label, words] = Object.entries(TOPICS)[i % 3] as [string, string[]];
-    const text = `question ${i}: tell me about the ${words[i % 6]} and the ${words[(i + 2) % 6]}`;
-    lines.push(JSON.stringify({ text, label }));
-  }
-  const file = join(dir, 'data.jsonl');
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
+const dataFile = () => writeTopicData(mkdtempSync(join(tmpdir(), 'custom-head-')));
 
 describe('trainTask (custom data)', () => {
   it.each([1, 3])('writes a head the router loads, with %i model(s) behind it', async (folds) => {

@@ -308,6 +308,8 @@ export interface TrainTaskOptions {
   name?: string;
   /** Cross-fitted models (default: the task's recipe; see `TrainingRunOptions.folds`). */
   folds?: number;
+  /** The dense input (default: the task's recipe); `sentence` for an encoder without token pooling. */
+  inputs?: HeadInputs;
 }
 
 /** Trains one head end to end and writes it (head.onnx, card.json, README.md) into `out`. */
@@ -321,12 +323,13 @@ export async function trainTask(
   const extraBenign = extra?.augmentationMaterial ? extra.rows.filter((row) => row.label === 'benign') : [];
   const trainer = { ...recipe.trainer, seed: options.seed };
   const folds = options.folds ?? recipe.folds;
+  const inputs = options.inputs ?? recipe.inputs;
   const result = await runTraining(
     {
       dataset,
       encoder: options.encoder,
       lexical: recipe.lexical,
-      inputs: recipe.inputs,
+      inputs,
       trainer,
       folds,
       split: DEFAULT_SPLIT_RULE,
@@ -348,7 +351,7 @@ export async function trainTask(
       labels: dataset.labels,
       encoder: { name: encoderName, id: options.encoder.id, dimensions: options.encoder.dimensions },
       lexical: recipe.lexical,
-      inputs: recipe.inputs,
+      inputs,
       hidden: result.weights.hidden,
       ...(result.decision ? { decision: result.decision } : {}),
       data: [...dataset.files, ...(extra?.files ?? [])],

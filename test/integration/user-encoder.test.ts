@@ -1,15 +1,19 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLibrary } from '../../src/models/model-library.ts';
 import { defaultModelLoaders } from '../../src/models/shared-model-library.ts';
 import { writeTinyEncoder } from '../../src/models/transformer-encoder/tiny-encoder.ts';
+import { loadPolicyEncoder } from '../../src/policy/load.ts';
+import { builtinRegistry } from '../../src/registry.ts';
+import { trainTask } from '../../src/training/head-tasks.ts';
+import { writeTopicData } from '../support/topic-data.ts';
 import { expectRouteTo, type Harness, startHarness } from './harness.ts';
 
-// A policy that routes on similarity under an encoder the user provides: the project's tiny
-// BERT-style encoder, generated into the policy's folder and named by relative paths.
-function policy(encoderDir: string): string {
+// A policy that routes under an encoder the user provides (the project's tiny BERT-style encoder):
+// by similarity to exemplars, and by a head trained over that encoder (`train --policy`).
+function policy(encoderDir: string, headDir: string): string {
   return `apiVersion: semantic-router.io/v1
 kind: RoutingPolicy
 encoder:
@@ -23,6 +27,7 @@ models:
   - { name: cook, endpoint: { cluster: cook } }
   - { name: coder, endpoint: { cluster: coder } }
   - { name: general, endpoint: { cluster: general } }
+  - { name: guide, endpoint: { cluster: guide } }
 signals:
   - type: embedding
     name: recipes
@@ -32,7 +37,9 @@ signals:
     name: programming
     exemplars: [debug this python function, fix the sql query error, compile the java program]
     threshold: 0.7
+  - { type: domain, name: travel, model: ${headDir}, labels: [travel], minConfidence: 0.5 }
 decisions:
+  - { name: travel, priority: 3, when: domain:travel, models: [guide] }
   - { name: recipes, priority: 2, when: embedding:recipes, models: [cook] }
   - { name: programming, priority: 1, when: embedding:programming, models: [coder] }
 defaultDecision:
@@ -41,10 +48,25 @@ defaultDecision:
 }
 
 let h: Harness;
+let encoderId: string;
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'user-encoder-'));
   writeTinyEncoder(path.join(dir, 'tiny'));
-  h = await startHarness(policy(path.join(dir, 'tiny')), { models: new ModelLibrary(defaultModelLoaders) });
+  const text = policy(path.join(dir, 'tiny'), path.join(dir, 'travel-head'));
+  const policyFile = path.join(dir, 'policy.yaml');
+  writeFileSync(policyFile, text);
+  const encoder = await loadPolicyEncoder(policyFile, builtinRegistry, new ModelLibrary(defaultModelLoaders));
+  encoderId = encoder.id;
+  await trainTask({
+    task: 'custom',
+    files: [writeTopicData(dir)],
+    out: path.join(dir, 'travel-head'),
+    seed: 1,
+    encoder,
+    name: 'topics',
+    inputs: 'sentence',
+  });
+  h = await startHarness(text, { models: new ModelLibrary(defaultModelLoaders) });
 });
 afterAll(() => h.close());
 
@@ -61,9 +83,19 @@ describe('a policy with a user-provided ONNX encoder', () => {
     });
   });
 
+  it('routes a travel question by the head trained over the same encoder', async () => {
+    expect(encoderId).toMatch(/^tiny-bert@/);
+    const result = await h.chat('book a flight and hotel for my island holiday');
+    expectRouteTo(result, 'guide', { decision: 'travel' });
+    expect(result.forwarded?.headers['x-router-reason']).toContain('domain:travel');
+  });
+
   it('leaves an unrelated prompt to the default', async () => {
-    expectRouteTo(await h.chat('book a flight and hotel for my island holiday'), 'general', {
-      decision: 'default',
-    });
+    expectRouteTo(await h.chat('what is the weather like tomorrow'), 'general', { decision: 'default' });
+  });
+
+  it('reports no model failure or signal error', async () => {
+    expect(await h.metric('semantic_router_degradations_total', { kind: 'model_unavailable' })).toBe(0);
+    expect(await h.metric('semantic_router_degradations_total', { kind: 'signal_error' })).toBe(0);
   });
 });
