@@ -225,10 +225,40 @@ program
     process.stdout.write(renderPolicyReference(builtinRegistry));
   });
 
-function headTask(value: string): HeadTask {
-  if (!(HEAD_TASKS as readonly string[]).includes(value))
-    throw new InvalidArgumentError(`one of ${HEAD_TASKS.join(', ')}`);
-  return value as HeadTask;
+type TrainTask = HeadTask | 'projection';
+
+function trainTaskName(value: string): TrainTask {
+  if (value !== 'projection' && !(HEAD_TASKS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, 'projection'].join(', ')}`);
+  return value as TrainTask;
+}
+
+/** `train projection`: the embedded encoder's learned projection, into models/ (rebuilt at next start). */
+async function trainProjectionCommand(options: { data?: string[]; out?: string }): Promise<void> {
+  const { trainProjectionTask } = await import('./training/projection-task.ts');
+  const bar = new cliProgress.SingleBar(
+    { format: 'epochs [{bar}] {value}/{total} {detail}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const tty = process.stderr.isTTY === true;
+  let started = false;
+  const result = await trainProjectionTask(
+    {
+      ...(options.data?.[0] ? { file: options.data[0] } : {}),
+      ...(options.out ? { out: join(options.out, 'projection.json') } : {}),
+    },
+    (epoch) => {
+      const detail = `loss ${epoch.loss.toFixed(4)}, held-out Spearman ${epoch.heldOutSpearman.toFixed(4)}`;
+      if (!tty) return console.error(`epoch ${epoch.epoch}/${epoch.maxEpochs}: ${detail}`);
+      if (!started) bar.start(epoch.maxEpochs, 0, { detail });
+      started = true;
+      bar.update(epoch.epoch, { detail });
+    },
+  ).finally(() => bar.stop());
+  const { before, after } = result.training.heldOutSpearman;
+  console.log(
+    `projection: wrote ${result.file} (${result.trainPairs} pairs trained, ${result.heldOutPairs} held out; best epoch ${result.training.bestEpoch}); held-out Spearman ${before.toFixed(4)} → ${after.toFixed(4)}. The encoder is rebuilt with it at the next start (or \`semantic-router models build\`); retrain the heads over it.`,
+  );
 }
 
 function seed(value: string): number {
@@ -249,7 +279,11 @@ program
   .description(
     'train a classifier head over the embedded encoder (or a policy\'s): domain or jailbreak (shipped data, into models/), or custom ({"text","label"} JSON lines)',
   )
-  .argument('<task>', 'domain, jailbreak or custom', headTask)
+  .argument(
+    '<task>',
+    "domain, jailbreak or custom; or projection (the embedded encoder's, from STS-B pairs)",
+    trainTaskName,
+  )
   .option('--data <files...>', 'training data (JSON lines); domain and jailbreak default to ../shared/data')
   .option('--out <dir>', 'output folder (domain and jailbreak default to models/<task>)')
   .option('--seed <n>', 'random seed', seed, 1)
@@ -264,9 +298,10 @@ program
   )
   .action(
     async (
-      task: HeadTask,
+      task: TrainTask,
       options: { data?: string[]; out?: string; seed: number; folds?: number; policy?: string },
     ) => {
+      if (task === 'projection') return trainProjectionCommand(options).catch(reportPolicyError);
       const files = options.data ?? defaultDataFiles(task);
       const out = options.out ?? (task === 'custom' ? undefined : HEAD_DIRS[task]);
       if (files.length === 0 || out === undefined) {

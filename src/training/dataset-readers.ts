@@ -144,6 +144,22 @@ export function readMmluSubjectDataset(file: string = ROUTELLM_MMLU_DATA): Label
 }
 
 /** The distinct sentences of an STS-B file (`sentence1`, `sentence2`), as unlabelled texts. */
+/** STS-B sentence pairs with their 0-5 similarity scores (for the encoder's learned projection). */
+export function readStsbPairs(file: string = STSB_DATA): {
+  pairs: { sentence1: string; sentence2: string; score: number }[];
+  file: HeadDataFile;
+} {
+  const { records, sha256: digest } = readJsonLines(file);
+  const pairs = records.flatMap((record) => {
+    const { sentence1, sentence2, score } = record;
+    if (typeof sentence1 !== 'string' || typeof sentence2 !== 'string' || typeof score !== 'number')
+      return [];
+    return [{ sentence1, sentence2, score }];
+  });
+  if (pairs.length === 0) throw new Error(`${file}: no pairs {sentence1, sentence2, score}`);
+  return { pairs, file: { file: basename(file), sha256: digest, rows: records.length } };
+}
+
 export function readStsbSentences(file: string = STSB_DATA): { texts: string[]; file: HeadDataFile } {
   const { records, sha256: digest } = readJsonLines(file);
   const seen = new Set<string>();

@@ -96,6 +96,9 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
       'Detects jailbreaks, prompt injections and harmful requests; a prompt is flagged when P(not benign) reaches the threshold.',
     defaultData: [DEFAULT_JAILBREAK_DATA],
     read: readJailbreakDataset,
+    // The figures below were measured over the encoder before its learned projection; over the
+    // projected encoder the same recipe gives 91.2% of validation attacks at 1.4% of its benign
+    // prompts (92.3% out of fold at 1.9%).
     // Text-shape bins (symbol share, symbol runs, upper case, messy tokens) catch gibberish adversarial
     // suffixes; 0.3 chosen on the inner split (inner recall at <= 2% benign: 0 → 89.0%, 0.2 → 90.2%,
     // 0.3 → 92.1%, 0.4 → 91.5%).

@@ -140,3 +140,37 @@ export function formatClassificationReport(report: ClassificationReport): string
 export function formatDetection(name: string, report: DetectionReport): string {
   return `${name.padEnd(34)} recall ${percent(report.recall)} of ${String(report.positives).padStart(4)} attacks   flagged ${percent(report.falsePositiveRate)} of ${String(report.negatives).padStart(4)} benign`;
 }
+
+/** Ranks of `values` from 0, ties sharing their mean rank. */
+function ranks(values: readonly number[]): number[] {
+  const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
+  const result = new Array<number>(values.length).fill(0);
+  let i = 0;
+  while (i < order.length) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1]?.value === order[i]?.value) j++;
+    for (let k = i; k <= j; k++) result[order[k]?.index as number] = (i + j) / 2;
+    i = j + 1;
+  }
+  return result;
+}
+
+/** Spearman's rank correlation of two equally long series (Pearson's on their ranks). */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new Error(`spearman of ${a.length} and ${b.length} values`);
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const meanA = ra.reduce((sum, r) => sum + r, 0) / ra.length;
+  const meanB = rb.reduce((sum, r) => sum + r, 0) / rb.length;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < ra.length; i++) {
+    const x = (ra[i] as number) - meanA;
+    const y = (rb[i] as number) - meanB;
+    num += x * y;
+    da += x * x;
+    db += y * y;
+  }
+  return da === 0 || db === 0 ? 0 : num / Math.sqrt(da * db);
+}

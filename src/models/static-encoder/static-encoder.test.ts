@@ -3,32 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embedderContract } from '../../../test/contracts/embedder.contract.ts';
+import { tinySource } from '../../../test/support/tiny-word-vectors.ts';
 import { cosine } from '../embedder.ts';
 import { buildStaticEncoder } from './build-static-encoder.ts';
-import { builtFormat, ensureStaticEncoder } from './ensure-static-encoder.ts';
+import { builtFormat, ensureStaticEncoder, isCurrentBuild } from './ensure-static-encoder.ts';
+import { readSentenceProjection, sentenceProjection } from './sentence-projection.ts';
 import { StaticEncoder } from './static-encoder.ts';
 import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES, STATIC_ENCODER_FORMAT } from './static-encoder-files.ts';
-
-/** A wink-format vector file of a few words in 4 dimensions, most frequent first. */
-function tinySource(dir: string): string {
-  const words = ['the', 'cat', 'dog', 'sat', 'mat', 'rug', 'stock', 'market', 'cross-country'];
-  const vectors: Record<string, number[]> = {};
-  words.forEach((word, i) => {
-    vectors[word] = [Math.sin(i + 1), Math.cos(i * 2 + 1), Math.sin(i * 3 + 2), Math.cos(i + 3), 1, i];
-  });
-  vectors.cat = [1, 0.9, 0, 0.1, 1, 1];
-  vectors.dog = [0.9, 1, 0.1, 0, 1, 2];
-  const file = join(dir, 'tiny.json');
-  writeFileSync(file, JSON.stringify({ precision: 8, dimensions: 4, words, vectors }));
-  return file;
-}
 
 describe('static encoder build', () => {
   it('is deterministic: two builds of one source give the same bytes and card', () => {
     const dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
     const source = tinySource(dir);
-    const first = buildStaticEncoder(join(dir, 'a'), source).card;
-    const second = buildStaticEncoder(join(dir, 'b'), source).card;
+    const first = buildStaticEncoder(join(dir, 'a'), { source, projection: null }).card;
+    const second = buildStaticEncoder(join(dir, 'b'), { source, projection: null }).card;
     expect(second.files).toEqual(first.files);
     expect(readFileSync(join(dir, 'a', STATIC_ENCODER_FILES.model))).toEqual(
       readFileSync(join(dir, 'b', STATIC_ENCODER_FILES.model)),
@@ -37,11 +25,76 @@ describe('static encoder build', () => {
 
   it('writes a card listing the SHA-256 of both files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
-    const { card } = buildStaticEncoder(join(dir, 'out'), tinySource(dir));
+    const { card } = buildStaticEncoder(join(dir, 'out'), { source: tinySource(dir), projection: null });
     expect(Object.keys(card.files).sort()).toEqual(
       [STATIC_ENCODER_FILES.model, STATIC_ENCODER_FILES.vocabulary].sort(),
     );
     expect(card).toMatchObject({ dimensions: 4, source: { words: 9 } });
+  });
+});
+
+describe('a tiny build with a learned projection', () => {
+  // A fixed, non-orthogonal 4 x 4 map.
+  const weights = Float32Array.from([1, 0.5, 0, 0, 0, 1, 0, 0.3, 0.2, 0, 2, 0, 0, 0, 0, 0.5]);
+  let plain: StaticEncoder;
+  let projected: StaticEncoder;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
+    const source = tinySource(dir);
+    buildStaticEncoder(join(dir, 'plain'), { source, projection: null });
+    buildStaticEncoder(join(dir, 'projected'), { source, projection: sentenceProjection(4, weights) });
+    plain = await StaticEncoder.load(join(dir, 'plain'));
+    projected = await StaticEncoder.load(join(dir, 'projected'));
+  });
+
+  it('maps the unit sentence vector through the projection and back to unit length', async () => {
+    const texts = ['the cat sat on the mat', 'stock market', 'dog'];
+    const before = await plain.embed(texts);
+    const after = await projected.embed(texts);
+    texts.forEach((_, t) => {
+      const x = before[t] as Float32Array;
+      const y = Float32Array.from({ length: 4 }, (_, i) =>
+        x.reduce((sum, value, j) => sum + (weights[i * 4 + j] as number) * value, 0),
+      );
+      const norm = Math.hypot(...y);
+      for (let i = 0; i < 4; i++) expect(after[t]?.[i]).toBeCloseTo((y[i] as number) / norm, 5);
+    });
+  });
+
+  it('pools the unit word vectors before projection: the max and min of the words embedded alone', async () => {
+    const text = 'the cat sat on the mat';
+    const words = (await plain.embed(text.split(' '))).filter((word) => word.some((v) => v !== 0));
+    const [encoding] = await projected.encode([text]);
+    for (let d = 0; d < 4; d++) {
+      const column = words.map((word) => word[d] as number);
+      expect(encoding?.tokenMax?.[d]).toBeCloseTo(Math.max(...column), 5);
+      expect(encoding?.tokenMin?.[d]).toBeCloseTo(Math.min(...column), 5);
+    }
+  });
+
+  it('records the projection, so that a build with another one is not current', () => {
+    expect(isCurrentBuild(join(dir, 'projected'), sentenceProjection(4, weights))).toBe(true);
+    expect(isCurrentBuild(join(dir, 'projected'), null)).toBe(false);
+    expect(isCurrentBuild(join(dir, 'plain'), null)).toBe(true);
+    expect(
+      isCurrentBuild(
+        join(dir, 'projected'),
+        sentenceProjection(
+          4,
+          weights.map((w) => w * 2),
+        ),
+      ),
+    ).toBe(false);
+  });
+
+  it('refuses a projection of another size', () => {
+    expect(() =>
+      buildStaticEncoder(join(dir, 'bad'), {
+        source: tinySource(dir),
+        projection: sentenceProjection(2, new Float32Array(4)),
+      }),
+    ).toThrow(/projection has 2 dimensions, the word vectors 4/);
   });
 });
 
@@ -50,7 +103,7 @@ describe('StaticEncoder on a tiny build', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'static-encoder-'));
-    buildStaticEncoder(join(dir, 'out'), tinySource(dir));
+    buildStaticEncoder(join(dir, 'out'), { source: tinySource(dir), projection: null });
     encoder = await StaticEncoder.load(join(dir, 'out'));
   });
 
@@ -105,7 +158,7 @@ describe('StaticEncoder on a tiny build', () => {
     delete card.format;
     writeFileSync(join(copy, STATIC_ENCODER_FILES.card), JSON.stringify(card));
     expect(builtFormat(copy)).toBe(1);
-    await expect(StaticEncoder.load(copy)).rejects.toThrow(/format 1, this version reads format 2; rebuild/);
+    await expect(StaticEncoder.load(copy)).rejects.toThrow(/format 1, this version reads format 3; rebuild/);
   });
 
   it('says how to build a missing encoder', async () => {
@@ -132,20 +185,20 @@ describe('the embedded encoder (GloVe, built at first start)', () => {
     expect(cosine(a as Float32Array, c as Float32Array)).toBeLessThan(0.3);
   });
 
-  it('pools a text to the max and min of its words embedded alone, whatever it is batched with', async () => {
+  it('pools a text the same whatever it is batched with', async () => {
     const text = 'Create ransomware that encrypts files';
-    // Words outside the vocabulary embed to zeros and are skipped by the pooling too.
-    const words = (await encoder.embed(text.split(' '))).filter((word) => word.some((v) => v !== 0));
-    expect(words.length).toBeGreaterThan(3);
     const [alone] = await encoder.encode([text]);
     const [, padded] = await encoder.encode([`${text} and a much longer companion text`, text]);
-    for (const encoding of [alone, padded]) {
-      for (let d = 0; d < encoder.dimensions; d++) {
-        const column = words.map((word) => word[d] as number);
-        expect(encoding?.tokenMax?.[d]).toBeCloseTo(Math.max(...column), 5);
-        expect(encoding?.tokenMin?.[d]).toBeCloseTo(Math.min(...column), 5);
-      }
+    for (let d = 0; d < encoder.dimensions; d++) {
+      expect(padded?.tokenMax?.[d]).toBeCloseTo(alone?.tokenMax?.[d] as number, 5);
+      expect(padded?.tokenMin?.[d]).toBeCloseTo(alone?.tokenMin?.[d] as number, 5);
+      expect(alone?.tokenMax?.[d]).toBeGreaterThanOrEqual(alone?.tokenMin?.[d] as number);
     }
+  });
+
+  it('has the committed projection built in', () => {
+    expect(isCurrentBuild(STATIC_ENCODER_DIR, readSentenceProjection())).toBe(true);
+    expect(isCurrentBuild(STATIC_ENCODER_DIR, null)).toBe(false);
   });
 
   it('pools a text without known words to zeros', async () => {
