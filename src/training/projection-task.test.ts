@@ -17,7 +17,7 @@ function pairsFile(dir: string): string {
     animals.forEach((b, j) => {
       if (i < j) lines.push(JSON.stringify({ sentence1: a, sentence2: b, score: 4 }));
     });
-    markets.forEach((m) => lines.push(JSON.stringify({ sentence1: a, sentence2: m, score: 0.5 })));
+    for (const m of markets) lines.push(JSON.stringify({ sentence1: a, sentence2: m, score: 0.5 }));
   });
   const file = join(dir, 'pairs.jsonl');
   writeFileSync(file, `${lines.join('\n')}\n`);
