@@ -284,8 +284,14 @@ program
     "domain, jailbreak or custom; or projection (the embedded encoder's, from STS-B pairs)",
     trainTaskName,
   )
-  .option('--data <files...>', 'training data (JSON lines); domain and jailbreak default to ../shared/data')
-  .option('--out <dir>', 'output folder (domain and jailbreak default to models/<task>)')
+  .option(
+    '--data <files...>',
+    'training data (JSON lines); domain, jailbreak and projection default to ../shared/data',
+  )
+  .option(
+    '--out <dir>',
+    'output folder (domain and jailbreak default to models/<task>, projection to models/glove-sif-100d-projection)',
+  )
   .option('--seed <n>', 'random seed', seed, 1)
   .option(
     '--folds <k>',
