@@ -48,21 +48,36 @@ function apply(weights: Float64Array, d: number, x: Float32Array, out: Float64Ar
   }
 }
 
+/**
+ * Projects both sides of a pair into `u` and `w` (reused buffers) and returns their dot product
+ * and squared norms, from which the cosine and its gradient follow.
+ */
+function projectPair(
+  weights: Float64Array,
+  d: number,
+  pair: ProjectionPair,
+  u: Float64Array,
+  w: Float64Array,
+): { dot: number; nu: number; nw: number } {
+  apply(weights, d, pair.a, u);
+  apply(weights, d, pair.b, w);
+  let dot = 0;
+  let nu = 0;
+  let nw = 0;
+  for (let i = 0; i < d; i++) {
+    dot += (u[i] as number) * (w[i] as number);
+    nu += (u[i] as number) ** 2;
+    nw += (w[i] as number) ** 2;
+  }
+  return { dot, nu, nw };
+}
+
 /** Spearman of cos(W a, W b) against the pairs' targets. */
 function heldOutSpearman(weights: Float64Array, d: number, pairs: readonly ProjectionPair[]): number {
   const u = new Float64Array(d);
   const w = new Float64Array(d);
   const cosines = pairs.map((pair) => {
-    apply(weights, d, pair.a, u);
-    apply(weights, d, pair.b, w);
-    let dot = 0;
-    let nu = 0;
-    let nw = 0;
-    for (let i = 0; i < d; i++) {
-      dot += (u[i] as number) * (w[i] as number);
-      nu += (u[i] as number) ** 2;
-      nw += (w[i] as number) ** 2;
-    }
+    const { dot, nu, nw } = projectPair(weights, d, pair, u, w);
     return nu === 0 || nw === 0 ? 0 : dot / Math.sqrt(nu * nw);
   });
   return spearman(
@@ -101,16 +116,7 @@ export function trainProjection(
     gradient.fill(0);
     let loss = 0;
     for (const pair of train) {
-      apply(weights, d, pair.a, u);
-      apply(weights, d, pair.b, w);
-      let dot = 0;
-      let nu = 0;
-      let nw = 0;
-      for (let i = 0; i < d; i++) {
-        dot += (u[i] as number) * (w[i] as number);
-        nu += (u[i] as number) ** 2;
-        nw += (w[i] as number) ** 2;
-      }
+      const { dot, nu, nw } = projectPair(weights, d, pair, u, w);
       if (nu === 0 || nw === 0) continue;
       const scale = Math.sqrt(nu * nw);
       const cos = dot / scale;
