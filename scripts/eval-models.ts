@@ -15,11 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TextEncoding } from '../src/models/embedder.ts';
 import type { HeadDecision } from '../src/models/heads/head-card.ts';
-import {
-  loadTextClassifier,
-  positiveScore,
-  type TrainedTextClassifier,
-} from '../src/models/heads/load-text-classifier.ts';
+import { loadTextClassifier, type TrainedTextClassifier } from '../src/models/heads/load-text-classifier.ts';
 import { ensureStaticEncoder } from '../src/models/static-encoder/ensure-static-encoder.ts';
 import { StaticEncoder } from '../src/models/static-encoder/static-encoder.ts';
 import { STATIC_ENCODER_DIR } from '../src/models/static-encoder/static-encoder-files.ts';
@@ -77,16 +73,15 @@ async function evaluate(task: HeadTask & ('domain' | 'jailbreak'), files: string
     console.log(`\nflagged = P(not ${head.decision.negativeLabel}) >= ${head.decision.threshold}`);
     for (const [name, report] of Object.entries(evaluation.detection ?? {}))
       console.log(formatDetection(name, report));
-    if (task === 'jailbreak') await printProbes(head, encoder, head.decision);
+    if (task === 'jailbreak') await printProbes(head, scorer(head, encoder), head.decision);
   }
 }
 
 /** Detection on the hand-written probes (not from the data), listing each one the head gets wrong. */
-async function printProbes(head: TrainedTextClassifier, encoder: StaticEncoder, decision: HeadDecision) {
+async function printProbes(head: TrainedTextClassifier, score: ScoreTexts, decision: HeadDecision) {
   const texts = [...PROBE_ATTACKS, ...PROBE_BENIGN, ...PROBE_BENIGN_SHORT];
-  const encodings = await encoder.encode(texts);
-  const results = await head.classify(texts.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })));
-  const scores = results.map((result) => positiveScore(result, decision));
+  const negative = head.labels.indexOf(decision.negativeLabel);
+  const scores = (await score(texts)).map((probabilities) => 1 - (probabilities[negative] ?? 0));
   const positives = texts.map((_, i) => i < PROBE_ATTACKS.length);
   console.log(formatDetection('hand-written probes', detectionAt(scores, positives, decision.threshold)));
   texts.forEach((text, i) => {

@@ -183,16 +183,9 @@ describe('semantic-router CLI', () => {
       'texts.jsonl',
       `${JSON.stringify({ id: 1, text: 'which hotel near the beach' })}\n${JSON.stringify({ id: 2, text: 'my python loop has a bug' })}\n`,
     );
-    const classified = await cli(
-      'classify',
-      'domain',
-      '--jsonl',
-      inputs,
-      '--model',
-      head,
-      '--policy',
-      policyFile,
-    );
+    const classify = (...extra: string[]) =>
+      cli('classify', 'domain', '--jsonl', inputs, '--model', head, ...extra);
+    const classified = await classify('--policy', policyFile);
     expect(classified.code, classified.stderr).toBe(0);
     expect(
       classified.stdout
@@ -201,19 +194,10 @@ describe('semantic-router CLI', () => {
         .map((line) => JSON.parse(line).label),
     ).toEqual(['travel', 'code']);
 
-    const withoutPolicy = await cli('classify', 'domain', '--jsonl', inputs, '--model', head);
+    const withoutPolicy = await classify();
     expect(withoutPolicy.code).toBe(1);
     expect(withoutPolicy.stderr).toContain('reads encoder tiny-bert; pass --policy');
-    const wrongPolicy = await cli(
-      'classify',
-      'domain',
-      '--jsonl',
-      inputs,
-      '--model',
-      head,
-      '--policy',
-      'policies/default.yaml',
-    );
+    const wrongPolicy = await classify('--policy', 'policies/default.yaml');
     expect(wrongPolicy.code).toBe(1);
     expect(wrongPolicy.stderr).toMatch(
       /was trained on encoder tiny-bert, but the policy's encoder is glove-sif-100d@/,
