@@ -7,6 +7,7 @@ import {
 } from './models/heads/load-text-classifier.ts';
 import { MODELS_DIR } from './models/model-files.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
+import { describeStaleHead, staleHead } from './models/stale-heads.ts';
 import { STATIC_ENCODER_NAME } from './models/static-encoder/static-encoder-files.ts';
 import { loadPolicyEncoder } from './policy/load.ts';
 import { builtinRegistry } from './registry.ts';
@@ -112,15 +113,21 @@ async function headFor(
   options: ClassifyOptions,
 ): Promise<{ head: TrainedTextClassifier; embedder: Embedder }> {
   const head = await loadTextClassifier(options.modelDir ?? join(MODELS_DIR, task));
-  if (head.encoderName === STATIC_ENCODER_NAME)
-    return { head, embedder: await sharedModelLibrary().staticEncoder().get() };
+  const embedder = await encoderFor(head, options);
+  const stale = staleHead(head, embedder);
+  if (stale !== undefined) console.error(`warning: ${describeStaleHead(stale)}`);
+  return { head, embedder };
+}
+
+async function encoderFor(head: TrainedTextClassifier, options: ClassifyOptions): Promise<Embedder> {
+  if (head.encoderName === STATIC_ENCODER_NAME) return sharedModelLibrary().staticEncoder().get();
   if (options.policyFile === undefined)
     throw new Error(
       `${head.id} reads encoder ${head.encoderName}; pass --policy with the policy whose encoder it was trained over`,
     );
   const embedder = await loadPolicyEncoder(options.policyFile, builtinRegistry);
   checkHeadEncoder(head, embedder);
-  return { head, embedder };
+  return embedder;
 }
 
 /**

@@ -9,6 +9,7 @@ import { explainPrompts, readPromptsJsonl } from './explain.ts';
 import { DEFAULT_POLICY_FILE, startRouter } from './main.ts';
 import type { Embedder } from './models/embedder.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
+import { describeStaleHead, staleHeads } from './models/stale-heads.ts';
 import { ensureStaticEncoder } from './models/static-encoder/ensure-static-encoder.ts';
 import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES } from './models/static-encoder/static-encoder-files.ts';
 import { createLogger } from './observability/logger.ts';
@@ -39,11 +40,18 @@ function reportPolicyError(error: unknown): never {
   process.exit(1);
 }
 
-/** Waits for the models the loaded policy asked for; says on stderr which ones failed (their signals will not match). */
+/**
+ * Waits for the models the loaded policy asked for; says on stderr which ones failed (their signals
+ * will not match) and which heads run over another build of their encoder than they were trained over.
+ */
 async function reportUnavailableModels(): Promise<number> {
-  const failed = await sharedModelLibrary().settled();
+  const library = sharedModelLibrary();
+  const failed = await library.settled();
   for (const handle of failed)
     console.error(`warning: ${handle.description} unavailable: ${handle.error()?.message}`);
+  const { encoders, classifiers } = await library.ready();
+  for (const stale of staleHeads(classifiers, encoders))
+    console.error(`warning: ${describeStaleHead(stale)}`);
   return failed.length;
 }
 

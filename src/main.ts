@@ -3,6 +3,7 @@ import { ADMIN_SERVICE_NAME, createRouterAdmin, loadAdminService } from './admin
 import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import type { ModelLibrary } from './models/model-library.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
+import { describeStaleHead, staleHeads } from './models/stale-heads.ts';
 import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -34,6 +35,7 @@ export interface RouterOptions {
 /**
  * Waits for the models the policy asked for and reports each one that failed: the router still
  * serves, and the signals that need a failed model do not match (each evaluation is counted).
+ * Also reports each head that runs over another build of its encoder than it was trained over.
  */
 async function reportModels(models: ModelLibrary, logger: Logger, metrics: Metrics): Promise<void> {
   const started = performance.now();
@@ -44,6 +46,11 @@ async function reportModels(models: ModelLibrary, logger: Logger, metrics: Metri
       { model: handle.description, reason: handle.error()?.message },
       'model unavailable: the signals that need it will not match; other routes are served',
     );
+  }
+  const { encoders, classifiers } = await models.ready();
+  for (const stale of staleHeads(classifiers, encoders)) {
+    metrics.degradations.inc({ kind: 'stale_head' });
+    logger.warn({ ...stale }, describeStaleHead(stale));
   }
   const ready = models.handles().filter((handle) => handle.state() === 'ready');
   if (ready.length > 0) {

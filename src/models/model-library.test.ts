@@ -53,4 +53,39 @@ describe('ModelLibrary', () => {
     // Only the current version is kept: the first model can be released.
     expect(library.handles()).toEqual([second]);
   });
+
+  it('lists the loaded encoders and heads apart, leaving out failed ones', async () => {
+    const library = new ModelLibrary(
+      fakeModelLoaders({
+        classifier: async (directory) => {
+          throw new Error(`${directory}: no head`);
+        },
+      }),
+    );
+    const encoder = await library.staticEncoder().get();
+    await library
+      .classifier('missing')
+      .get()
+      .catch(() => {});
+    expect(await library.ready()).toEqual({ encoders: [encoder], classifiers: [] });
+    const withHeads = new ModelLibrary(fakeModelLoaders());
+    const domain = await withHeads.classifier('domain').get();
+    expect(await withHeads.ready()).toEqual({ encoders: [], classifiers: [domain] });
+  });
+
+  it('settles models asked for while it waits, as a head asks for its encoder once read', async () => {
+    const library: ModelLibrary = new ModelLibrary(
+      fakeModelLoaders({
+        staticEncoder: async () => {
+          throw new Error('encoder.onnx: not found');
+        },
+      }),
+    );
+    void library
+      .classifier('domain')
+      .get()
+      .then(() => library.staticEncoder());
+    const failed = await library.settled();
+    expect(failed.map((handle) => handle.description)).toEqual(['encoder glove-sif-100d (embedded)']);
+  });
 });

@@ -19,6 +19,8 @@ export interface ModelHandle<T> {
   error(): Error | undefined;
 }
 
+type ModelKind = 'encoder' | 'classifier';
+
 /** How the library loads each kind of model; tests pass fakes. */
 export interface ModelLoaders {
   staticEncoder(): Promise<Embedder>;
@@ -89,28 +91,32 @@ function fileVersion(path: string): string {
  */
 export class ModelLibrary {
   /** By model (its files and options), the handle of the files' current version. */
-  readonly #handles = new Map<string, { version: string; handle: ModelHandle<unknown> }>();
+  readonly #handles = new Map<string, { version: string; kind: ModelKind; handle: ModelHandle<unknown> }>();
 
   constructor(private readonly loaders: ModelLoaders) {}
 
   /** The embedded static encoder (built at install or first start). */
   staticEncoder(): ModelHandle<Embedder> {
-    return this.#handle('static-encoder', '', 'encoder glove-sif-100d (embedded)', () =>
+    return this.#handle('encoder', 'static-encoder', '', 'encoder glove-sif-100d (embedded)', () =>
       this.loaders.staticEncoder(),
     );
   }
 
   transformerEncoder(options: TransformerEncoderOptions): ModelHandle<Embedder> {
     const version = `${fileVersion(options.model)}:${fileVersion(options.tokenizer)}`;
-    return this.#handle(`transformer:${JSON.stringify(options)}`, version, `encoder ${options.model}`, () =>
-      this.loaders.transformerEncoder(options),
+    return this.#handle(
+      'encoder',
+      `transformer:${JSON.stringify(options)}`,
+      version,
+      `encoder ${options.model}`,
+      () => this.loaders.transformerEncoder(options),
     );
   }
 
   /** A trained head in `directory` (its `head.onnx` and `card.json`). */
   classifier(directory: string): ModelHandle<TextClassifier> {
     const version = `${fileVersion(`${directory}/head.onnx`)}:${fileVersion(`${directory}/card.json`)}`;
-    return this.#handle(`classifier:${directory}`, version, `classifier ${directory}`, () =>
+    return this.#handle('classifier', `classifier:${directory}`, version, `classifier ${directory}`, () =>
       this.loaders.classifier(directory),
     );
   }
@@ -120,10 +126,26 @@ export class ModelLibrary {
     return [...this.#handles.values()].map((entry) => entry.handle);
   }
 
-  /** Waits until every model asked for so far has loaded or failed; returns the failed ones. */
+  /** The encoders and heads loaded so far (current versions only; loading and failed ones are left out). */
+  async ready(): Promise<{ encoders: Embedder[]; classifiers: TextClassifier[] }> {
+    const loaded = [...this.#handles.values()].filter((entry) => entry.handle.state() === 'ready');
+    const of = async <T>(kind: ModelKind) =>
+      Promise.all(
+        loaded.filter((entry) => entry.kind === kind).map((entry) => entry.handle.get() as Promise<T>),
+      );
+    return { encoders: await of<Embedder>('encoder'), classifiers: await of<TextClassifier>('classifier') };
+  }
+
+  /**
+   * Waits until every model asked for so far, and any asked for meanwhile (a head's encoder is
+   * asked for once the head is read), has loaded or failed; returns the failed ones.
+   */
   async settled(): Promise<ModelHandle<unknown>[]> {
-    const handles = this.handles();
-    await Promise.allSettled(handles.map((handle) => handle.get()));
+    let handles: ModelHandle<unknown>[];
+    do {
+      handles = this.handles();
+      await Promise.allSettled(handles.map((handle) => handle.get()));
+    } while (this.handles().some((handle) => !handles.includes(handle)));
     return handles.filter((handle) => handle.state() === 'failed');
   }
 
@@ -131,11 +153,17 @@ export class ModelLibrary {
    * The handle of a model's current files. A new version replaces the old handle, so a retrained
    * model is loaded anew and the old one is released once no policy holds it.
    */
-  #handle<T>(key: string, version: string, description: string, load: () => Promise<T>): ModelHandle<T> {
+  #handle<T>(
+    kind: ModelKind,
+    key: string,
+    version: string,
+    description: string,
+    load: () => Promise<T>,
+  ): ModelHandle<T> {
     const entry = this.#handles.get(key);
     if (entry?.version === version) return entry.handle as ModelHandle<T>;
     const handle = new LoadingModel(description, load);
-    this.#handles.set(key, { version, handle });
+    this.#handles.set(key, { version, kind, handle });
     return handle;
   }
 }

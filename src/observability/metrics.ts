@@ -6,6 +6,7 @@ const DEGRADATION_KINDS = [
   'signal_error',
   'signal_timeout',
   'model_unavailable',
+  'stale_head',
   'fail_open',
   'policy_reload_failed',
   'streamed_request_body',

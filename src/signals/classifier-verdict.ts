@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Embedder } from '../models/embedder.ts';
 import type { TextClassification, TextClassifier } from '../models/heads/text-classifier.ts';
 import { MODELS_DIR } from '../models/model-files.ts';
+import type { ModelHandle } from '../models/model-library.ts';
 import { STATIC_ENCODER_NAME } from '../models/static-encoder/static-encoder-files.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 import { modelText, perText, requestEncoding } from './request-embedding.ts';
@@ -36,27 +37,39 @@ export function headDirectory(builtin: string, path: string | undefined, context
 }
 
 /**
- * The labels a head's card lists, read synchronously so a policy can be checked when it loads;
- * undefined when the card is missing or unreadable (the load error is reported when the model loads).
+ * What a head's card says about its labels and encoder, read synchronously so a policy can be
+ * checked (and the encoder start loading) when it loads; empty when the card is missing or
+ * unreadable (the load error is reported when the model loads).
  */
-export function cardLabels(directory: string): string[] | undefined {
+export function readCardSummary(directory: string): { labels?: string[]; encoderName?: string } {
   const file = join(directory, 'card.json');
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file)) return {};
   try {
-    const card = JSON.parse(readFileSync(file, 'utf8')) as { labels?: unknown };
-    return Array.isArray(card.labels) ? card.labels.map(String) : undefined;
+    const card = JSON.parse(readFileSync(file, 'utf8')) as { labels?: unknown; encoder?: { name?: unknown } };
+    return {
+      ...(Array.isArray(card.labels) && { labels: card.labels.map(String) }),
+      ...(typeof card.encoder?.name === 'string' && { encoderName: card.encoder.name }),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
-/** Loads a head and finds its encoder: the embedded one, or the policy's when the head was trained on it. */
+/** The encoder a head over `encoderName` reads: the embedded one, or the policy's when the head was trained on it. */
+function headEncoder(encoderName: string, context: SignalContext): ModelHandle<Embedder> {
+  return encoderName === STATIC_ENCODER_NAME ? context.models.staticEncoder() : context.encoder();
+}
+
+/**
+ * Loads a head and finds its encoder. The encoder its card names starts loading at once, beside
+ * the head, so both are among the models a router waits for at start.
+ */
 export async function bindHead(directory: string, context: SignalContext): Promise<BoundHead> {
-  const classifier = await context.models.classifier(directory).get();
-  const embedder =
-    classifier.encoderName === STATIC_ENCODER_NAME
-      ? await context.models.staticEncoder().get()
-      : await context.encoder().get();
+  const classifierHandle = context.models.classifier(directory);
+  const { encoderName } = readCardSummary(directory);
+  if (encoderName !== undefined) headEncoder(encoderName, context);
+  const classifier = await classifierHandle.get();
+  const embedder = await headEncoder(classifier.encoderName, context).get();
   checkHeadEncoder(classifier, embedder);
   return { classifier, embedder };
 }
@@ -102,7 +115,7 @@ export function prepareHead(
   context: SignalContext,
 ): { directory: string; head: Promise<BoundHead> } {
   const directory = headDirectory(builtin, params.model, context);
-  const known = cardLabels(directory) ?? (params.model === undefined ? builtinLabels : undefined);
+  const known = readCardSummary(directory).labels ?? (params.model === undefined ? builtinLabels : undefined);
   const problems = unknownLabels(params.labels, known, directory);
   if (problems.length > 0) throw new Error(problems.join('; '));
   const head = bindHead(directory, context);

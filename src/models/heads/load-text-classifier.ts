@@ -93,6 +93,7 @@ export async function loadTextClassifier(directory: string): Promise<TrainedText
     id,
     labels,
     encoderName: card.encoder.name,
+    ...(typeof card.encoder.id === 'string' && { encoderId: card.encoder.id }),
     readsTokenPooling: denseKind !== 'sentence',
     card,
     decision: card.decision,

@@ -31,6 +31,11 @@ describe('the shipped heads', () => {
     expect(jailbreak.decision?.negativeLabel).toBe('benign');
   });
 
+  it('were trained over this very build of it (retraining the projection means retraining them)', () => {
+    expect(domain.encoderId).toBe(encoder.id);
+    expect(jailbreak.encoderId).toBe(encoder.id);
+  });
+
   it.each([
     {
       name: 'a calculus question',

@@ -25,6 +25,12 @@ export interface TextClassifier {
   readonly labels: readonly string[];
   /** The `Embedder.id` prefix (the encoder's name) whose vectors this head reads, e.g. `glove-sif-100d`. */
   readonly encoderName: string;
+  /**
+   * The exact encoder build the head was trained over (its `Embedder.id`), when its card records it.
+   * An encoder of the same name with another id (e.g. a retrained projection) still runs the head,
+   * but on vectors it never saw: see `staleHeads`.
+   */
+  readonly encoderId?: string;
   /** True when inputs must carry the encoder's token pooling (`tokenMax`, `tokenMin`). */
   readonly readsTokenPooling: boolean;
   classify(inputs: readonly ClassifierInput[]): Promise<TextClassification[]>;
