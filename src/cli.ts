@@ -314,8 +314,21 @@ program
     async (
       task: TrainTask,
       options: { data?: string[]; out?: string; seed: number; folds?: number; policy?: string },
+      command: Command,
     ) => {
-      if (task === 'projection') return trainProjectionCommand(options).catch(reportPolicyError);
+      if (task === 'projection') {
+        // The projection is the embedded encoder's, trained full-batch from the identity: nothing to seed or fold.
+        const ignored = ['policy', 'folds', 'seed'].filter(
+          (name) => command.getOptionValueSource(name) === 'cli',
+        );
+        if (ignored.length > 0) {
+          console.error(
+            `train projection takes --data and --out only, not ${ignored.map((n) => `--${n}`).join(', ')}`,
+          );
+          process.exit(2);
+        }
+        return trainProjectionCommand(options).catch(reportPolicyError);
+      }
       const files = options.data ?? defaultDataFiles(task);
       const out = options.out ?? (task === 'custom' ? undefined : HEAD_DIRS[task]);
       if (files.length === 0 || out === undefined) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -208,5 +208,26 @@ describe('semantic-router CLI', () => {
     const result = await cli('classify', 'astrology', '--jsonl', '-');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown task astrology; one of domain, jailbreak, pii');
+  });
+
+  it('classify warns when a head runs over another build of its encoder than it was trained over', async () => {
+    const head = path.join(mkdtempSync(path.join(tmpdir(), 'router-cli-')), 'jailbreak');
+    cpSync('models/jailbreak', head, { recursive: true });
+    const card = JSON.parse(readFileSync(path.join(head, 'card.json'), 'utf8'));
+    card.encoder.id = 'glove-sif-100d@000000000000';
+    writeFileSync(path.join(head, 'card.json'), JSON.stringify(card));
+    const inputs = tempFile('texts.jsonl', `${JSON.stringify({ id: 1, text: 'hello there' })}\n`);
+    const result = await cli('classify', 'jailbreak', '--model', head, '--jsonl', inputs);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ id: 1, label: 'benign', flagged: false });
+    expect(result.stderr).toMatch(
+      /warning: jailbreak@\w+ was trained over encoder glove-sif-100d@000000000000 but runs over glove-sif-100d@/,
+    );
+  });
+
+  it('train projection refuses the options it would ignore', async () => {
+    const result = await cli('train', 'projection', '--seed', '3', '--folds', '2');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('train projection takes --data and --out only, not --folds, --seed');
   });
 });
