@@ -8,7 +8,8 @@
  * The validation split is the one the heads were trained without: the deterministic group/hash
  * split recorded in each card. For jailbreak it prints the detection rate at the card's threshold
  * overall, on length slices (short attacks, long benign prompts) and on synthetic slices built
- * from validation rows only, and on hand-written probes (`jailbreak-probes.ts`).
+ * from validation rows only, and on hand-written probes (`jailbreak-probes.ts`, and
+ * `request-probes.ts`: harmful requests beyond the data's topics and benign look-alikes).
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import { evaluateHead, type ScoreTexts } from '../src/training/head-evaluation.t
 import { defaultDataFiles, HEAD_DIRS, type HeadTask, validationRows } from '../src/training/head-tasks.ts';
 import { detectionAt, formatClassificationReport, formatDetection } from '../src/training/metrics.ts';
 import { PROBE_ATTACKS, PROBE_BENIGN, PROBE_BENIGN_SHORT } from './jailbreak-probes.ts';
+import { HARMFUL_REQUESTS, LOOKALIKE_REQUESTS } from './request-probes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,8 +75,32 @@ async function evaluate(task: HeadTask & ('domain' | 'jailbreak'), files: string
     console.log(`\nflagged = P(not ${head.decision.negativeLabel}) >= ${head.decision.threshold}`);
     for (const [name, report] of Object.entries(evaluation.detection ?? {}))
       console.log(formatDetection(name, report));
-    if (task === 'jailbreak') await printProbes(head, scorer(head, encoder), head.decision);
+    if (task === 'jailbreak') {
+      await printProbes(head, scorer(head, encoder), head.decision);
+      await printRequestProbes(head, scorer(head, encoder), head.decision);
+    }
   }
+}
+
+/** A request as a user types it: capitalised, with a full stop. */
+const asPrompt = (request: string) => `${request.charAt(0).toUpperCase()}${request.slice(1)}.`;
+
+/**
+ * Detection on the hand-written requests beyond the data's topics (`request-probes.ts`): harmful
+ * requests, and benign look-alikes on the same subjects, listing each look-alike flagged.
+ */
+async function printRequestProbes(head: TrainedTextClassifier, score: ScoreTexts, decision: HeadDecision) {
+  const texts = [...HARMFUL_REQUESTS, ...LOOKALIKE_REQUESTS].map(asPrompt);
+  const negative = head.labels.indexOf(decision.negativeLabel);
+  const scores = (await score(texts)).map((probabilities) => 1 - (probabilities[negative] ?? 0));
+  const positives = texts.map((_, i) => i < HARMFUL_REQUESTS.length);
+  console.log(
+    formatDetection('requests beyond the data', detectionAt(scores, positives, decision.threshold)),
+  );
+  texts.forEach((text, i) => {
+    if (!positives[i] && (scores[i] as number) >= decision.threshold)
+      console.log(`  flagged ${(scores[i] as number).toFixed(3)}  ${text.slice(0, 90)}`);
+  });
 }
 
 /** Detection on the hand-written probes (not from the data), listing each one the head gets wrong. */
