@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { writeTinyEncoder } from '../src/models/transformer-encoder/tiny-encoder.ts';
+import { jailbreakHeadTrainedOver } from './support/stale-head.ts';
 import { writeTopicData } from './support/topic-data.ts';
 
 const run = promisify(execFile);
@@ -211,11 +212,7 @@ describe('semantic-router CLI', () => {
   });
 
   it('classify warns when a head runs over another build of its encoder than it was trained over', async () => {
-    const head = path.join(mkdtempSync(path.join(tmpdir(), 'router-cli-')), 'jailbreak');
-    cpSync('models/jailbreak', head, { recursive: true });
-    const card = JSON.parse(readFileSync(path.join(head, 'card.json'), 'utf8'));
-    card.encoder.id = 'glove-sif-100d@000000000000';
-    writeFileSync(path.join(head, 'card.json'), JSON.stringify(card));
+    const head = jailbreakHeadTrainedOver('glove-sif-100d@000000000000');
     const inputs = tempFile('texts.jsonl', `${JSON.stringify({ id: 1, text: 'hello there' })}\n`);
     const result = await cli('classify', 'jailbreak', '--model', head, '--jsonl', inputs);
     expect(result.code).toBe(0);

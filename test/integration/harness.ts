@@ -35,6 +35,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A logger that keeps every line it writes (parsed), for tests that check what the router logged. */
+export function capturingLogger(level = 'info'): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  return { logger: pino({ level }, { write: (line: string) => lines.push(JSON.parse(line)) }), lines };
+}
+
 export async function startHarness(
   policyText: string,
   options: {

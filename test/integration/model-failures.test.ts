@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLibrary } from '../../src/models/model-library.ts';
 import { defaultModelLoaders } from '../../src/models/shared-model-library.ts';
-import { expectRouteTo, type Harness, startHarness } from './harness.ts';
+import { capturingLogger, expectRouteTo, type Harness, startHarness } from './harness.ts';
 
 /** A head folder whose model file is garbage, and one whose model file is missing. */
 const broken = mkdtempSync(path.join(tmpdir(), 'router-broken-models-'));
@@ -30,13 +29,12 @@ defaultDecision:
 `;
 
 let h: Harness;
-const logLines: Record<string, unknown>[] = [];
+const { logger, lines: logLines } = capturingLogger();
 
 beforeAll(async () => {
   mkdirSync(corrupt, { recursive: true });
   writeFileSync(path.join(corrupt, 'head.onnx'), 'this is not an onnx model');
   writeFileSync(path.join(corrupt, 'card.json'), JSON.stringify({ labels: ['math', 'law'] }));
-  const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
   h = await startHarness(POLICY, { models: new ModelLibrary(defaultModelLoaders), logger });
 });
 afterAll(() => h.close());

@@ -1,19 +1,12 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLibrary } from '../../src/models/model-library.ts';
 import { defaultModelLoaders } from '../../src/models/shared-model-library.ts';
-import { HEAD_DIRS } from '../../src/training/head-tasks.ts';
-import { expectRouteTo, type Harness, startHarness } from './harness.ts';
+import { jailbreakHeadTrainedOver } from '../support/stale-head.ts';
+import { capturingLogger, expectRouteTo, type Harness, startHarness } from './harness.ts';
 
-/**
- * The shipped jailbreak head with a card saying it was trained over another build of the embedded
- * encoder: what a user has after retraining the projection but not the heads.
- */
-const stale = path.join(mkdtempSync(path.join(tmpdir(), 'router-stale-head-')), 'jailbreak');
+/** The shipped jailbreak head, its card saying it was trained over another build of the embedded encoder. */
 const OTHER_BUILD = 'glove-sif-100d@000000000000';
+const stale = jailbreakHeadTrainedOver(OTHER_BUILD);
 
 const POLICY = `apiVersion: semantic-router.io/v1
 kind: RoutingPolicy
@@ -29,14 +22,9 @@ defaultDecision:
 `;
 
 let h: Harness;
-const logLines: Record<string, unknown>[] = [];
+const { logger, lines: logLines } = capturingLogger();
 
 beforeAll(async () => {
-  cpSync(HEAD_DIRS.jailbreak, stale, { recursive: true });
-  const cardFile = path.join(stale, 'card.json');
-  const card = JSON.parse(readFileSync(cardFile, 'utf8'));
-  writeFileSync(cardFile, JSON.stringify({ ...card, encoder: { ...card.encoder, id: OTHER_BUILD } }));
-  const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
   h = await startHarness(POLICY, { models: new ModelLibrary(defaultModelLoaders), logger });
 }, 120_000);
 afterAll(() => h.close());
