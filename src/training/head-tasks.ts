@@ -19,6 +19,7 @@ import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from './head-trainer.ts'
 import { AUGMENTATION_KINDS } from './jailbreak-augmentation.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
 import { MMLU_SKIPPED_SUBJECTS, MMLU_SUBJECT_CATEGORY, subjectMappingConflicts } from './mmlu-subjects.ts';
+import { MULTILINGUAL_SENTENCES, multilingualRows } from './multilingual-injections.ts';
 import {
   DEFAULT_NEAR_DUPLICATE_RULE,
   describeNearDuplicateRule,
@@ -60,6 +61,8 @@ interface TaskRecipe {
   augmentWeight: number;
   /** Extra training rows from other data sets (training side only, de-duplicated against validation). */
   extra?: (dataset: LabeledDataset, split: { train: LabeledText[]; validation: LabeledText[] }) => ExtraRows;
+  /** Hand-written training rows shipped with the project (never held out, never in validation). */
+  written?: () => WrittenRows;
   detection?: TrainingRunOptions['detection'];
 }
 
@@ -74,6 +77,35 @@ export interface ExtraRows {
   /** How the rows were chosen, labelled and de-duplicated, for the card. */
   description: Record<string, unknown>;
 }
+
+/** Hand-written training rows, with what the card says about them. */
+export interface WrittenRows {
+  rows: LabeledText[];
+  /** Loss weight of each row. */
+  weight: number;
+  description: Record<string, unknown>;
+}
+
+/**
+ * Jailbreak: injections and benign requests in twelve other languages. Leaving two languages out of
+ * training (Spanish, Korean), the head flagged 5 of their 12 injections instead of 1 and none of
+ * their 12 benign requests; validation recall stayed within a point (the data is nearly all English).
+ */
+function jailbreakWrittenRows(): WrittenRows {
+  const rows = multilingualRows();
+  return {
+    rows,
+    weight: MULTILINGUAL_WEIGHT,
+    description: {
+      rows: rows.length,
+      weight: MULTILINGUAL_WEIGHT,
+      what: `${MULTILINGUAL_SENTENCES.length} languages (${MULTILINGUAL_SENTENCES.map((l) => l.language).join(', ')}), each with the same hand-translated injections and benign requests; each sentence alone, each injection before and after each benign request (injection), each ordered pair of benign requests (benign)`,
+      source: 'src/training/multilingual-injections.ts',
+    },
+  };
+}
+
+const MULTILINGUAL_WEIGHT = 0.5;
 
 const RECIPES: Record<HeadTask, TaskRecipe> = {
   domain: {
@@ -98,7 +130,8 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     read: readJailbreakDataset,
     // The figures below were measured over the encoder before its learned projection; over the
     // projected encoder the same recipe gives 91.2% of validation attacks at 1.4% of its benign
-    // prompts (92.3% out of fold at 1.9%).
+    // prompts (92.3% out of fold at 1.9%); with the multilingual rows (`written`), 90.7% at 0.0%
+    // (91.5% out of fold at 1.9%).
     // Text-shape bins (symbol share, symbol runs, upper case, messy tokens) catch gibberish adversarial
     // suffixes; 0.3 chosen on the inner split (inner recall at <= 2% benign: 0 → 89.0%, 0.2 → 90.2%,
     // 0.3 → 92.1%, 0.4 → 91.5%).
@@ -133,6 +166,7 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     augmentPerKind: 1000,
     augmentWeight: 0.2,
     extra: jailbreakExtraRows,
+    written: jailbreakWrittenRows,
     detection: { negativeLabel: 'benign', maxFalsePositiveRate: JAILBREAK_FALSE_POSITIVE_RATE },
   },
   custom: {
@@ -324,6 +358,11 @@ export async function trainTask(
   const dataset = recipe.read(options.files);
   const extra = recipe.extra?.(dataset, splitRows(dataset.rows, DEFAULT_SPLIT_RULE));
   const extraBenign = extra?.augmentationMaterial ? extra.rows.filter((row) => row.label === 'benign') : [];
+  const written = recipe.written?.();
+  const extraTrain = [
+    ...(extra ? [{ rows: extra.rows, weight: extra.weight }] : []),
+    ...(written ? [{ rows: written.rows, weight: written.weight }] : []),
+  ];
   const trainer = { ...recipe.trainer, seed: options.seed };
   const folds = options.folds ?? recipe.folds;
   const inputs = options.inputs ?? recipe.inputs;
@@ -339,7 +378,7 @@ export async function trainTask(
       augmentPerKind: recipe.augmentPerKind,
       augmentWeight: recipe.augmentWeight,
       extraBenign,
-      ...(extra ? { extraTrain: { rows: extra.rows, weight: extra.weight } } : {}),
+      ...(extraTrain.length > 0 ? { extraTrain } : {}),
       ...(recipe.detection ? { detection: recipe.detection } : {}),
     },
     onProgress,
@@ -380,6 +419,7 @@ export async function trainTask(
               }
             : null,
         extraRows: extra?.description ?? null,
+        ...(written ? { writtenRows: written.description } : {}),
         variants: dataset.rows.some((row) => (row.variants?.length ?? 0) > 0)
           ? 'question alone and question + lettered options'
           : null,

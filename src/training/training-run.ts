@@ -48,10 +48,11 @@ export interface TrainingRunOptions {
   /** Extra benign texts used as augmentation material (e.g. exam questions), training side only. */
   extraBenign: LabeledText[];
   /**
-   * Extra labelled rows from other data sets (already de-duplicated against the validation split),
-   * trained on as they are (with their variants) at `weight`; never held out.
+   * Groups of extra labelled rows (from other data sets, already de-duplicated against the
+   * validation split, or hand-written), each trained on as it is (with its variants) at its
+   * `weight`; never held out.
    */
-  extraTrain?: { rows: LabeledText[]; weight: number };
+  extraTrain?: { rows: LabeledText[]; weight: number }[];
   detection?: DetectionTarget;
 }
 
@@ -133,7 +134,8 @@ export async function runTraining(
   // Each distinct text is featurised once, however many parts use it.
   const featureCache = new Map<string, { embedding: Float32Array; lexical: TrainingExample['lexical'] }>();
   const allTexts = new Set<string>();
-  for (const pending of [expand(train, 1), expand(options.extraTrain?.rows ?? [], 1)])
+  const extraRows = (options.extraTrain ?? []).flatMap((group) => group.rows);
+  for (const pending of [expand(train, 1), expand(extraRows, 1)])
     for (const p of pending) allTexts.add(p.text);
   for (const plan of plans)
     for (const p of [...expand(plan.augmentFit, 1), ...expand(plan.augmentHeld, 1)]) allTexts.add(p.text);
@@ -160,12 +162,12 @@ export async function runTraining(
   const trainedWeights: HeadWeights[] = [];
   const heldOutScores: { probabilities: Float32Array; label: number }[] = [];
   let classWeights: number[] = [];
-  let examples = { train: 0, heldOut: 0, augmented: 0, extra: options.extraTrain?.rows.length ?? 0 };
+  let examples = { train: 0, heldOut: 0, augmented: 0, extra: extraRows.length };
   for (const [k, plan] of plans.entries()) {
     const fitExamples = examplesOf([
       ...expand(plan.fit, 1),
       ...expand(plan.augmentFit, options.augmentWeight),
-      ...expand(options.extraTrain?.rows ?? [], options.extraTrain?.weight ?? 1),
+      ...(options.extraTrain ?? []).flatMap((group) => expand(group.rows, group.weight)),
     ]);
     // Natural held-out rows first (their text alone): they score the threshold; synthetic ones only stop early.
     const natural = examplesOf(plan.held.map((row) => ({ text: row.text, label: row.label, weight: 1 })));
