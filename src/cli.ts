@@ -17,6 +17,7 @@ import { loadPolicyEncoder, loadPolicyFile } from './policy/load.ts';
 import { formatIssue, PolicyError } from './policy/policy-error.ts';
 import { policyJsonSchema, renderPolicyReference } from './policy/reference.ts';
 import { builtinRegistry } from './registry.ts';
+import { trainProjectionCommand } from './train-projection.ts';
 import { defaultDataFiles, HEAD_DIRS, HEAD_TASKS, type HeadTask, trainTask } from './training/head-tasks.ts';
 import { formatClassificationReport, formatDetection } from './training/metrics.ts';
 
@@ -124,7 +125,7 @@ program
   .description('show how prompts would be routed: one JSON line {id, decision, model, signals} per prompt')
   .argument('[prompt]', 'a prompt (sent as the only user message)')
   .option('--policy <file>', 'policy file', DEFAULT_POLICY_FILE)
-  .option('--jsonl <file>', 'prompts, one JSON object per line: {id, text} or {id, messages}')
+  .option('--jsonl <file>', 'prompts, one JSON object per line: {id, text} or {id, messages} (- for stdin)')
   .option('--model <name>', 'the model the request names', 'auto')
   .option('-H, --header <name=value>', 'a request header (repeatable)', collectHeader, {})
   .action(async (prompt: string | undefined, options) => {
@@ -139,9 +140,15 @@ program
       console.error('give either a prompt or --jsonl FILE');
       process.exit(2);
     }
-    const inputs = options.jsonl
-      ? readPromptsJsonl(readFileSync(options.jsonl, 'utf8'))
-      : [{ id: '1', text: prompt ?? '' }];
+    let inputs: ReturnType<typeof readPromptsJsonl>;
+    try {
+      inputs = options.jsonl
+        ? readPromptsJsonl(readFileSync(options.jsonl === '-' ? 0 : options.jsonl, 'utf8'))
+        : [{ id: '1', text: prompt ?? '' }];
+    } catch (error) {
+      console.error(`${options.jsonl}: ${(error as Error).message}`);
+      process.exit(2);
+    }
     for await (const line of explainPrompts(policy, inputs, {
       model: options.model,
       headers: options.header,
@@ -239,34 +246,6 @@ function trainTaskName(value: string): TrainTask {
   if (value !== 'projection' && !(HEAD_TASKS as readonly string[]).includes(value))
     throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, 'projection'].join(', ')}`);
   return value as TrainTask;
-}
-
-/** `train projection`: the embedded encoder's learned projection, into models/ (rebuilt at next start). */
-async function trainProjectionCommand(options: { data?: string[]; out?: string }): Promise<void> {
-  const { trainProjectionTask } = await import('./training/projection-task.ts');
-  const bar = new cliProgress.SingleBar(
-    { format: 'epochs [{bar}] {value}/{total} {detail}', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  const tty = process.stderr.isTTY === true;
-  let started = false;
-  const result = await trainProjectionTask(
-    {
-      ...(options.data?.[0] ? { file: options.data[0] } : {}),
-      ...(options.out ? { out: join(options.out, 'projection.json') } : {}),
-    },
-    (epoch) => {
-      const detail = `loss ${epoch.loss.toFixed(4)}, held-out Spearman ${epoch.heldOutSpearman.toFixed(4)}`;
-      if (!tty) return console.error(`epoch ${epoch.epoch}/${epoch.maxEpochs}: ${detail}`);
-      if (!started) bar.start(epoch.maxEpochs, 0, { detail });
-      started = true;
-      bar.update(epoch.epoch, { detail });
-    },
-  ).finally(() => bar.stop());
-  const { before, after } = result.training.heldOutSpearman;
-  console.log(
-    `projection: wrote ${result.file} (${result.trainPairs} pairs trained, ${result.heldOutPairs} held out; best epoch ${result.training.bestEpoch}); held-out Spearman ${before.toFixed(4)} → ${after.toFixed(4)}. The encoder is rebuilt with it at the next start (or \`semantic-router models build\`); retrain the heads over it.`,
-  );
 }
 
 function seed(value: string): number {

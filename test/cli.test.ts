@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,6 +89,25 @@ describe('semantic-router CLI', () => {
     });
     expect(lines[0].signals['jailbreak:attack']).toMatchObject({ matched: false });
     expect(lines[1].signals['embedding:chit-chat'].error).toBeUndefined();
+  });
+
+  it('explain says which file or line it cannot read, and exits 2', async () => {
+    const missing = await cli('explain', '--jsonl', '/no/such/prompts.jsonl');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('/no/such/prompts.jsonl: ENOENT');
+    const bad = await cli('explain', '--jsonl', tempFile('bad.jsonl', '{"id":1,"text":"hi"}\n{oops\n'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.jsonl: line 2: not JSON/);
+    expect(bad.stdout).toBe('');
+  });
+
+  it('explain reads prompts from stdin with --jsonl -', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'explain', '--jsonl', '-'], {
+      input: `${JSON.stringify({ id: 'calc', text: 'What is the derivative of x^3?' })}\n`,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ id: 'calc', decision: expect.any(String) });
   });
 
   it('explain takes headers, and reports rejects with a null model', async () => {
