@@ -61,13 +61,17 @@ function headEncoder(encoderName: string, context: SignalContext): ModelHandle<E
 }
 
 /**
- * Loads a head and finds its encoder. The encoder its card names starts loading at once, beside
- * the head, so both are among the models a router waits for at start.
+ * Loads a head and finds its encoder. The encoder its card names (`cardEncoderName`, read when the
+ * policy loads) starts loading at once, beside the head, so both are among the models a router
+ * waits for at start.
  */
-export async function bindHead(directory: string, context: SignalContext): Promise<BoundHead> {
+export async function bindHead(
+  directory: string,
+  cardEncoderName: string | undefined,
+  context: SignalContext,
+): Promise<BoundHead> {
   const classifierHandle = context.models.classifier(directory);
-  const { encoderName } = readCardSummary(directory);
-  if (encoderName !== undefined) headEncoder(encoderName, context);
+  if (cardEncoderName !== undefined) headEncoder(cardEncoderName, context);
   const classifier = await classifierHandle.get();
   const embedder = await headEncoder(classifier.encoderName, context).get();
   checkHeadEncoder(classifier, embedder);
@@ -115,10 +119,11 @@ export function prepareHead(
   context: SignalContext,
 ): { directory: string; head: Promise<BoundHead> } {
   const directory = headDirectory(builtin, params.model, context);
-  const known = readCardSummary(directory).labels ?? (params.model === undefined ? builtinLabels : undefined);
+  const card = readCardSummary(directory);
+  const known = card.labels ?? (params.model === undefined ? builtinLabels : undefined);
   const problems = unknownLabels(params.labels, known, directory);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  const head = bindHead(directory, context);
+  const head = bindHead(directory, card.encoderName, context);
   head.catch(() => {});
   return { directory, head };
 }
