@@ -76,8 +76,9 @@ async function evaluate(task: HeadTask & ('domain' | 'jailbreak'), files: string
     for (const [name, report] of Object.entries(evaluation.detection ?? {}))
       console.log(formatDetection(name, report));
     if (task === 'jailbreak') {
-      await printProbes(head, scorer(head, encoder), head.decision);
-      await printRequestProbes(head, scorer(head, encoder), head.decision);
+      const score = scorer(head, encoder);
+      await printProbes(head, score, head.decision);
+      await printRequestProbes(head, score, head.decision);
     }
   }
 }
