@@ -47,9 +47,18 @@ describe('the local demo (router + mock backends + Envoy stand-in)', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('prompt_injection');
   });
 
-  it('passes other paths through to the default backend', async () => {
+  it('lists the models a client may name, answered by the router', async () => {
     const response = await fetch(`${base}/v1/models`);
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { data: { id: string }[] }).data[0]?.id).toBe('llama-3.1-8b-instruct');
+    expect(((await response.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual([
+      'auto',
+      'llama-3.1-8b-instruct',
+      'qwen2.5-72b-instruct',
+    ]);
+  });
+
+  it('passes other paths through to the default backend', async () => {
+    const response = await fetch(`${base}/health`);
+    expect(response.status).toBe(200);
   });
 });

@@ -13,7 +13,7 @@ import { describeStaleHead, staleHeads } from './models/stale-heads.ts';
 import { ensureStaticEncoder } from './models/static-encoder/ensure-static-encoder.ts';
 import { STATIC_ENCODER_DIR, STATIC_ENCODER_FILES } from './models/static-encoder/static-encoder-files.ts';
 import { createLogger } from './observability/logger.ts';
-import { loadPolicyEncoder, loadPolicyFile } from './policy/load.ts';
+import { loadPolicyEncoder, loadVettedPolicyFile } from './policy/load.ts';
 import { formatIssue, PolicyError } from './policy/policy-error.ts';
 import { policyJsonSchema, renderPolicyReference } from './policy/reference.ts';
 import { builtinRegistry } from './registry.ts';
@@ -106,9 +106,9 @@ program
   .description('check a policy file; prints every error with its line, exits 1 if there is any')
   .argument('<file>', 'policy file')
   .action(async (file: string) => {
-    let policy: ReturnType<typeof loadPolicyFile>;
+    let policy: Awaited<ReturnType<typeof loadVettedPolicyFile>>;
     try {
-      policy = loadPolicyFile(file, builtinRegistry);
+      policy = await loadVettedPolicyFile(file, builtinRegistry);
     } catch (error) {
       reportPolicyError(error);
     }
@@ -129,9 +129,9 @@ program
   .option('--model <name>', 'the model the request names', 'auto')
   .option('-H, --header <name=value>', 'a request header (repeatable)', collectHeader, {})
   .action(async (prompt: string | undefined, options) => {
-    let policy: ReturnType<typeof loadPolicyFile>;
+    let policy: Awaited<ReturnType<typeof loadVettedPolicyFile>>;
     try {
-      policy = loadPolicyFile(options.policy, builtinRegistry);
+      policy = await loadVettedPolicyFile(options.policy, builtinRegistry);
     } catch (error) {
       reportPolicyError(error);
     }

@@ -21,7 +21,7 @@ export interface Explanation {
   signals: Record<string, SignalResult>;
 }
 
-const SILENT: PipelineObserver = { stageFinished() {}, signalEvaluated() {} };
+const SILENT: PipelineObserver = { stageFinished() {}, signalEvaluated() {}, degraded() {} };
 
 /** Parses JSONL prompts; each line `{id?, text | prompt | messages}`. Line numbers name bad lines. */
 export function readPromptsJsonl(text: string): ExplainInput[] {

@@ -8,7 +8,7 @@ import { type AdminServer, startAdminServer } from './observability/admin-server
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createPipelineObserver } from './observability/pipeline-observer.ts';
-import { loadPolicyFile } from './policy/load.ts';
+import { loadVettedPolicyFile } from './policy/load.ts';
 import { formatIssue } from './policy/policy-error.ts';
 import { PolicyStore } from './policy/policy-store.ts';
 import type { Registry } from './policy/registry.ts';
@@ -83,7 +83,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const policyFile = options.policyFile ?? DEFAULT_POLICY_FILE;
   const metrics = createMetrics();
   const models = options.models ?? sharedModelLibrary();
-  const policies = new PolicyStore(loadPolicyFile(policyFile, registry, models));
+  const policies = new PolicyStore(await loadVettedPolicyFile(policyFile, registry, models));
   for (const warning of policies.current.warnings) logger.warn(formatIssue(warning, policyFile));
   if (options.watch ?? true) {
     policies.watch(policyFile, registry, models, {

@@ -22,7 +22,7 @@ defaultDecision:
   plugins: [{ type: pii, action: private }]
 `;
 
-const SILENT: PipelineObserver = { stageFinished() {}, signalEvaluated() {} };
+const SILENT: PipelineObserver = { stageFinished() {}, signalEvaluated() {}, degraded() {} };
 const policy = loadPolicyText(POLICY, builtinRegistry, 'test.yaml');
 
 function routed(outcome: RouteOutcome) {

@@ -1,6 +1,6 @@
 import { decide } from './decision/decide.ts';
 import { emptyPlan, type RoutePlan } from './plugins/plugin.ts';
-import type { RuntimePolicy } from './policy/runtime-policy.ts';
+import type { CompiledDecision, RuntimePolicy } from './policy/runtime-policy.ts';
 import type { ModelSpec } from './policy/schema.ts';
 import type { RouterRequest } from './request/router-request.ts';
 import { selectStatic } from './selection/static-selection.ts';
@@ -24,23 +24,103 @@ export type RouteOutcome =
       status: number;
       message: string;
       code: string;
+      /** The signal facts that led to the refusal, e.g. `keyword:prompt-injection(ignore previous instructions)`. */
+      reason: string[];
       signals: ReadonlyMap<string, SignalResult>;
     };
 
 /** The timed stages of a request's path through the router (`request_path` is all of it). */
 export type RequestStage = 'parse' | 'signals' | 'decision' | 'selection' | 'mutation' | 'request_path';
 
-/** Receives stage timings and signal evaluations; implemented by observability. */
+/** Ways the pipeline serves less than the full policy, each counted once where it happens. */
+export type PipelineDegradation = 'guard_skipped' | 'plugin_error';
+
+/** Receives stage timings, signal evaluations and degradations; implemented by observability. */
 export interface PipelineObserver extends SignalObserver {
   stageFinished(stage: RequestStage, seconds: number): void;
+  degraded(kind: PipelineDegradation): void;
 }
 
 const NO_SIGNALS: ReadonlyMap<string, SignalResult> = new Map();
 
+/** The code of the 503 answered when a guard could not do its work. */
+export const GUARD_UNAVAILABLE = 'guard_unavailable';
+
+/** The decision named on a request refused because routing failed in a policy with guards. */
+export const FAILED_CLOSED = 'failed-closed';
+
 /**
- * The whole route of one chat request: signals → decision → plugins → selection. When a plugin
- * restricts the request to private models, selection (and a requested model) must be one of them.
- * Throws only on internal failures; callers fail open with {@link defaultRoute}.
+ * The answer when a guard could not be evaluated or one of its plugins failed, or routing failed in
+ * a policy with guards (`decision` is then {@link FAILED_CLOSED}): fail closed.
+ */
+export function guardUnavailable(
+  decision: string,
+  why: string,
+  reason: string[],
+  signals: ReadonlyMap<string, SignalResult> = NO_SIGNALS,
+): RouteOutcome & { kind: 'reject' } {
+  const what = decision === FAILED_CLOSED ? 'its checks' : `the check '${decision}'`;
+  return {
+    kind: 'reject',
+    decision,
+    status: 503,
+    code: GUARD_UNAVAILABLE,
+    message: `The router could not complete ${what} (${why}), so the request was not forwarded; retry it.`,
+    reason,
+    signals,
+  };
+}
+
+function unknownModel(requested: string, policy: RuntimePolicy): RouteOutcome {
+  return {
+    kind: 'reject',
+    decision: 'unknown-model',
+    status: 400,
+    code: 'model_not_found',
+    message: `The model '${requested}' is not served here; use one of: ${[...policy.virtualModels, ...policy.models.keys()].join(', ')}`,
+    reason: [`requested model ${requested} unknown`],
+    signals: NO_SIGNALS,
+  };
+}
+
+/**
+ * Runs the decision's plugins in order. A plugin that fails is skipped and counted; when it protects
+ * (or its decision is a guard) the request is refused instead, unless the policy says
+ * `onGuardFailure: continue`. Returns the refusal, if any.
+ */
+async function applyPlugins(
+  decision: CompiledDecision,
+  plan: RoutePlan,
+  request: RouterRequest,
+  policy: RuntimePolicy,
+  observer: PipelineObserver,
+  reason: string[],
+): Promise<RouteOutcome | undefined> {
+  for (const { type, plugin, protects } of decision.plugins) {
+    try {
+      const pending = plugin.apply(plan, request);
+      if (pending) await pending;
+    } catch (error) {
+      const why = `its ${type} plugin failed: ${(error as Error).message}`;
+      if (!(protects || decision.guard)) {
+        observer.degraded('plugin_error');
+        reason.push(`${type} plugin skipped (failed)`);
+        continue;
+      }
+      if (policy.settings.onGuardFailure === 'reject') return guardUnavailable(decision.name, why, reason);
+      observer.degraded('guard_skipped');
+      reason.push(`${type} plugin skipped (failed; onGuardFailure: continue)`);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The whole route of one chat request: signals → decision → plugins → selection, within the
+ * request's budget. When a plugin restricts the request to private models, selection (and a
+ * requested model) must be one of them. A guard that cannot be evaluated refuses the request (see
+ * `onGuardFailure`). Throws only on internal failures (and BudgetExhausted when selection runs out
+ * of time); callers then answer with {@link failureOutcome}.
  */
 export async function route(
   request: RouterRequest,
@@ -55,18 +135,11 @@ export async function route(
     !policy.virtualModels.has(requested) &&
     policy.settings.unknownModel === 'reject'
   ) {
-    return {
-      kind: 'reject',
-      decision: 'unknown-model',
-      status: 400,
-      code: 'model_not_found',
-      message: `The model '${requested}' is not served here; use one of: ${[...policy.virtualModels, ...policy.models.keys()].join(', ')}`,
-      signals: NO_SIGNALS,
-    };
+    return unknownModel(requested, policy);
   }
 
   let started = performance.now();
-  const { results, matched } = await runSignals(
+  const { results, matched, unknown } = await runSignals(
     policy.signals,
     request,
     policy.settings.signalTimeoutMs,
@@ -76,14 +149,27 @@ export async function route(
   observer.stageFinished('signals', (now - started) / 1000);
   started = now;
 
-  const { decision, because } = decide(policy, matched);
+  const continueOnGuardFailure = policy.settings.onGuardFailure === 'continue';
+  const match = decide(policy, matched, unknown, continueOnGuardFailure);
+  if ('unresolved' in match) {
+    const failed = match.signals.map((key) => `${key} failed: ${results.get(key)?.error ?? 'unknown'}`);
+    return guardUnavailable(match.unresolved.name, failed.join('; '), failed, results);
+  }
+  const { decision, because, skippedGuards } = match;
+  const reason =
+    because.length > 0 ? because.map((fact) => withEvidence(fact, results)) : ['no decision matched'];
+  for (const skipped of skippedGuards) {
+    observer.degraded('guard_skipped');
+    reason.push(`guard ${skipped.decision.name} skipped (${skipped.signals.join(', ')} failed)`);
+  }
   const plan = emptyPlan();
-  for (const plugin of decision.plugins) plugin.apply(plan, request);
+  const refused = await applyPlugins(decision, plan, request, policy, observer, reason);
   now = performance.now();
   observer.stageFinished('decision', (now - started) / 1000);
   started = now;
-
-  if (plan.reject) return { kind: 'reject', decision: decision.name, ...plan.reject, signals: results };
+  if (refused) return { ...refused, signals: results };
+  if (plan.reject)
+    return { kind: 'reject', decision: decision.name, ...plan.reject, reason, signals: results };
 
   let candidates = decision.candidates;
   if (plan.privateOnly) {
@@ -95,21 +181,24 @@ export async function route(
         status: 403,
         code: 'no_private_model',
         message: 'The request contains personal data and no private model is available to serve it.',
+        reason: [...reason, 'private models only'],
         signals: results,
       };
     }
   }
 
   let model: ModelSpec;
-  const reason =
-    because.length > 0 ? because.map((fact) => withEvidence(fact, results)) : ['no decision matched'];
   if (plan.privateOnly) reason.push('private models only');
   const allowed = (m: ModelSpec) => !plan.privateOnly || m.private === true;
   if (requestedModel && policy.settings.honorRequestedModel && allowed(requestedModel)) {
     model = requestedModel;
     reason.push('requested model honoured');
+    const window = requestedModel.contextWindow;
+    if (window !== undefined && !(await request.tokens.atMostPausing(window, request.budget))) {
+      reason.push(`prompt over the requested model's window of ${window} tokens`);
+    }
   } else {
-    const selection = selectStatic(candidates, request);
+    const selection = await selectStatic(candidates, request.tokens, request.budget);
     model = selection.model;
     if (selection.note) reason.push(selection.note);
   }
@@ -136,4 +225,17 @@ export function defaultRoute(policy: RuntimePolicy, why: string): RouteOutcome &
     plan: emptyPlan(),
     signals: NO_SIGNALS,
   };
+}
+
+/**
+ * The answer when routing failed or ran out of time (`why` says which): a policy with guards
+ * refuses the request unless `onGuardFailure: continue` (the failure could have hidden what a guard
+ * would have caught); otherwise `onError` decides between the default route and a 503 (`undefined`:
+ * the caller answers 503).
+ */
+export function failureOutcome(policy: RuntimePolicy, why: string): RouteOutcome | undefined {
+  if (policy.hasGuards && policy.settings.onGuardFailure === 'reject') {
+    return guardUnavailable(FAILED_CLOSED, why, [why]);
+  }
+  return policy.settings.onError === 'default-route' ? defaultRoute(policy, `fail-open: ${why}`) : undefined;
 }

@@ -1,18 +1,48 @@
 import type { CompiledDecision, RuntimePolicy } from '../policy/runtime-policy.ts';
-import { evaluateRule, explainRule } from './rule.ts';
+import { evaluateRule3, explainRule, unknownSignals } from './rule.ts';
 
 /** The decision that applies and the signal facts that made it apply (empty for the default). */
 export interface DecisionMatch {
   decision: CompiledDecision;
   because: string[];
+  /**
+   * A guard, in priority order before the decision that applies, whose rule could not be told (its
+   * signals named here failed), when `onGuardFailure: continue` let the walk go on past it.
+   */
+  skippedGuards: { decision: CompiledDecision; signals: string[] }[];
 }
 
-/** The first decision, in priority order, whose rule holds; otherwise the default decision. */
-export function decide(policy: RuntimePolicy, matched: readonly boolean[]): DecisionMatch {
+/** A guard whose rule could not be told, so the request must not go on (`onGuardFailure: reject`). */
+export interface UnresolvedGuard {
+  unresolved: CompiledDecision;
+  /** The signals its rule reads that failed. */
+  signals: string[];
+}
+
+/**
+ * The first decision, in priority order, whose rule holds; otherwise the default decision. Rules
+ * read failed signals as unknown: a decision whose rule is unknown does not apply, except that a
+ * guard's unknown rule stops the walk (the request could be what it guards against) unless
+ * `continueOnGuardFailure`.
+ */
+export function decide(
+  policy: RuntimePolicy,
+  matched: readonly boolean[],
+  unknown: readonly boolean[],
+  continueOnGuardFailure: boolean,
+): DecisionMatch | UnresolvedGuard {
+  const skippedGuards: DecisionMatch['skippedGuards'] = [];
   for (const decision of policy.decisions) {
-    if (decision.rule && evaluateRule(decision.rule, matched)) {
-      return { decision, because: explainRule(decision.rule, matched) };
+    if (!decision.rule) continue;
+    const holds = evaluateRule3(decision.rule, matched, unknown);
+    if (holds === true) {
+      return { decision, because: explainRule(decision.rule, matched), skippedGuards };
+    }
+    if (holds === undefined && decision.guard) {
+      const signals = unknownSignals(decision.rule, unknown);
+      if (!continueOnGuardFailure) return { unresolved: decision, signals };
+      skippedGuards.push({ decision, signals });
     }
   }
-  return { decision: policy.defaultDecision, because: [] };
+  return { decision: policy.defaultDecision, because: [], skippedGuards };
 }

@@ -56,6 +56,50 @@ export function evaluateRule(rule: CompiledRule, matched: readonly boolean[]): b
 }
 
 /**
+ * A rule under three-valued logic: `undefined` when the answer depends on signals whose answers are
+ * unknown (`unknown[i]`). `all` is false as soon as one part is false, `any` true as soon as one part
+ * is true, whatever the unknowns.
+ */
+export function evaluateRule3(
+  rule: CompiledRule,
+  matched: readonly boolean[],
+  unknown: readonly boolean[],
+): boolean | undefined {
+  switch (rule.op) {
+    case 'signal':
+      return unknown[rule.index] === true ? undefined : matched[rule.index] === true;
+    case 'not': {
+      const value = evaluateRule3(rule.rule, matched, unknown);
+      return value === undefined ? undefined : !value;
+    }
+    case 'all':
+    case 'any': {
+      const decisive = rule.op === 'any';
+      let undecided = false;
+      for (const r of rule.rules) {
+        const value = evaluateRule3(r, matched, unknown);
+        if (value === decisive) return decisive;
+        if (value === undefined) undecided = true;
+      }
+      return undecided ? undefined : !decisive;
+    }
+  }
+}
+
+/** The keys of the signals a rule reads whose answers are unknown. */
+export function unknownSignals(
+  rule: CompiledRule,
+  unknown: readonly boolean[],
+  into: string[] = [],
+): string[] {
+  if (rule.op === 'signal') {
+    if (unknown[rule.index] === true && !into.includes(rule.key)) into.push(rule.key);
+  } else if (rule.op === 'not') unknownSignals(rule.rule, unknown, into);
+  else for (const r of rule.rules) unknownSignals(r, unknown, into);
+  return into;
+}
+
+/**
  * The signal facts that made a (holding) rule true: every leaf of an `all`, the first holding
  * branch of an `any`, and `!key` for each signal a `not` relied on being false.
  */

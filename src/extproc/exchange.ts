@@ -3,9 +3,10 @@ import { RouterError } from '../errors.ts';
 import { Headers } from '../headers.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { defaultRoute, type PipelineObserver, type RouteOutcome, route } from '../pipeline.ts';
+import { failureOutcome, type PipelineObserver, type RouteOutcome, route } from '../pipeline.ts';
 import type { RuntimePolicy } from '../policy/runtime-policy.ts';
 import { parseChatRequest } from '../request/chat-request.ts';
+import { RequestBudget } from '../request/request-budget.ts';
 import { RouterRequest } from '../request/router-request.ts';
 import { SseUsageScanner, type Usage, usageFromJson } from '../response/usage.ts';
 import { detectEncoding, type HeaderEncoding, readHeaders, setHeader } from './header-map.ts';
@@ -18,6 +19,7 @@ import {
   CONTINUE_RESPONSE_BODY,
   CONTINUE_RESPONSE_TRAILERS,
   errorReply,
+  modelsReply,
   PASS_THROUGH,
 } from './responses.ts';
 
@@ -81,13 +83,20 @@ export class Exchange {
     }
   }
 
-  /** The answer that lets a phase through unchanged; used when handling it failed internally. */
-  static passThroughAnswer(message: ProcessingRequest): ProcessingResponse {
+  /**
+   * The answer to a message whose handling failed inside the router. A response phase goes on
+   * unchanged. A request phase goes on unchanged only when nothing could be missed by it: under a
+   * policy with guards (and `onGuardFailure: reject`) it is refused with a 503 instead, since the
+   * failure could have skipped a reject or a redaction.
+   */
+  failureAnswer(message: ProcessingRequest): ProcessingResponse {
+    const policy = this.#policy ?? this.#ctx.policies.current;
+    const failClosed = policy.hasGuards && policy.settings.onGuardFailure === 'reject';
     switch (message.request) {
       case 'request_headers':
-        return CONTINUE_REQUEST_HEADERS;
+        return failClosed ? this.#failedClosed() : CONTINUE_REQUEST_HEADERS;
       case 'request_body':
-        return CONTINUE_REQUEST_BODY;
+        return failClosed && !this.#passThrough ? this.#failedClosed() : CONTINUE_REQUEST_BODY;
       case 'request_trailers':
         return CONTINUE_REQUEST_TRAILERS;
       case 'response_headers':
@@ -99,6 +108,12 @@ export class Exchange {
     }
   }
 
+  #failedClosed(): ProcessingResponse {
+    this.#complete = true;
+    this.#error = new RouterError('unavailable', 'the router failed while checking this request');
+    return errorReply(503, this.#error.message, 'guard_unavailable', this.#encoding);
+  }
+
   #requestHeaders(message: HttpHeaders): ProcessingResponse {
     const policy = this.#ctx.policies.current;
     this.#policy = policy;
@@ -108,12 +123,23 @@ export class Exchange {
     const rawPath = this.#headers.get(Headers.path) ?? '';
     const query = rawPath.indexOf('?');
     this.#path = query < 0 ? rawPath : rawPath.slice(0, query);
-    const isChat = this.#headers.get(Headers.method) === 'POST' && policy.chatPaths.has(this.#path);
-    if (!isChat || message.end_of_stream) {
+    const method = this.#headers.get(Headers.method);
+    if (method === 'GET' && policy.modelsPaths.has(this.#path)) {
+      this.#passThrough = true;
+      this.#complete = true;
+      return modelsReply(policy, this.#encoding);
+    }
+    const isChat = method === 'POST' && policy.chatPaths.has(this.#path);
+    if (!isChat) {
       this.#passThrough = true;
       this.#complete = true;
       this.#ctx.metrics.passThrough.inc();
       return PASS_THROUGH;
+    }
+    if (message.end_of_stream) {
+      return this.#reply(
+        new RouterError('bad_request', 'a chat request needs a JSON body; this one has none'),
+      );
     }
     const declared = Number(this.#headers.get(Headers.contentLength));
     if (declared > policy.settings.maxBodyBytes) return this.#reply(this.#tooLarge(declared));
@@ -123,27 +149,49 @@ export class Exchange {
   #requestBody(message: HttpBody): Answer {
     const policy = this.#policy;
     if (this.#passThrough || !policy) return CONTINUE_REQUEST_BODY;
+    const budget = new RequestBudget(policy.settings.budgetMs);
     const body = message.body ?? Buffer.alloc(0);
     if (!message.end_of_stream && !this.#isWholeBody(body)) {
-      // Only BUFFERED mode hands the router the whole body; a partial body cannot be rewritten.
-      this.#ctx.metrics.degradations.inc({ kind: 'streamed_request_body' });
-      this.#passThrough = true;
-      return CONTINUE_REQUEST_BODY;
+      // Only BUFFERED mode hands the router the whole body; a part of one cannot be checked.
+      return this.#fail(policy, 'the router got only part of the request body (Envoy must buffer it)');
     }
     if (body.length > policy.settings.maxBodyBytes) return this.#reply(this.#tooLarge(body.length));
     const parseStarted = performance.now();
     let request: RouterRequest;
     try {
-      request = new RouterRequest(this.#id, this.#headers, parseChatRequest(body));
+      const { maxJsonDepth, maxJsonValues, maxMessages } = policy.settings;
+      const chat = parseChatRequest(body, { maxDepth: maxJsonDepth, maxValues: maxJsonValues, maxMessages });
+      request = new RouterRequest(this.#id, this.#headers, chat, budget);
     } catch (error) {
       if (error instanceof RouterError) return this.#reply(error);
       throw error;
     }
     this.#ctx.observer.stageFinished('parse', (performance.now() - parseStarted) / 1000);
-    return route(request, policy, this.#ctx.observer).then(
-      (outcome) => this.#answer(outcome, request),
-      (error: unknown) => this.#failOpen(error, policy, request),
+    return this.#routeWithin(request, policy);
+  }
+
+  /**
+   * Routes the request, answering within its budget whatever happens: when routing fails, or is
+   * still running when the budget is spent (it then stops at its next pause), the answer is the
+   * policy's failure answer.
+   */
+  #routeWithin(request: RouterRequest, policy: RuntimePolicy): Promise<ProcessingResponse> {
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<ProcessingResponse>((resolve) => {
+      timer = setTimeout(() => {
+        request.budget.cancel();
+        this.#ctx.metrics.degradations.inc({ kind: 'budget_exhausted' });
+        resolve(this.#fail(policy, `no answer within the budget of ${policy.settings.budgetMs} ms`, request));
+      }, request.budget.remaining());
+    });
+    const routed = route(request, policy, this.#ctx.observer).then(
+      (outcome) => this.#answer(outcome, request, policy),
+      (error: unknown) => {
+        this.#ctx.logger.error({ err: error, id: this.#id }, 'routing failed');
+        return this.#fail(policy, 'routing failed', request);
+      },
     );
+    return Promise.race([routed, outOfTime]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -162,10 +210,17 @@ export class Exchange {
     }
   }
 
-  #answer(outcome: RouteOutcome, request: RouterRequest): ProcessingResponse {
+  #answer(outcome: RouteOutcome, request: RouterRequest, policy: RuntimePolicy): ProcessingResponse {
     const started = performance.now();
+    let response: ProcessingResponse;
+    try {
+      response = outcomeMutation(outcome, request, this.#encoding);
+    } catch (error) {
+      // E.g. a body that cannot be written back: never forward the original instead.
+      this.#ctx.logger.error({ err: error, id: this.#id }, 'could not write the routed request');
+      return this.#fail(policy, 'the routed request could not be written', request);
+    }
     this.#outcome = outcome;
-    const response = outcomeMutation(outcome, request, this.#encoding);
     if (outcome.kind === 'reject') this.#complete = true;
     const now = performance.now();
     this.#ctx.observer.stageFinished('mutation', (now - started) / 1000);
@@ -173,16 +228,37 @@ export class Exchange {
     return response;
   }
 
-  #failOpen(error: unknown, policy: RuntimePolicy, request: RouterRequest): ProcessingResponse {
+  /**
+   * The answer when the request could not be routed (see `failureOutcome`): refused when the policy
+   * has guards, else the default route or a 503 as `onError` says. Counted once, as an internal
+   * error. With a request, the default route is written as a routed body; without one (the body
+   * could not be read or written), a default route lets the original body through.
+   */
+  #fail(policy: RuntimePolicy, why: string, request?: RouterRequest): ProcessingResponse {
     this.#ctx.metrics.errors.inc({ kind: 'internal' });
-    this.#ctx.logger.error({ err: error, id: this.#id }, 'routing failed');
-    if (policy.settings.onError === 'reject') {
-      return this.#reply(
-        new RouterError('unavailable', 'the router could not route this request', { cause: error }),
-      );
+    const outcome = failureOutcome(policy, why);
+    if (outcome?.kind === 'route') {
+      this.#ctx.metrics.degradations.inc({ kind: 'fail_open' });
+      if (request) {
+        try {
+          const response = outcomeMutation(outcome, request, this.#encoding);
+          this.#outcome = outcome;
+          return response;
+        } catch {
+          // fall through to the unrouted default
+        }
+      }
+      this.#outcome = outcome;
+      return CONTINUE_REQUEST_BODY;
     }
-    this.#ctx.metrics.degradations.inc({ kind: 'fail_open' });
-    return this.#answer(defaultRoute(policy, 'fail-open: routing error'), request);
+    if (outcome) {
+      this.#outcome = outcome;
+      this.#complete = true;
+      return outcomeMutation(outcome, request, this.#encoding);
+    }
+    this.#error = new RouterError('unavailable', `the router could not route this request (${why})`);
+    this.#complete = true;
+    return errorReply(503, this.#error.message, this.#error.code, this.#encoding);
   }
 
   #responseHeaders(message: HttpHeaders): ProcessingResponse {
@@ -198,6 +274,7 @@ export class Exchange {
             set_headers: [
               setHeader(Headers.responseModel, outcome.model.name, this.#encoding),
               setHeader(Headers.decision, outcome.decision, this.#encoding),
+              setHeader(Headers.requestId, this.#id, this.#encoding),
             ],
           },
         },
@@ -253,16 +330,13 @@ export class Exchange {
     );
   }
 
+  /** A client error (bad or oversized request), answered and counted. */
   #reply(error: RouterError): ProcessingResponse {
     this.#error = error;
     this.#complete = true;
-    const kind =
-      error.code === 'payload_too_large'
-        ? 'payload_too_large'
-        : error.code === 'bad_request'
-          ? 'bad_request'
-          : 'internal';
-    this.#ctx.metrics.errors.inc({ kind });
+    this.#ctx.metrics.errors.inc({
+      kind: error.code === 'payload_too_large' ? 'payload_too_large' : 'bad_request',
+    });
     return errorReply(error.status, error.message, error.code, this.#encoding);
   }
 

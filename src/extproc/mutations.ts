@@ -11,18 +11,27 @@ import { errorReply } from './responses.ts';
  * - `route`: the body's `model` rewritten (and its messages and reasoning fields, if a plugin asked),
  *   content-length fixed, `x-selected-model` / `x-router-decision` / `x-router-reason` set, and the
  *   route cache cleared so Envoy picks the cluster from `x-selected-model`;
- * - `reject`: a local reply with an OpenAI-style error.
+ * - `reject`: a local reply with an OpenAI-style error, `x-router-decision` and `x-router-reason`
+ *   saying which decision refused it and which signals fired.
  */
 export function outcomeMutation(
   outcome: RouteOutcome,
-  request: RouterRequest,
+  request: RouterRequest | undefined,
   encoding: HeaderEncoding,
 ): ProcessingResponse {
   const header = (key: string, value: string) => setHeader(key, value, encoding);
   switch (outcome.kind) {
     case 'route': {
+      if (!request) throw new Error('a route needs the parsed request');
       const upstreamName = outcome.model.upstreamModel ?? outcome.model.name;
-      const body = rewriteBody(request.chat.body, upstreamName, outcome.plan, outcome.model.reasoningFamily);
+      const { chat } = request;
+      const body = rewriteBody(
+        chat.body,
+        upstreamName,
+        outcome.plan,
+        outcome.model.reasoningFamily,
+        chat.rolesRespelled ? chat.messages : undefined,
+      );
       const setHeaders: HeaderValueOption[] = [
         header(Headers.selectedModel, outcome.model.name),
         header(Headers.decision, outcome.decision),
@@ -44,6 +53,7 @@ export function outcomeMutation(
     case 'reject':
       return errorReply(outcome.status, outcome.message, outcome.code, encoding, [
         header(Headers.decision, outcome.decision),
+        header(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),
       ]);
   }
 }

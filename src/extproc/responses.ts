@@ -1,5 +1,6 @@
 import { openAiErrorBody } from '../errors.ts';
 import { Headers } from '../headers.ts';
+import type { RuntimePolicy } from '../policy/runtime-policy.ts';
 import { type HeaderEncoding, setHeader } from './header-map.ts';
 import type { HeaderValueOption, ProcessingMode, ProcessingResponse } from './messages.ts';
 
@@ -42,6 +43,28 @@ export function errorReply(
       },
       body: Buffer.from(openAiErrorBody(status, message, code)),
       details: `semantic_router_${code ?? 'error'}`,
+    },
+  };
+}
+
+/**
+ * `GET /v1/models` answered by the router: the models a client may name (the virtual ones, which
+ * ask the router to choose, then the policy's), in the OpenAI list format.
+ */
+export function modelsReply(policy: RuntimePolicy, encoding: HeaderEncoding): ProcessingResponse {
+  const created = Math.floor(policy.loadedAt / 1000);
+  const data = [...policy.virtualModels, ...policy.models.keys()].map((id) => ({
+    id,
+    object: 'model',
+    created,
+    owned_by: 'semantic-router',
+  }));
+  return {
+    immediate_response: {
+      status: { code: 200 },
+      headers: { set_headers: [setHeader(Headers.contentType, 'application/json', encoding)] },
+      body: Buffer.from(JSON.stringify({ object: 'list', data })),
+      details: 'semantic_router_models',
     },
   };
 }

@@ -35,19 +35,17 @@ export function createExtProcHandler(
       ctx.metrics.activeStreams.dec();
       exchange.finish(how);
     };
-    const passThrough = (message: ProcessingRequest, error: unknown) => {
+    const failed = (message: ProcessingRequest, error: unknown) => {
       ctx.metrics.errors.inc({ kind: 'protocol' });
-      ctx.logger.warn({ err: error }, 'ext_proc message could not be handled; passing it through');
-      return Exchange.passThroughAnswer(message);
+      ctx.logger.warn({ err: error }, 'ext_proc message could not be handled');
+      return exchange.failureAnswer(message);
     };
     const answer = (message: ProcessingRequest): ProcessingResponse | Promise<ProcessingResponse> => {
       try {
         const response = exchange.handle(message);
-        return response instanceof Promise
-          ? response.catch((error) => passThrough(message, error))
-          : response;
+        return response instanceof Promise ? response.catch((error) => failed(message, error)) : response;
       } catch (error) {
-        return passThrough(message, error);
+        return failed(message, error);
       }
     };
     const write = (message: ProcessingRequest, response: ProcessingResponse) => {

@@ -2,15 +2,20 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { FastHistogram } from './fast-histogram.ts';
 
 /** Why the router served something less than the full policy; each is counted, none fails a request. */
-const DEGRADATION_KINDS = [
+export const DEGRADATION_KINDS = [
   'signal_error',
   'signal_timeout',
+  'signal_budget',
+  'guard_skipped',
+  'plugin_error',
+  'budget_exhausted',
   'model_unavailable',
   'stale_head',
   'fail_open',
   'policy_reload_failed',
-  'streamed_request_body',
 ] as const;
+
+export type DegradationKind = (typeof DEGRADATION_KINDS)[number];
 
 /** Client or protocol errors, answered or logged. */
 const ERROR_KINDS = ['bad_request', 'payload_too_large', 'internal', 'protocol', 'cancelled'] as const;

@@ -1,6 +1,13 @@
 import type { PipelineObserver } from '../pipeline.ts';
+import type { SignalFailure } from '../signals/signal-runner.ts';
 import type { Observe } from './fast-histogram.ts';
-import type { Metrics } from './metrics.ts';
+import type { DegradationKind, Metrics } from './metrics.ts';
+
+const SIGNAL_FAILURES: Record<SignalFailure, DegradationKind> = {
+  error: 'signal_error',
+  timeout: 'signal_timeout',
+  budget: 'signal_budget',
+};
 
 /** Records stage and signal timings into the metrics, resolving each label set once. */
 export function createPipelineObserver(metrics: Metrics): PipelineObserver {
@@ -22,8 +29,10 @@ export function createPipelineObserver(metrics: Metrics): PipelineObserver {
     },
     signalEvaluated(key, seconds, failure) {
       lookup(signals, signal, key)(seconds);
-      if (failure)
-        metrics.degradations.inc({ kind: failure === 'timeout' ? 'signal_timeout' : 'signal_error' });
+      if (failure) metrics.degradations.inc({ kind: SIGNAL_FAILURES[failure] });
+    },
+    degraded(kind) {
+      metrics.degradations.inc({ kind });
     },
   };
 }

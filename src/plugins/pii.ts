@@ -8,8 +8,8 @@ import {
   type PiiSpan,
   type PiiType,
 } from '../signals/pii/pii-types.ts';
-import { messagePii } from '../signals/pii/request-pii.ts';
-import { definePlugin } from './plugin.ts';
+import { type MaybeLater, messagesPii } from '../signals/pii/request-pii.ts';
+import { definePlugin, type RoutePlan } from './plugin.ts';
 
 const Params = z
   .object({
@@ -53,14 +53,21 @@ function findPii(
   types: ReadonlySet<PiiType>,
   minConfidence: number,
   roles?: ReadonlySet<ChatRole>,
-): Map<number, PiiSpan[]> {
-  const found = new Map<number, PiiSpan[]>();
+): MaybeLater<Map<number, PiiSpan[]>> {
+  const indices: number[] = [];
   request.chat.messages.forEach((message, index) => {
-    if (roles && !roles.has(message.role)) return;
-    const spans = messagePii(request, index).filter((s) => types.has(s.type) && s.score >= minConfidence);
-    if (spans.length > 0) found.set(index, spans);
+    if (!roles || roles.has(message.role)) indices.push(index);
   });
-  return found;
+  const collect = (perMessage: (readonly PiiSpan[])[]) => {
+    const found = new Map<number, PiiSpan[]>();
+    indices.forEach((index, i) => {
+      const spans = (perMessage[i] ?? []).filter((s) => types.has(s.type) && s.score >= minConfidence);
+      if (spans.length > 0) found.set(index, spans);
+    });
+    return found;
+  };
+  const perMessage = messagesPii(request, indices);
+  return perMessage instanceof Promise ? perMessage.then(collect) : collect(perMessage);
 }
 
 function typesIn(found: ReadonlyMap<number, PiiSpan[]>): string[] {
@@ -77,6 +84,7 @@ function typesIn(found: ReadonlyMap<number, PiiSpan[]>): string[] {
  */
 export const piiPlugin = definePlugin({
   type: 'pii',
+  protects: true,
   description:
     'Acts on personal identifiers in the request (the `pii` signal entity types, detected once per message and shared with the signal): blocks the request (403 `pii_detected`), redacts each value from the forwarded messages as `[TYPE]`, or sends it only to models marked `private: true`. `block` and `private` look at every message, assistant turns included.',
   params: Params,
@@ -89,31 +97,34 @@ export const piiPlugin = definePlugin({
   create(params) {
     const types = new Set<PiiType>(params.entities);
     const { action, minConfidence } = params;
+    const act = (plan: RoutePlan, found: Map<number, PiiSpan[]>) => {
+      if (found.size === 0) return;
+      if (action === 'redact') {
+        plan.redactions ??= new Map();
+        for (const [index, spans] of found) {
+          const earlier = plan.redactions.get(index) ?? [];
+          plan.redactions.set(index, resolveOverlaps([...earlier, ...spans]));
+        }
+        return;
+      }
+      if (action === 'private') {
+        plan.privateOnly = true;
+        return;
+      }
+      plan.reject = {
+        status: params.status ?? 403,
+        code: 'pii_detected',
+        message:
+          params.message ??
+          `The request contains personal data (${typesIn(found).join(', ')}) and was not forwarded.`,
+      };
+    };
+    const roles = action === 'redact' ? REDACTED_ROLES : undefined;
     return {
       apply(plan, request) {
-        if (action === 'redact') {
-          const found = findPii(request, types, minConfidence, REDACTED_ROLES);
-          if (found.size === 0) return;
-          plan.redactions ??= new Map();
-          for (const [index, spans] of found) {
-            const earlier = plan.redactions.get(index) ?? [];
-            plan.redactions.set(index, resolveOverlaps([...earlier, ...spans]));
-          }
-          return;
-        }
-        const found = findPii(request, types, minConfidence);
-        if (found.size === 0) return;
-        if (action === 'private') {
-          plan.privateOnly = true;
-          return;
-        }
-        plan.reject = {
-          status: params.status ?? 403,
-          code: 'pii_detected',
-          message:
-            params.message ??
-            `The request contains personal data (${typesIn(found).join(', ')}) and was not forwarded.`,
-        };
+        const found = findPii(request, types, minConfidence, roles);
+        if (found instanceof Promise) return found.then((spans) => act(plan, spans));
+        act(plan, found);
       },
     };
   },

@@ -29,15 +29,25 @@ export interface RoutePlan {
   reasoning?: { enabled: boolean; effort: ReasoningEffort };
 }
 
-/** A configured per-decision plugin. Runs after the decision is made; must not throw on valid input. */
+/**
+ * A configured per-decision plugin. Runs after the decision is made; must not throw on valid input.
+ * Work that grows with the request (scanning a long text) may pause on the request's budget, which
+ * makes `apply` asynchronous.
+ */
 export interface DecisionPlugin {
-  apply(plan: RoutePlan, request: RouterRequest): void;
+  apply(plan: RoutePlan, request: RouterRequest): void | Promise<void>;
 }
 
 /** A plugin type: YAML parameters (strict zod object; `type` is added by the schema) and a factory. */
 export interface PluginDefinition<Params extends Record<string, unknown> = Record<string, unknown>> {
   readonly type: string;
   readonly description: string;
+  /**
+   * The plugin stops or changes what reaches a model (a reject, a redaction): a decision that has
+   * it is a guard, and the router never forwards a request the plugin could not act on, unless the
+   * policy says `onGuardFailure: continue`.
+   */
+  readonly protects?: boolean;
   readonly params: z.ZodObject;
   validate?(params: Params): string[];
   create(params: Params): DecisionPlugin;
@@ -47,6 +57,7 @@ export interface PluginDefinition<Params extends Record<string, unknown> = Recor
 export function definePlugin<Schema extends z.ZodObject>(definition: {
   type: string;
   description: string;
+  protects?: boolean;
   params: Schema;
   validate?(params: z.infer<Schema>): string[];
   create(params: z.infer<Schema>): DecisionPlugin;

@@ -12,6 +12,7 @@ const Params = z
 /** Answers the client with an OpenAI-style error instead of forwarding the request. */
 export const rejectPlugin = definePlugin({
   type: 'reject',
+  protects: true,
   description: 'Answers the request with an error status and message instead of forwarding it.',
   params: Params,
   create(params) {

@@ -4,12 +4,11 @@ import { type SignalConstraint, satisfiable } from '../decision/analysis.ts';
 import { type CompiledRule, compileRule } from '../decision/rule.ts';
 import type { ModelLibrary } from '../models/model-library.ts';
 import { sharedModelLibrary } from '../models/shared-model-library.ts';
-import type { DecisionPlugin } from '../plugins/plugin.ts';
 import { type SignalContext, signalKey } from '../signals/signal.ts';
 import type { Locator } from './parse.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
-import type { CompiledDecision, CompiledSignal, RuntimePolicy } from './runtime-policy.ts';
+import type { CompiledDecision, CompiledPlugin, CompiledSignal, RuntimePolicy } from './runtime-policy.ts';
 import type { EncoderSpec, ModelSpec, PluginSpec, Policy, SignalSpec } from './schema.ts';
 
 type Path = (string | number)[];
@@ -61,8 +60,14 @@ export function compilePolicy(
   },
 ): RuntimePolicy {
   const issues: PolicyIssue[] = [];
+  const issueAt = (severity: PolicyIssue['severity'], path: Path, message: string): PolicyIssue => ({
+    severity,
+    path,
+    message,
+    ...options.locate?.(path),
+  });
   const report = (severity: PolicyIssue['severity'], path: Path, message: string) =>
-    issues.push({ severity, path, message, ...options.locate?.(path) });
+    issues.push(issueAt(severity, path, message));
 
   const models = new Map<string, ModelSpec>();
   policy.models.forEach((model, i) => {
@@ -84,6 +89,7 @@ export function compilePolicy(
   );
   const signals: CompiledSignal[] = [];
   const signalParams: Record<string, unknown>[] = [];
+  const vets: Promise<PolicyIssue[]>[] = [];
   const indexByKey = new Map<string, number>();
   policy.signals.forEach((spec, i) => {
     const definition = registry.signals.find((d) => d.type === spec.type);
@@ -100,8 +106,23 @@ export function compilePolicy(
     try {
       const signal = definition.create(params, context);
       indexByKey.set(key, signals.length);
-      signals.push({ key, type: spec.type, signal });
+      signals.push({
+        key,
+        type: spec.type,
+        signal,
+        waitsOnModel: definition.waitsOnModel === true,
+        readByGuard: false,
+      });
       signalParams.push(params);
+      if (definition.vet) {
+        const path = ['signals', i];
+        vets.push(
+          definition.vet(params).then(
+            (problems) => problems.map((p) => issueAt('error', [...path, ...(p.at ?? [])], p.message)),
+            (error: Error) => [issueAt('error', path, `cannot check signal ${key}: ${error.message}`)],
+          ),
+        );
+      }
     } catch (error) {
       report('error', ['signals', i], `cannot build signal ${key}: ${(error as Error).message}`);
     }
@@ -119,15 +140,25 @@ export function compilePolicy(
     }
   }
 
-  const buildPlugins = (specs: PluginSpec[], path: Path): DecisionPlugin[] =>
+  const buildPlugins = (specs: PluginSpec[], path: Path): CompiledPlugin[] =>
     specs.flatMap((spec, i) => {
       const definition = registry.plugins.find((d) => d.type === spec.type);
       if (!definition) return [];
       const params = specParams(spec);
       const problems = definition.validate?.(params) ?? [];
       for (const problem of problems) report('error', [...path, i], problem);
-      return problems.length > 0 ? [] : [definition.create(params)];
+      if (problems.length > 0) return [];
+      try {
+        return [
+          { type: spec.type, plugin: definition.create(params), protects: definition.protects === true },
+        ];
+      } catch (error) {
+        report('error', [...path, i], `cannot build plugin ${spec.type}: ${(error as Error).message}`);
+        return [];
+      }
     });
+  const isGuard = (plugins: readonly CompiledPlugin[], declared: boolean | undefined) =>
+    declared ?? plugins.some((plugin) => plugin.protects);
 
   const resolveModels = (names: string[], path: Path): ModelSpec[] =>
     names.flatMap((name, i) => {
@@ -158,14 +189,21 @@ export function compilePolicy(
             `unknown signal ${key} (declare it under signals)`,
           ),
       );
-      for (const key of collectLeaves(rule)) used.add(key);
+      const plugins = buildPlugins(spec.plugins, ['decisions', i, 'plugins']);
+      const guard = isGuard(plugins, spec.guard);
+      for (const key of collectLeaves(rule)) {
+        used.add(key);
+        const signal = signals[key];
+        if (guard && signal) signal.readByGuard = true;
+      }
       return {
         index: i,
         name: spec.name,
         priority: spec.priority,
         rule,
         candidates: resolveModels(spec.models, ['decisions', i, 'models']),
-        plugins: buildPlugins(spec.plugins, ['decisions', i, 'plugins']),
+        plugins,
+        guard,
       };
     },
   );
@@ -173,12 +211,14 @@ export function compilePolicy(
   if (decisionNames.has(defaultSpec.name)) {
     report('error', ['defaultDecision', 'name'], `${defaultSpec.name} is also the name of a decision`);
   }
+  const defaultPlugins = buildPlugins(defaultSpec.plugins, ['defaultDecision', 'plugins']);
   const defaultDecision: CompiledDecision = {
     name: defaultSpec.name,
     priority: Number.NEGATIVE_INFINITY,
     rule: undefined,
     candidates: resolveModels(defaultSpec.models, ['defaultDecision', 'models']),
-    plugins: buildPlugins(defaultSpec.plugins, ['defaultDecision', 'plugins']),
+    plugins: defaultPlugins,
+    guard: isGuard(defaultPlugins, undefined),
   };
 
   signals.forEach((s, i) => {
@@ -206,8 +246,12 @@ export function compilePolicy(
     decisions: decisions.map(({ index: _index, ...decision }) => decision),
     defaultDecision,
     chatPaths: new Set(policy.settings.chatPaths),
+    modelsPaths: new Set(policy.settings.modelsPaths),
+    loadedAt: Date.now(),
     virtualModels,
+    hasGuards: defaultDecision.guard || decisions.some((d) => d.guard),
     warnings: issues,
+    vetting: Promise.all(vets).then((found) => found.flat()),
   };
 }
 

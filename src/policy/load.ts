@@ -5,6 +5,7 @@ import type { ModelLibrary } from '../models/model-library.ts';
 import { sharedModelLibrary } from '../models/shared-model-library.ts';
 import { compilePolicy, createSignalContext } from './compile.ts';
 import { parsePolicy } from './parse.ts';
+import { PolicyError } from './policy-error.ts';
 import type { Registry } from './registry.ts';
 import type { RuntimePolicy } from './runtime-policy.ts';
 
@@ -22,6 +23,22 @@ export function loadPolicyText(
 /** Reads, parses and compiles a policy file. */
 export function loadPolicyFile(file: string, registry: Registry, models?: ModelLibrary): RuntimePolicy {
   return loadPolicyText(readFileSync(file, 'utf8'), registry, file, models);
+}
+
+/**
+ * Reads, parses and compiles a policy file, then waits for the checks too slow to run while
+ * compiling (regular expressions shown to run in linear time). This is how the router and the CLI
+ * load a policy they will serve or vouch for; throws a PolicyError listing every problem.
+ */
+export async function loadVettedPolicyFile(
+  file: string,
+  registry: Registry,
+  models?: ModelLibrary,
+): Promise<RuntimePolicy> {
+  const policy = loadPolicyFile(file, registry, models);
+  const problems = await policy.vetting;
+  if (problems.length > 0) throw new PolicyError(file, [...problems, ...policy.warnings]);
+  return policy;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
 import type { ModelLibrary } from '../models/model-library.ts';
-import { loadPolicyFile } from './load.ts';
+import { loadVettedPolicyFile } from './load.ts';
 import type { Registry } from './registry.ts';
 import type { RuntimePolicy } from './runtime-policy.ts';
 
@@ -47,17 +47,22 @@ export class PolicyStore {
   ): void {
     this.unwatch();
     const base = path.basename(file);
-    const reload = () => {
+    let loading = Promise.resolve();
+    const load = async () => {
       let next: RuntimePolicy;
       try {
-        next = loadPolicyFile(file, registry, models);
+        next = await loadVettedPolicyFile(file, registry, models);
       } catch (error) {
         events.onReloadError?.(error);
         return;
       }
-      if (next.digest === this.#current.digest) return;
+      if (next.digest === this.#current.digest || this.#watcher === undefined) return;
       this.#current = next;
       events.onReload?.(next);
+    };
+    // One reload at a time, in the order the changes came: an older file never replaces a newer one.
+    const reload = () => {
+      loading = loading.then(load);
     };
     this.#watcher = watch(path.dirname(file), (_event, changed) => {
       if (changed !== null && changed !== base && !changed.startsWith('..')) return;

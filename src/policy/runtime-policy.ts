@@ -9,6 +9,10 @@ export interface CompiledSignal {
   key: string;
   type: string;
   signal: Signal;
+  /** The signal waits on a model, so `signalTimeoutMs` bounds it (see `SignalDefinition`). */
+  waitsOnModel: boolean;
+  /** A guard decision's rule reads it: it is evaluated before the others. */
+  readByGuard: boolean;
 }
 
 export interface CompiledDecision {
@@ -17,7 +21,21 @@ export interface CompiledDecision {
   /** Undefined for the default decision, which applies when nothing else matches. */
   rule: CompiledRule | undefined;
   candidates: ModelSpec[];
-  plugins: DecisionPlugin[];
+  plugins: CompiledPlugin[];
+  /**
+   * The decision protects (it has a `reject` or `pii` plugin, or the policy says `guard: true`): when
+   * it cannot be evaluated, or one of its plugins fails, the request is refused unless
+   * `settings.onGuardFailure` is `continue`.
+   */
+  guard: boolean;
+}
+
+/** A decision's plugin and what its type declares. */
+export interface CompiledPlugin {
+  type: string;
+  plugin: DecisionPlugin;
+  /** Skipping it would let something through that the policy meant to stop or change. */
+  protects: boolean;
 }
 
 /**
@@ -36,7 +54,18 @@ export interface RuntimePolicy {
   readonly decisions: readonly CompiledDecision[];
   readonly defaultDecision: CompiledDecision;
   readonly chatPaths: ReadonlySet<string>;
+  /** `GET` on these paths is answered by the router with the models a client may name. */
+  readonly modelsPaths: ReadonlySet<string>;
+  /** When the policy was compiled (ms since the epoch); the `created` of the models list. */
+  readonly loadedAt: number;
   readonly virtualModels: ReadonlySet<string>;
+  /** Some decision (the default one included) is a guard. */
+  readonly hasGuards: boolean;
   /** Warnings found while compiling (errors prevent a RuntimePolicy from being built). */
   readonly warnings: readonly PolicyIssue[];
+  /**
+   * Errors from checks too slow to run while compiling (e.g. regular expression analysis), started
+   * when the policy compiled; a policy is served only when this resolves to no errors.
+   */
+  readonly vetting: Promise<readonly PolicyIssue[]>;
 }

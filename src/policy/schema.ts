@@ -97,12 +97,52 @@ const SettingsSchema = z
       .max(64 * 1024 * 1024)
       .default(10 * 1024 * 1024)
       .describe('Larger request bodies are answered 413.'),
+    maxJsonDepth: z
+      .number()
+      .int()
+      .min(4)
+      .max(1000)
+      .default(64)
+      .describe(
+        'A body that nests arrays and objects deeper is answered 400 (checked before parsing, so a hostile body costs little).',
+      ),
+    maxJsonValues: z
+      .number()
+      .int()
+      .min(16)
+      .max(10_000_000)
+      .default(100_000)
+      .describe(
+        'A body with more JSON values (array elements and object members, counted over the whole body) is answered 400. Parsing millions of tiny values takes seconds; chat bodies have a few thousand.',
+      ),
+    maxMessages: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000_000)
+      .default(2048)
+      .describe('A request with more messages is answered 400.'),
+    budgetMs: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(1000)
+      .describe(
+        "The router answers every request body within this time. Work that grows with the request (scanning a long prompt, counting its tokens) runs in slices that let other requests through, and stops when the budget is spent: signals still running then count as failed (see `onGuardFailure`), and a request still unanswered gets the `onError` answer. Keep it below the `message_timeout` of Envoy's ext_proc filter, or Envoy gives up first (and, with `failure_mode_allow: true`, forwards the request unchecked).",
+      ),
     chatPaths: z
       .array(z.string().startsWith('/'))
       .min(1)
       .default(['/v1/chat/completions', '/chat/completions'])
       .describe(
         'Request paths (query string ignored) treated as OpenAI chat completions; others pass through.',
+      ),
+    modelsPaths: z
+      .array(z.string().startsWith('/'))
+      .default(['/v1/models', '/models'])
+      .describe(
+        '`GET` on these paths (query string ignored) is answered by the router: the virtual models and every model of the policy, in the OpenAI list format. `[]` passes them through to the backend.',
       ),
     virtualModels: z
       .array(z.string().min(1))
@@ -121,13 +161,21 @@ const SettingsSchema = z
     signalTimeoutMs: z
       .number()
       .positive()
-      .default(50)
-      .describe('A signal that takes longer does not match (and is counted); the request goes on.'),
+      .default(200)
+      .describe(
+        'A signal that waits on a model (`embedding`, `domain`, `jailbreak`) longer than this fails: it does not match (and is counted), and its answer is unknown (see `onGuardFailure`). Other signals are bounded by `budgetMs`.',
+      ),
     onError: z
       .enum(['default-route', 'reject'])
       .default('default-route')
       .describe(
-        'An internal failure while routing: forward to the default decision (fail open) or answer 503 (fail closed).',
+        'An internal failure while routing, or a request still unanswered when `budgetMs` is spent: forward to the default decision without its plugins (fail open) or answer 503 (fail closed). When the policy has guards, `onGuardFailure` decides instead: a failure could have hidden what a guard would have caught.',
+      ),
+    onGuardFailure: z
+      .enum(['reject', 'continue'])
+      .default('reject')
+      .describe(
+        'A guard is a decision that protects: it has a `reject` or `pii` plugin, or says `guard: true`. When a guard cannot be evaluated (a signal its rule reads failed or timed out, so its rule might have held), when one of its plugins fails, or when routing fails or runs out of time in a policy with guards: `reject` answers 503 `guard_unavailable` and forwards nothing (fail closed); `continue` carries on as if the guard did not match (fail open) and counts `guard_skipped`.',
       ),
   })
   .strict();
@@ -196,6 +244,12 @@ export function createPolicySchema(registry: Registry) {
         .array(PluginSpec)
         .default([])
         .describe('Run in order once this decision is chosen; see Plugins.'),
+      guard: z
+        .boolean()
+        .optional()
+        .describe(
+          'The decision protects (see `settings.onGuardFailure`). By default, a decision with a `reject` or `pii` plugin is a guard; set `true` for another that must not be skipped (e.g. one that sends suspected attacks to the most robust model), or `false` to let a failure pass it by.',
+        ),
     })
     .strict();
 
@@ -241,7 +295,7 @@ export interface Policy {
   models: z.infer<typeof ModelSchema>[];
   signals: SignalSpec[];
   decisions: DecisionSpec[];
-  defaultDecision: Omit<DecisionSpec, 'priority' | 'when'>;
+  defaultDecision: Omit<DecisionSpec, 'priority' | 'when' | 'guard'>;
 }
 
 export type ModelSpec = z.infer<typeof ModelSchema>;
@@ -267,4 +321,5 @@ export interface DecisionSpec {
   models: string[];
   selection: z.infer<typeof SelectionSchema>;
   plugins: PluginSpec[];
+  guard?: boolean | undefined;
 }

@@ -24,7 +24,6 @@ describe('parseChatRequest', () => {
         },
         { role: 'assistant', content: null, tool_calls: [{ id: '1' }] },
         { role: 'tool', content: 'result', tool_call_id: '1' },
-        { role: 'critic', content: 'odd role' },
       ],
     });
     expect(chat.messages).toEqual([
@@ -33,7 +32,6 @@ describe('parseChatRequest', () => {
       { role: 'user', text: 'look\nhere' },
       { role: 'assistant', text: '' },
       { role: 'tool', text: 'result' },
-      { role: 'other', text: 'odd role' },
     ]);
     expect(chat).toMatchObject({ model: 'auto', stream: true, hasTools: true });
   });

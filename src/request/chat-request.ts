@@ -1,9 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import { RouterError } from '../errors.ts';
+import { isRecord } from './is-record.ts';
+import { type JsonShapeLimits, jsonShapeProblem } from './json-shape.ts';
 
-/** Roles of the OpenAI chat format; anything else is kept as `other` and never fails a request. */
-export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function' | 'other';
+/** The roles of the OpenAI chat format. A message's role is read case-insensitively and trimmed. */
+export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
+export type ChatRole = (typeof CHAT_ROLES)[number];
 
-const KNOWN_ROLES = new Set<ChatRole>(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+const ROLES: ReadonlySet<string> = new Set(CHAT_ROLES);
 
 /**
  * One message reduced to what signals read: its role and its text (the texts of its content parts
@@ -25,11 +29,21 @@ export interface ChatRequest {
   readonly messages: readonly ChatMessage[];
   readonly stream: boolean;
   readonly hasTools: boolean;
+  /**
+   * True when some message spelled its role otherwise than {@link ChatMessage.role} (`User`,
+   * `" user"`): the forwarded body then carries the roles the router read, so that the backend sees
+   * the conversation the router checked.
+   */
+  readonly rolesRespelled: boolean;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Bounds on a request body that parsing enforces, each a 400 when exceeded. */
+export interface ChatRequestLimits extends JsonShapeLimits {
+  maxMessages: number;
 }
+
+/** Generous bounds for callers without a policy (tools, tests). */
+export const DEFAULT_CHAT_LIMITS: ChatRequestLimits = { maxDepth: 64, maxValues: 100_000, maxMessages: 2048 };
 
 /** What joins the texts of a message's content parts in {@link ChatMessage.text}. */
 export const CONTENT_PART_SEPARATOR = '\n';
@@ -56,32 +70,60 @@ function contentText(content: unknown, index: number): string {
   return texts.join(CONTENT_PART_SEPARATOR);
 }
 
-/**
- * Parses a chat completions body. Throws a `bad_request` RouterError with a message naming the
- * offending field when the body is not JSON or not a chat request; unknown fields are kept as they are.
- */
-export function parseChatRequest(raw: Buffer): ChatRequest {
-  let body: unknown;
+/** The role a message's `role` field names, case-insensitively and trimmed; a 400 when it names none. */
+function readRole(value: unknown, index: number): { role: ChatRole; respelled: boolean } {
+  if (typeof value !== 'string' || value === '') {
+    throw new RouterError('bad_request', `messages[${index}].role must be a string`);
+  }
+  const role = value.trim().toLowerCase();
+  if (!ROLES.has(role)) {
+    throw new RouterError(
+      'bad_request',
+      `messages[${index}].role ${JSON.stringify(value.slice(0, 40))} is not a chat role; use one of ${CHAT_ROLES.join(', ')}`,
+    );
+  }
+  return { role: role as ChatRole, respelled: role !== value };
+}
+
+function decodeJson(raw: Buffer, limits: JsonShapeLimits): unknown {
+  if (raw.length === 0)
+    throw new RouterError('bad_request', 'the request body is empty; a chat request is JSON');
+  if (!isUtf8(raw)) throw new RouterError('bad_request', 'the request body is not valid UTF-8');
+  const problem = jsonShapeProblem(raw, limits);
+  if (problem) throw new RouterError('bad_request', problem);
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    return JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw new RouterError('bad_request', `request body is not valid JSON: ${(error as Error).message}`, {
       cause: error,
     });
   }
+}
+
+/**
+ * Parses a chat completions body. Throws a `bad_request` RouterError with a message naming the
+ * offending field when the body is not UTF-8 JSON, exceeds `limits`, or is not a chat request;
+ * unknown fields are kept as they are.
+ */
+export function parseChatRequest(raw: Buffer, limits: ChatRequestLimits = DEFAULT_CHAT_LIMITS): ChatRequest {
+  const body = decodeJson(raw, limits);
   if (!isRecord(body)) throw new RouterError('bad_request', 'request body must be a JSON object');
   const rawMessages = body.messages;
   if (!Array.isArray(rawMessages) || rawMessages.length === 0) {
     throw new RouterError('bad_request', "'messages' must be a non-empty array");
   }
+  if (rawMessages.length > limits.maxMessages) {
+    throw new RouterError(
+      'bad_request',
+      `'messages' has ${rawMessages.length} messages, more than the limit of ${limits.maxMessages}`,
+    );
+  }
+  let rolesRespelled = false;
   const messages: ChatMessage[] = rawMessages.map((message, index) => {
     if (!isRecord(message)) throw new RouterError('bad_request', `messages[${index}] must be an object`);
-    const role = typeof message.role === 'string' ? message.role : '';
-    if (role === '') throw new RouterError('bad_request', `messages[${index}].role must be a string`);
-    return {
-      role: KNOWN_ROLES.has(role as ChatRole) ? (role as ChatRole) : 'other',
-      text: contentText(message.content, index),
-    };
+    const { role, respelled } = readRole(message.role, index);
+    if (respelled) rolesRespelled = true;
+    return { role, text: contentText(message.content, index) };
   });
   if (body.model !== undefined && typeof body.model !== 'string') {
     throw new RouterError('bad_request', "'model' must be a string");
@@ -92,5 +134,6 @@ export function parseChatRequest(raw: Buffer): ChatRequest {
     messages,
     stream: body.stream === true,
     hasTools: Array.isArray(body.tools) && body.tools.length > 0,
+    rolesRespelled,
   };
 }

@@ -1,7 +1,8 @@
 import type { RoutePlan } from '../plugins/plugin.ts';
 import type { ReasoningFamily } from '../policy/schema.ts';
 import type { SignalSpan } from '../signals/signal.ts';
-import { CONTENT_PART_SEPARATOR, contentPartText } from './chat-request.ts';
+import { type ChatMessage, CONTENT_PART_SEPARATOR, contentPartText } from './chat-request.ts';
+import { isRecord } from './is-record.ts';
 
 type Message = Record<string, unknown>;
 
@@ -86,10 +87,6 @@ function given(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The body fields that carry the plan's reasoning intent in the model family's convention, or undefined
  * when nothing is to change: no intent, no family, or the client already set the field. A key of
@@ -111,24 +108,36 @@ function reasoningFields(
   const key = family === 'qwen3' ? 'enable_thinking' : 'thinking';
   const kwargs = body.chat_template_kwargs;
   if (!given(kwargs)) return { chat_template_kwargs: { [key]: enabled } };
-  if (!isPlainObject(kwargs) || given(kwargs[key])) return undefined;
+  if (!isRecord(kwargs) || given(kwargs[key])) return undefined;
   return { chat_template_kwargs: { ...kwargs, [key]: enabled } };
 }
 
+/** Each message's `role` spelled as the router read it (`" User"` becomes `user`). */
+function respellRoles(messages: unknown[], read: readonly ChatMessage[]): unknown[] {
+  return messages.map((message, index) => {
+    const role = read[index]?.role;
+    if (!isRecord(message) || role === undefined || message.role === role) return message;
+    return { ...message, role };
+  });
+}
+
 /**
- * The body to forward: `model` set to the backend's name for the chosen model, the plan's redactions
- * applied to the messages they were found in, then its system prompt applied, and its reasoning intent
- * written in the convention of the model's `reasoningFamily`; every other field is kept. Returns
- * undefined when nothing changes, so the original bytes are forwarded as they came.
+ * The body to forward: `model` set to the backend's name for the chosen model, roles spelled as the
+ * router read them (when `readMessages` is given), the plan's redactions applied to the messages they
+ * were found in, then its system prompt applied, and its reasoning intent written in the convention
+ * of the model's `reasoningFamily`; every other field is kept. Returns undefined when nothing changes,
+ * so the original bytes are forwarded as they came.
  */
 export function rewriteBody(
   body: Record<string, unknown>,
   model: string,
   plan: RoutePlan,
   reasoningFamily?: ReasoningFamily,
+  readMessages?: readonly ChatMessage[],
 ): Buffer | undefined {
   const messages = body.messages as unknown[];
-  let rewrittenMessages = plan.redactions ? applyRedactions(messages, plan.redactions) : messages;
+  let rewrittenMessages = readMessages ? respellRoles(messages, readMessages) : messages;
+  if (plan.redactions) rewrittenMessages = applyRedactions(rewrittenMessages, plan.redactions);
   if (plan.systemPrompt) rewrittenMessages = applySystemPrompt(rewrittenMessages, plan.systemPrompt);
   const reasoning = reasoningFields(body, reasoningFamily, plan.reasoning);
   if (body.model === model && rewrittenMessages === messages && !reasoning) return undefined;

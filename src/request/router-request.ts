@@ -1,69 +1,63 @@
-import type { ChatMessage, ChatRequest } from './chat-request.ts';
-import { countPromptTokens, countPromptTokensWithin, promptTokenUpperBound } from './token-count.ts';
+import type { ChatMessage, ChatRequest, ChatRole } from './chat-request.ts';
+import { RequestBudget } from './request-budget.ts';
+import { PromptTokenCounter } from './token-count.ts';
 
-/** Which messages a text-reading signal looks at. */
+/**
+ * Which messages a text-reading signal looks at: the last user message; every message whose text
+ * comes from outside the application (user messages, and tool and function results, where an
+ * injected instruction arrives); or every message, system prompt and assistant turns included.
+ */
 export type TextScope = 'last-user' | 'user' | 'conversation';
+
+export const TEXT_SCOPES = ['last-user', 'user', 'conversation'] as const satisfies readonly TextScope[];
+
+/** Roles whose messages make up the `user` scope. */
+const USER_SCOPE_ROLES: ReadonlySet<ChatRole> = new Set(['user', 'tool', 'function']);
 
 /** What joins the texts of a scope's messages in {@link RouterRequest.text}. */
 export const SCOPE_SEPARATOR = '\n\n';
 
 /**
- * Everything the pipeline knows about one request: its id, headers and the parsed chat body.
- * Texts per scope are joined once, on first use, and shared by every signal.
+ * Everything the pipeline knows about one request: its id, headers, the parsed chat body and the
+ * time it may take. Texts per scope are joined once, on first use, and shared by every signal.
  */
 export class RouterRequest {
   readonly id: string;
   readonly headers: ReadonlyMap<string, string>;
   readonly chat: ChatRequest;
+  /** The request's time budget; long work pauses on it (see {@link RequestBudget}). */
+  readonly budget: RequestBudget;
   readonly #texts = new Map<TextScope, string>();
-  readonly #lexicons = new Map<string, Lexicon>();
+  readonly #lowerTexts = new Map<TextScope, string>();
   readonly #derived = new Map<string, unknown>();
-  #promptTokens: number | undefined;
-  #tokenUpperBound: number | undefined;
+  #tokens: PromptTokenCounter | undefined;
 
-  constructor(id: string, headers: ReadonlyMap<string, string>, chat: ChatRequest) {
+  constructor(
+    id: string,
+    headers: ReadonlyMap<string, string>,
+    chat: ChatRequest,
+    budget: RequestBudget = RequestBudget.unlimited(),
+  ) {
     this.id = id;
     this.headers = headers;
     this.chat = chat;
+    this.budget = budget;
   }
 
-  /** Prompt tokens of the whole conversation, counted once. */
-  promptTokens(): number {
-    this.#promptTokens ??= countPromptTokens(this.chat.messages);
-    return this.#promptTokens;
+  /** The prompt's token count, counted as far as anyone asks and shared by signals and selection. */
+  get tokens(): PromptTokenCounter {
+    this.#tokens ??= new PromptTokenCounter(this.chat.messages);
+    return this.#tokens;
   }
 
-  /** The exact prompt token count if something has already needed it, else undefined. */
-  countedPromptTokens(): number | undefined {
-    return this.#promptTokens;
-  }
-
-  /**
-   * Whether the prompt has at most `limit` tokens, tokenizing only as far as needed: not at all
-   * when the byte length already decides, and never past the limit.
-   */
-  promptTokensAtMost(limit: number): boolean {
-    if (this.#promptTokens !== undefined) return this.#promptTokens <= limit;
-    this.#tokenUpperBound ??= promptTokenUpperBound(this.chat.messages);
-    if (this.#tokenUpperBound <= limit) return true;
-    const count = countPromptTokensWithin(this.chat.messages, limit);
-    if (count === undefined) return false;
-    this.#promptTokens = count;
-    return true;
-  }
-
-  /**
-   * The whitespace-normalised text of a scope, case-folded unless `caseSensitive`: built once per
-   * request and shared by every keyword signal.
-   */
-  lexicon(scope: TextScope, caseSensitive: boolean): Lexicon {
-    const key = caseSensitive ? `${scope}:cs` : scope;
-    let lexicon = this.#lexicons.get(key);
-    if (!lexicon) {
-      lexicon = buildLexicon(this.text(scope), caseSensitive);
-      this.#lexicons.set(key, lexicon);
+  /** The text of a scope in lower case, built once per request and shared by every keyword signal. */
+  lowerText(scope: TextScope): string {
+    let text = this.#lowerTexts.get(scope);
+    if (text === undefined) {
+      text = this.text(scope).toLowerCase();
+      this.#lowerTexts.set(scope, text);
     }
-    return lexicon;
+    return text;
   }
 
   /** The text of the messages in `scope`, joined by blank lines ({@link SCOPE_SEPARATOR}). */
@@ -97,20 +91,6 @@ export class RouterRequest {
   }
 }
 
-/** A text prepared for keyword matching. */
-export interface Lexicon {
-  /** The text with each run of whitespace turned into one space. */
-  text: string;
-}
-
-/** Whitespace other than single spaces: only texts that have some need normalising. */
-const UNUSUAL_SPACE = /[^\S ]| {2}/;
-
-function buildLexicon(raw: string, caseSensitive: boolean): Lexicon {
-  const folded = caseSensitive ? raw : raw.toLowerCase();
-  return { text: UNUSUAL_SPACE.test(folded) ? folded.replace(/\s+/g, ' ') : folded };
-}
-
 function messagesIn(messages: readonly ChatMessage[], scope: TextScope): number[] {
   if (scope === 'last-user') {
     for (let i = messages.length - 1; i >= 0; i--) {
@@ -120,7 +100,7 @@ function messagesIn(messages: readonly ChatMessage[], scope: TextScope): number[
   }
   const indices: number[] = [];
   messages.forEach((message, index) => {
-    if (scope === 'conversation' || message.role === 'user') indices.push(index);
+    if (scope === 'conversation' || USER_SCOPE_ROLES.has(message.role)) indices.push(index);
   });
   return indices;
 }

@@ -1,4 +1,5 @@
 import type { ModelSpec } from '../policy/schema.ts';
+import type { RequestBudget } from '../request/request-budget.ts';
 
 /** The model chosen for a request and, when the choice was constrained, why. */
 export interface Selection {
@@ -6,26 +7,33 @@ export interface Selection {
   note?: string;
 }
 
-/** What selection needs to know about the prompt's size. */
+/** What selection needs to know about the prompt's size: whether it fits a window of so many tokens. */
 export interface PromptSize {
-  promptTokensAtMost(limit: number): boolean;
-  promptTokens(): number;
+  atMostPausing(limit: number, budget: RequestBudget): Promise<boolean>;
 }
 
 /**
  * The first candidate whose context window holds the prompt. When none does, the candidate with
  * the largest window (the backend will then reject or truncate, as it would have anyway). The
- * prompt is tokenized only when its byte length does not already show that it fits.
+ * prompt is tokenized only as far as the windows need, and not at all when its byte length shows
+ * that it fits.
  */
-export function selectStatic(candidates: readonly ModelSpec[], prompt: PromptSize): Selection {
+export async function selectStatic(
+  candidates: readonly ModelSpec[],
+  prompt: PromptSize,
+  budget: RequestBudget,
+): Promise<Selection> {
   const [first] = candidates;
   if (!first) throw new Error('a decision has no candidate models');
-  const fitting = candidates.find(
-    (m) => m.contextWindow === undefined || prompt.promptTokensAtMost(m.contextWindow),
-  );
-  if (fitting === first) return { model: first };
-  const tokens = prompt.promptTokens();
-  if (fitting) return { model: fitting, note: `${first.name} window < ${tokens} tokens` };
+  let tooSmall: ModelSpec | undefined;
+  for (const model of candidates) {
+    if (model.contextWindow === undefined || (await prompt.atMostPausing(model.contextWindow, budget))) {
+      return tooSmall
+        ? { model, note: `${tooSmall.name} window < prompt (over ${tooSmall.contextWindow} tokens)` }
+        : { model };
+    }
+    tooSmall ??= model;
+  }
   const largest = candidates.reduce((a, b) => ((b.contextWindow ?? 0) > (a.contextWindow ?? 0) ? b : a));
-  return { model: largest, note: `no candidate fits ${tokens} tokens` };
+  return { model: largest, note: `no candidate fits the prompt (over ${largest.contextWindow} tokens)` };
 }

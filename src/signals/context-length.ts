@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineSignal } from './signal.ts';
+import type { RouterRequest } from '../request/router-request.ts';
+import { defineSignal, type SignalResult } from './signal.ts';
 
 const Params = z
   .object({
@@ -19,6 +20,9 @@ const Params = z
   .strict();
 
 type ContextLengthParams = z.infer<typeof Params>;
+
+/** Prompts up to this many bytes are counted at once; longer ones pause on the request's budget. */
+const SYNC_COUNT_BYTES = 64 * 1024;
 
 function upper(params: ContextLengthParams): number {
   return params.max ?? Number.POSITIVE_INFINITY;
@@ -40,25 +44,37 @@ export const contextLengthSignal = defineSignal({
   },
   create(params) {
     const max = upper(params);
+    const verdict = (request: RouterRequest, belowMin: boolean, aboveMax: boolean): SignalResult => {
+      const matched = !belowMin && !aboveMax;
+      const tokens = request.tokens.exact;
+      let evidence: string;
+      if (tokens !== undefined) evidence = `${tokens} tokens`;
+      else if (belowMin) evidence = `under ${params.min} tokens`;
+      else if (aboveMax) evidence = `over ${max} tokens`;
+      else
+        evidence =
+          max === Number.POSITIVE_INFINITY ? `at least ${params.min} tokens` : `${params.min}-${max} tokens`;
+      return {
+        matched,
+        confidence: matched ? 1 : 0,
+        evidence: [evidence],
+        ...(tokens !== undefined ? { value: tokens } : {}),
+      };
+    };
     return {
       evaluate(request) {
-        const belowMin = params.min > 0 && request.promptTokensAtMost(params.min - 1);
-        const aboveMax = !belowMin && max !== Number.POSITIVE_INFINITY && !request.promptTokensAtMost(max);
-        const matched = !belowMin && !aboveMax;
-        const tokens = request.countedPromptTokens();
-        const evidence = [
-          tokens !== undefined
-            ? `${tokens} tokens`
-            : belowMin
-              ? `under ${params.min} tokens`
-              : `over ${max} tokens`,
-        ];
-        return {
-          matched,
-          confidence: matched ? 1 : 0,
-          evidence,
-          ...(tokens !== undefined ? { value: tokens } : {}),
-        };
+        const { tokens, budget } = request;
+        if (tokens.done || tokens.atMostFromBytes(SYNC_COUNT_BYTES)) {
+          const belowMin = params.min > 0 && tokens.atMost(params.min - 1);
+          const aboveMax = !belowMin && max !== Number.POSITIVE_INFINITY && !tokens.atMost(max);
+          return verdict(request, belowMin, aboveMax);
+        }
+        return (async () => {
+          const belowMin = params.min > 0 && (await tokens.atMostPausing(params.min - 1, budget));
+          const aboveMax =
+            !belowMin && max !== Number.POSITIVE_INFINITY && !(await tokens.atMostPausing(max, budget));
+          return verdict(request, belowMin, aboveMax);
+        })();
       },
     };
   },

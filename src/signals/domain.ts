@@ -48,6 +48,7 @@ type DomainParams = z.infer<typeof Params>;
  */
 export const domainSignal = defineSignal({
   type: 'domain',
+  waitsOnModel: true,
   description:
     'Classifies the prompt into a domain (shipped head: the 14 MMLU-Pro categories) and matches the listed ones; evidence is the predicted domain and its probability.',
   params: Params,

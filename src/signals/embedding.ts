@@ -54,6 +54,7 @@ function quote(text: string): string {
  */
 export const embeddingSignal = defineSignal({
   type: 'embedding',
+  waitsOnModel: true,
   description:
     "Matches prompts similar to a list of exemplars (cosine similarity under the policy's `encoder`); evidence is the closest exemplar and the score.",
   params: Params,

@@ -48,6 +48,7 @@ function cardThreshold(directory: string): number | undefined {
  */
 export const jailbreakSignal = defineSignal({
   type: 'jailbreak',
+  waitsOnModel: true,
   description:
     'Detects jailbreaks, prompt injections and harmful requests with a trained head; evidence is the most likely attack class and the attack probability.',
   params: Params,

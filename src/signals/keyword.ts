@@ -1,5 +1,10 @@
 import { z } from 'zod';
+import { TEXT_SCOPES } from '../request/router-request.ts';
 import { defineSignal, type SignalResult } from './signal.ts';
+import { compilePattern, patternFound } from './text/pattern-search.ts';
+import { superLinearProblem } from './text/regex-safety.ts';
+import { compileTerm, containsTerm, containsTermPausing } from './text/term-search.ts';
+import { WHOLE_TEXT_CHARS } from './text/windows.ts';
 
 const Params = z
   .object({
@@ -11,7 +16,9 @@ const Params = z
     patterns: z
       .array(z.string().min(1))
       .default([])
-      .describe('JavaScript regular expressions (Unicode mode), tested as written.'),
+      .describe(
+        'JavaScript regular expressions (Unicode mode), tested as written. Each must run in linear time in the length of the prompt: `validate` and the router refuse a pattern that can backtrack super-linearly (such as `(a+)+` or `a.*b.*c`), with an example input. In prompts longer than 128 KiB, a match longer than 3,840 characters that straddles the edge of two 128 KiB windows is not seen.',
+      ),
     caseSensitive: z.boolean().default(false).describe('Match letter case exactly.'),
     match: z
       .enum(['any', 'all'])
@@ -24,65 +31,27 @@ const Params = z
       .default(1)
       .describe('With `match: any`, how many distinct terms must occur.'),
     scope: z
-      .enum(['last-user', 'user', 'conversation'])
+      .enum(TEXT_SCOPES)
       .default('last-user')
-      .describe('Which messages are searched: the last user message, all user messages, or every message.'),
+      .describe(
+        'Which messages are searched: the last user message; every user message and tool or function result; or every message.',
+      ),
   })
   .strict();
 
 type KeywordParams = z.infer<typeof Params>;
 
-const WORD_CHAR = /[\p{L}\p{N}_]/u;
-
-/** Letters, digits and `_`: ASCII by char code, the rest by Unicode property. */
-function isWordChar(text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
-  if (code < 128) {
-    return (
-      (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
-    );
-  }
-  return WORD_CHAR.test(text.charAt(index));
-}
-
-/** One literal term, normalised as the lexicon is, and how to look for it. */
-interface Term {
-  label: string;
-  needle: string;
-  /** Whether each edge is a word character, so that a match needs a word boundary there. */
-  boundedStart: boolean;
-  boundedEnd: boolean;
-}
-
-function compileTerm(label: string, caseSensitive: boolean): Term {
-  const normalised = label.trim().replace(/\s+/g, ' ');
-  const needle = caseSensitive ? normalised : normalised.toLowerCase();
-  return {
-    label,
-    needle,
-    boundedStart: isWordChar(needle, 0),
-    boundedEnd: isWordChar(needle, needle.length - 1),
-  };
-}
-
-/** Finds the term in the normalised text with `indexOf`, then checks the word boundaries. */
-function contains(text: string, term: Term): boolean {
-  let from = 0;
-  for (;;) {
-    const at = text.indexOf(term.needle, from);
-    if (at < 0) return false;
-    const end = at + term.needle.length;
-    const startOk = !term.boundedStart || at === 0 || !isWordChar(text, at - 1);
-    const endOk = !term.boundedEnd || end === text.length || !isWordChar(text, end);
-    if (startOk && endOk) return true;
-    from = at + 1;
-  }
+/** What one evaluation found: the labels of the terms and patterns present, in policy order. */
+function verdict(evidence: string[], needed: number): SignalResult {
+  const matched = evidence.length >= needed;
+  return { matched, confidence: matched ? 1 : evidence.length / needed, evidence };
 }
 
 /**
- * Words, phrases and regular expressions in the prompt. Words and phrases are found with
- * `indexOf` in the request's normalised text (built once per request for all keyword signals)
- * plus a word-boundary check; only `patterns` run a regular expression.
+ * Words, phrases and regular expressions in the prompt. Words and phrases are found with `indexOf`
+ * in the scope's lower-cased text (built once per request for all keyword signals) and checked for
+ * word boundaries; only `patterns` run a regular expression, one vetted to run in linear time. A
+ * prompt longer than 128 KiB is searched in steps that pause on the request's budget.
  */
 export const keywordSignal = defineSignal({
   type: 'keyword',
@@ -104,26 +73,37 @@ export const keywordSignal = defineSignal({
     }
     return problems;
   },
+  async vet(params) {
+    const flags = params.caseSensitive ? 'u' : 'iu';
+    const verdicts = await Promise.all(params.patterns.map((pattern) => superLinearProblem(pattern, flags)));
+    return verdicts.flatMap((message, i) => (message ? [{ at: ['patterns', i], message }] : []));
+  },
   create(raw) {
     const params = raw as KeywordParams;
     const terms = [...params.words, ...params.phrases].map((t) => compileTerm(t, params.caseSensitive));
-    const patterns = params.patterns.map((p) => ({
-      label: `/${p}/`,
-      regex: new RegExp(p, params.caseSensitive ? 'u' : 'iu'),
-    }));
+    const patterns = params.patterns.map((p) => compilePattern(p, params.caseSensitive));
     const termCount = terms.length + patterns.length;
     const needed = params.match === 'all' ? termCount : Math.min(params.minMatches, termCount);
     return {
-      evaluate(request): SignalResult {
-        const { text } = request.lexicon(params.scope, params.caseSensitive);
-        const evidence: string[] = [];
-        for (const term of terms) if (contains(text, term)) evidence.push(term.label);
-        if (patterns.length > 0) {
-          const text = request.text(params.scope);
+      evaluate(request): SignalResult | Promise<SignalResult> {
+        const folded = params.caseSensitive ? request.text(params.scope) : request.lowerText(params.scope);
+        const text = request.text(params.scope);
+        if (folded.length <= WHOLE_TEXT_CHARS) {
+          const evidence: string[] = [];
+          for (const term of terms) if (containsTerm(folded, term)) evidence.push(term.label);
           for (const pattern of patterns) if (pattern.regex.test(text)) evidence.push(pattern.label);
+          return verdict(evidence, needed);
         }
-        const matched = evidence.length >= needed;
-        return { matched, confidence: matched ? 1 : evidence.length / needed, evidence };
+        return (async () => {
+          const evidence: string[] = [];
+          for (const term of terms) {
+            if (await containsTermPausing(folded, term, request.budget)) evidence.push(term.label);
+          }
+          for (const pattern of patterns) {
+            if (await patternFound(pattern, text, request.budget)) evidence.push(pattern.label);
+          }
+          return verdict(evidence, needed);
+        })();
       },
     };
   },

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { DEFAULT_PII_MIN_CONFIDENCE, PII_TYPES, type PiiType } from './pii/pii-types.ts';
+import { TEXT_SCOPES } from '../request/router-request.ts';
+import { DEFAULT_PII_MIN_CONFIDENCE, PII_TYPES, type PiiSpan, type PiiType } from './pii/pii-types.ts';
 import { scopePii } from './pii/request-pii.ts';
 import { defineSignal, type SignalResult, type SignalSpan } from './signal.ts';
-
-const SCOPES = ['last-user', 'user', 'conversation'] as const;
 
 const Params = z
   .object({
     scope: z
-      .enum(SCOPES)
+      .enum(TEXT_SCOPES)
       .default('last-user')
-      .describe('Which messages are searched: the last user message, all user messages, or every message.'),
+      .describe(
+        'Which messages are searched: the last user message; every user message and tool or function result; or every message.',
+      ),
     entities: z
       .array(z.enum(PII_TYPES))
       .min(1)
@@ -31,7 +32,7 @@ type PiiParams = z.infer<typeof Params>;
 
 /** Scopes by the messages they read: each one's text contains the previous one's messages. */
 function scopeRank(scope: PiiParams['scope']): number {
-  return SCOPES.indexOf(scope);
+  return TEXT_SCOPES.indexOf(scope);
 }
 
 /**
@@ -47,19 +48,23 @@ export const piiSignal = defineSignal({
   create(raw) {
     const params = raw as PiiParams;
     const types = new Set<PiiType>(params.entities);
+    const verdict = (found: readonly PiiSpan[]): SignalResult => {
+      const spans: SignalSpan[] = [];
+      const evidence: string[] = [];
+      let confidence = 0;
+      for (const span of found) {
+        if (!types.has(span.type) || span.score < params.minConfidence) continue;
+        spans.push(span);
+        if (!evidence.includes(span.type)) evidence.push(span.type);
+        confidence = Math.max(confidence, span.score);
+      }
+      if (spans.length === 0) return { matched: false, confidence: 0, evidence: [], value: 0 };
+      return { matched: true, confidence, evidence, value: spans.length, spans };
+    };
     return {
-      evaluate(request): SignalResult {
-        const spans: SignalSpan[] = [];
-        const evidence: string[] = [];
-        let confidence = 0;
-        for (const span of scopePii(request, params.scope)) {
-          if (!types.has(span.type) || span.score < params.minConfidence) continue;
-          spans.push(span);
-          if (!evidence.includes(span.type)) evidence.push(span.type);
-          confidence = Math.max(confidence, span.score);
-        }
-        if (spans.length === 0) return { matched: false, confidence: 0, evidence: [], value: 0 };
-        return { matched: true, confidence, evidence, value: spans.length, spans };
+      evaluate(request) {
+        const found = scopePii(request, params.scope);
+        return found instanceof Promise ? found.then(verdict) : verdict(found);
       },
     };
   },

@@ -27,7 +27,7 @@ describe('context-length signal', () => {
     const request = routerRequest(`please explain what <|endoftext|> means ${'and more '.repeat(40)}`);
     const result = build(contextLengthSignal, { max: 100 }).evaluate(request);
     expect(result).toMatchObject({ matched: true, value: expect.any(Number) });
-    expect(request.promptTokens()).toBeGreaterThan(40);
+    expect(request.tokens.total()).toBeGreaterThan(40);
   });
 
   it('does not tokenize when the byte length already decides', () => {
@@ -37,17 +37,18 @@ describe('context-length signal', () => {
       confidence: 0,
       evidence: ['under 1000 tokens'],
     });
-    expect(request.countedPromptTokens()).toBeUndefined();
+    expect(request.tokens.counted).toBe(6);
   });
 
-  it('stops tokenizing a long prompt once it passes max', () => {
+  it('stops tokenizing a long prompt once it passes max', async () => {
     const request = routerRequest('word '.repeat(20_000));
-    expect(build(contextLengthSignal, { max: 50 }).evaluate(request)).toMatchObject({
+    expect(await build(contextLengthSignal, { max: 50 }).evaluate(request)).toMatchObject({
       matched: false,
       evidence: ['over 50 tokens'],
     });
-    expect(request.countedPromptTokens()).toBeUndefined();
-    expect(request.promptTokens()).toBeGreaterThan(20_000);
+    expect(request.tokens.exact).toBeUndefined();
+    expect(request.tokens.counted).toBeLessThan(2_000);
+    expect(request.tokens.total()).toBeGreaterThan(20_000);
   });
 
   it.each([

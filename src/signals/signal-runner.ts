@@ -1,16 +1,25 @@
 import type { CompiledSignal } from '../policy/runtime-policy.ts';
+import { BudgetExhausted } from '../request/request-budget.ts';
 import type { RouterRequest } from '../request/router-request.ts';
 import type { SignalResult } from './signal.ts';
 
+/** Why a signal has no answer: it threw, its model took too long, or the request's time ran out. */
+export type SignalFailure = 'error' | 'timeout' | 'budget';
+
 /** Told about every evaluation, so that metrics live outside the signals. */
 export interface SignalObserver {
-  signalEvaluated(key: string, seconds: number, failure: 'error' | 'timeout' | undefined): void;
+  signalEvaluated(key: string, seconds: number, failure: SignalFailure | undefined): void;
 }
 
-/** Every signal's result (keyed `type:name`) and, by signal index, whether it matched. */
+/**
+ * Every signal's result (keyed `type:name`) and, by signal index, whether it matched and whether
+ * its answer is unknown (it failed; `matched` is then false). Rules read unknowns three-valued, so
+ * that a failed signal never silently lets a request past a guard.
+ */
 export interface SignalOutcome {
   results: Map<string, SignalResult>;
   matched: boolean[];
+  unknown: boolean[];
 }
 
 function clamp(result: SignalResult): SignalResult {
@@ -18,8 +27,10 @@ function clamp(result: SignalResult): SignalResult {
   return confidence === result.confidence ? result : { ...result, confidence };
 }
 
-function failed(message: string): SignalResult {
-  return { matched: false, confidence: 0, error: message };
+class SignalTimeout extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${Math.round(ms)} ms`);
+  }
 }
 
 function withTimeout(promise: Promise<SignalResult>, ms: number): Promise<SignalResult> {
@@ -30,43 +41,24 @@ function withTimeout(promise: Promise<SignalResult>, ms: number): Promise<Signal
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-class SignalTimeout extends Error {
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-  }
+function failureOf(error: unknown): SignalFailure {
+  if (error instanceof SignalTimeout) return 'timeout';
+  return error instanceof BudgetExhausted ? 'budget' : 'error';
 }
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Waits for one asynchronous signal under the timeout and records whatever it comes to. */
-async function settle(
-  promise: Promise<SignalResult>,
-  index: number,
-  key: string,
-  started: number,
-  timeoutMs: number,
-  outcome: SignalOutcome,
-  observer: SignalObserver,
-): Promise<void> {
-  let result: SignalResult;
-  let failure: 'error' | 'timeout' | undefined;
-  try {
-    result = clamp(await withTimeout(promise, timeoutMs));
-  } catch (error) {
-    failure = error instanceof SignalTimeout ? 'timeout' : 'error';
-    result = failed(errorText(error));
-  }
-  outcome.results.set(key, result);
-  outcome.matched[index] = result.matched;
-  observer.signalEvaluated(key, (performance.now() - started) / 1000, failure);
-}
-
 /**
- * Evaluates every signal of the policy. A signal that throws, rejects or exceeds `timeoutMs` yields
- * a non-matching result carrying the error; it never fails the request. Synchronous signals run
- * inline; asynchronous ones run concurrently.
+ * Evaluates every signal of the policy within the request's budget. A signal that throws, rejects,
+ * waits on its model longer than `timeoutMs`, or is still working when the budget runs out yields a
+ * non-matching result marked unknown, carrying the reason; it never fails the request.
+ *
+ * Order: signals that wait on models start first (their models run off the event loop, all at
+ * once); then the others run one after another, those that guards read first, so that when time
+ * runs short the checks that protect are the ones that finished. A long text's scan pauses on the
+ * budget between steps, so other requests are served meanwhile.
  */
 export async function runSignals(
   signals: readonly CompiledSignal[],
@@ -74,29 +66,58 @@ export async function runSignals(
   timeoutMs: number,
   observer: SignalObserver,
 ): Promise<SignalOutcome> {
-  const outcome: SignalOutcome = { results: new Map(), matched: new Array(signals.length).fill(false) };
-  const pending: Promise<void>[] = [];
-  for (let index = 0; index < signals.length; index++) {
-    const { key, signal } = signals[index] as CompiledSignal;
+  const outcome: SignalOutcome = {
+    // Keys in policy order, whatever order the answers come in.
+    results: new Map(signals.map((s) => [s.key, { matched: false, confidence: 0, error: 'not evaluated' }])),
+    matched: new Array(signals.length).fill(false),
+    unknown: new Array(signals.length).fill(true),
+  };
+  const record = (index: number, started: number, result: SignalResult | undefined, error?: unknown) => {
+    const signal = signals[index] as CompiledSignal;
+    const failure = result ? undefined : failureOf(error);
+    const final = result ? clamp(result) : { matched: false, confidence: 0, error: errorText(error) };
+    outcome.results.set(signal.key, final);
+    outcome.matched[index] = final.matched;
+    outcome.unknown[index] = failure !== undefined;
+    observer.signalEvaluated(signal.key, (performance.now() - started) / 1000, failure);
+  };
+  const evaluate = (index: number): Promise<void> | undefined => {
     const started = performance.now();
     let result: SignalResult | Promise<SignalResult>;
     try {
-      result = signal.evaluate(request);
+      if (request.budget.exhausted) throw new BudgetExhausted(request.budget.budgetMs);
+      result = (signals[index] as CompiledSignal).signal.evaluate(request);
     } catch (error) {
-      outcome.results.set(key, failed(errorText(error)));
-      observer.signalEvaluated(key, (performance.now() - started) / 1000, 'error');
-      continue;
+      record(index, started, undefined, error);
+      return undefined;
     }
-    if (result instanceof Promise) {
-      outcome.results.set(key, failed('pending'));
-      pending.push(settle(result, index, key, started, timeoutMs, outcome, observer));
-      continue;
+    if (!(result instanceof Promise)) {
+      record(index, started, result);
+      return undefined;
     }
-    const clamped = clamp(result);
-    outcome.results.set(key, clamped);
-    outcome.matched[index] = clamped.matched;
-    observer.signalEvaluated(key, (performance.now() - started) / 1000, undefined);
+    const bounded = (signals[index] as CompiledSignal).waitsOnModel
+      ? withTimeout(result, Math.min(timeoutMs, request.budget.remaining()))
+      : result;
+    return bounded.then(
+      (value) => record(index, started, value),
+      (error: unknown) => record(index, started, undefined, error),
+    );
+  };
+
+  const waiting: Promise<void>[] = [];
+  for (let index = 0; index < signals.length; index++) {
+    if (!signals[index]?.waitsOnModel) continue;
+    const pending = evaluate(index);
+    if (pending) waiting.push(pending);
   }
-  if (pending.length > 0) await Promise.all(pending);
+  for (const guards of [true, false]) {
+    for (let index = 0; index < signals.length; index++) {
+      const signal = signals[index] as CompiledSignal;
+      if (signal.waitsOnModel || signal.readByGuard !== guards) continue;
+      const pending = evaluate(index);
+      if (pending) await pending;
+    }
+  }
+  if (waiting.length > 0) await Promise.all(waiting);
   return outcome;
 }

@@ -65,20 +65,39 @@ export interface SignalContext {
 export interface SignalDefinition<Params extends Record<string, unknown> = Record<string, unknown>> {
   readonly type: string;
   readonly description: string;
+  /**
+   * The signal waits on a model (which runs off the event loop): the policy's `signalTimeoutMs`
+   * bounds the wait. Other signals compute in JavaScript, bounded by the request's budget.
+   */
+  readonly waitsOnModel?: boolean;
   readonly params: z.ZodObject;
   /** Cross-field checks the schema cannot express; returns a message per problem. */
   validate?(params: Params): string[];
+  /**
+   * Checks too slow to run while a policy compiles (e.g. analysing a regular expression); a policy
+   * is served only once they have passed. Returns each problem, with where in the signal's
+   * parameters it is (e.g. `['patterns', 2]`) when that is known.
+   */
+  vet?(params: Params): Promise<VetProblem[]>;
   create(params: Params, context: SignalContext): Signal;
   /** Optional: lets the analyser find decisions that can never match or never be reached. */
   relate?(a: Params, b: Params): SignalRelation;
+}
+
+/** A problem found by a signal type's `vet`: where in its parameters (when known), and what. */
+export interface VetProblem {
+  at?: (string | number)[];
+  message: string;
 }
 
 /** Declares a signal type with typed parameters. */
 export function defineSignal<Schema extends z.ZodObject>(definition: {
   type: string;
   description: string;
+  waitsOnModel?: boolean;
   params: Schema;
   validate?(params: z.infer<Schema>): string[];
+  vet?(params: z.infer<Schema>): Promise<VetProblem[]>;
   create(params: z.infer<Schema>, context: SignalContext): Signal;
   relate?(a: z.infer<Schema>, b: z.infer<Schema>): SignalRelation;
 }): SignalDefinition {

@@ -140,8 +140,22 @@ describe('routing chat requests', () => {
 });
 
 describe('passing other traffic through', () => {
+  it('answers GET /v1/models itself: the virtual models, then every model of the policy', async () => {
+    const result = await h.send({ method: 'GET', path: '/v1/models?limit=5' });
+    expect(result.outcome).toBe('immediate_response');
+    expect(result.upstreamCalled).toBe(false);
+    expect(result.response.status).toBe(200);
+    const list = JSON.parse(result.response.body.toString());
+    expect(list.object).toBe('list');
+    expect(list.data.map((m: { id: string }) => m.id)).toEqual(['auto', 'small', 'large']);
+    expect(list.data[0]).toMatchObject({
+      object: 'model',
+      owned_by: 'semantic-router',
+      created: expect.any(Number),
+    });
+  });
+
   it.each([
-    { name: 'GET /v1/models', request: { method: 'GET', path: '/v1/models' } },
     {
       name: 'POST /v1/embeddings',
       request: {

@@ -12,22 +12,12 @@ export const SLASH = 47;
 export const AT = 64;
 export const UNDERSCORE = 95;
 
-const NON_ASCII_WORD = /[\p{L}\p{N}]/u;
-
 export function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
 export function isAsciiAlnum(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
-}
-
-/** Letters, digits and `_`, in any script; false outside the text. */
-export function isWordAt(text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
-  if (Number.isNaN(code)) return false;
-  if (code < 128) return isAsciiAlnum(code) || code === UNDERSCORE;
-  return NON_ASCII_WORD.test(text.charAt(index));
 }
 
 /** The value of the decimal digits in `[from, to)`, read without building a string. */

@@ -1,5 +1,6 @@
+import { isWordAt } from '../../request/chars.ts';
 import type { SignalSpan } from '../signal.ts';
-import { AT, COLON, DASH, DOT, isAsciiAlnum, isWordAt } from './chars.ts';
+import { AT, COLON, DASH, DOT, isAsciiAlnum } from './chars.ts';
 import { detectNumbers } from './numbers.ts';
 import type { PiiSpan } from './pii-types.ts';
 import { IBAN_LENGTHS, ibanValid, ipv6Valid } from './validators.ts';

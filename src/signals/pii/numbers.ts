@@ -1,4 +1,5 @@
-import { AT, COLON, COMMA, DASH, DOT, isDigit, isWordAt, numberAt, OPEN, PLUS, SLASH } from './chars.ts';
+import { isWordAt } from '../../request/chars.ts';
+import { AT, COLON, COMMA, DASH, DOT, isDigit, numberAt, OPEN, PLUS, SLASH } from './chars.ts';
 import { ChunkReader } from './chunks.ts';
 import { hasContext, PHONE_CONTEXT, SSN_CONTEXT } from './context.ts';
 import type { PiiSpan, PiiType } from './pii-types.ts';

@@ -1,29 +1,62 @@
 import { type RouterRequest, SCOPE_SEPARATOR, type TextScope } from '../../request/router-request.ts';
-import { detectPii } from './detectors.ts';
+import { scanInWindows, WHOLE_TEXT_CHARS } from '../text/windows.ts';
+import { detectPii, resolveOverlaps } from './detectors.ts';
 import type { PiiSpan } from './pii-types.ts';
+
+/** Spans now, or (for a long text scanned in pauses) later. */
+export type MaybeLater<T> = T | Promise<T>;
 
 /**
  * The PII in one message's text (offsets into `chat.messages[index].text`), detected once per request
- * and shared by every signal and plugin that asks.
+ * and shared by every signal and plugin that asks. A text longer than 128 KiB is scanned window by
+ * window, pausing on the request's budget (an identifier is at most a few hundred characters long,
+ * far below what windows overlap by).
  */
-export function messagePii(request: RouterRequest, index: number): readonly PiiSpan[] {
-  return request.derived(`pii:message:${index}`, () => detectPii(request.chat.messages[index]?.text ?? ''));
+export function messagePii(request: RouterRequest, index: number): MaybeLater<readonly PiiSpan[]> {
+  return request.derived(`pii:message:${index}`, (): MaybeLater<readonly PiiSpan[]> => {
+    const text = request.chat.messages[index]?.text ?? '';
+    if (text.length <= WHOLE_TEXT_CHARS) return detectPii(text);
+    return scanInWindows(text, request.budget, (window) => detectPii(window)).then(resolveOverlaps);
+  });
+}
+
+/** The PII of each message in `indices`, in order; synchronous when every message's is. */
+export function messagesPii(
+  request: RouterRequest,
+  indices: readonly number[],
+): MaybeLater<(readonly PiiSpan[])[]> {
+  const found = indices.map((index) => messagePii(request, index));
+  return found.some((spans) => spans instanceof Promise)
+    ? Promise.all(found)
+    : (found as (readonly PiiSpan[])[]);
+}
+
+function shiftIntoScope(
+  request: RouterRequest,
+  indices: readonly number[],
+  found: (readonly PiiSpan[])[],
+): PiiSpan[] {
+  const spans: PiiSpan[] = [];
+  let offset = 0;
+  indices.forEach((index, i) => {
+    for (const span of found[i] ?? []) {
+      spans.push(offset === 0 ? span : { ...span, start: span.start + offset, end: span.end + offset });
+    }
+    offset += (request.chat.messages[index]?.text.length ?? 0) + SCOPE_SEPARATOR.length;
+  });
+  return spans;
 }
 
 /**
  * The PII in a scope's text (offsets into `request.text(scope)`), assembled from the messages'
  * detections: no identifier crosses a message boundary, so no text is scanned twice.
  */
-export function scopePii(request: RouterRequest, scope: TextScope): readonly PiiSpan[] {
-  return request.derived(`pii:${scope}`, () => {
-    const spans: PiiSpan[] = [];
-    let offset = 0;
-    for (const index of request.messagesIn(scope)) {
-      for (const span of messagePii(request, index)) {
-        spans.push(offset === 0 ? span : { ...span, start: span.start + offset, end: span.end + offset });
-      }
-      offset += (request.chat.messages[index]?.text.length ?? 0) + SCOPE_SEPARATOR.length;
-    }
-    return spans;
+export function scopePii(request: RouterRequest, scope: TextScope): MaybeLater<readonly PiiSpan[]> {
+  return request.derived(`pii:${scope}`, (): MaybeLater<readonly PiiSpan[]> => {
+    const indices = request.messagesIn(scope);
+    const found = messagesPii(request, indices);
+    return found instanceof Promise
+      ? found.then((spans) => shiftIntoScope(request, indices, spans))
+      : shiftIntoScope(request, indices, found);
   });
 }

@@ -1,0 +1,61 @@
+/** Bounds on the structure of a request body, checked before it is parsed. */
+export interface JsonShapeLimits {
+  /** Deepest nesting of arrays and objects. */
+  maxDepth: number;
+  /** Most array elements and object members, counted over the whole document. */
+  maxValues: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+/** Index of the quote that closes the string whose content starts at `from`, or -1. */
+function stringEnd(raw: Uint8Array, from: number): number {
+  let at = from;
+  for (;;) {
+    const quote = raw.indexOf(QUOTE, at);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    while (quote - backslashes - 1 >= from && raw[quote - backslashes - 1] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    at = quote + 1;
+  }
+}
+
+/**
+ * Why a JSON text exceeds the limits, or undefined when it does not. One pass over the bytes, with
+ * strings skipped by `indexOf`, so it costs far less than parsing; it runs first because parsing a
+ * pathological document (millions of nested arrays or empty objects) takes seconds. It does not
+ * validate the JSON: that is the parser's job.
+ */
+export function jsonShapeProblem(raw: Uint8Array, limits: JsonShapeLimits): string | undefined {
+  let depth = 0;
+  let values = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i];
+    if (byte === QUOTE) {
+      const end = stringEnd(raw, i + 1);
+      if (end < 0) return undefined;
+      i = end;
+    } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
+      depth++;
+      values++;
+      if (depth > limits.maxDepth) {
+        return `the body nests arrays and objects deeper than the limit of ${limits.maxDepth} levels`;
+      }
+    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) {
+      depth--;
+    } else if (byte === COMMA) {
+      values++;
+    }
+    if (values > limits.maxValues) {
+      return `the body has more than the limit of ${limits.maxValues} JSON values (array elements and object members)`;
+    }
+  }
+  return undefined;
+}
