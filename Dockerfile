@@ -1,13 +1,14 @@
 # Image of the semantic router. It also runs the demo's mock model backends
 # (`node --import tsx demo/mock-backend.ts`, see docker-compose.yml), so demo/ and tsx ship in it.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Node 24 (LTS): it lets the router lift HTTP/2's limit on streams a peer may reset (Node 20 cannot).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ---- build: install everything, compile TypeScript, then drop the dev dependencies ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # onnxruntime-node's install script downloads GPU builds; the CPU binaries ship in the package.
-# The repository's .npmrc says the same (onnxruntime-node-install=skip).
+# (npm 11 skips it anyway: package.json's allowScripts does not allow it.)
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 # Scripts are skipped here: `prepare` builds dist/, which needs the sources copied below.
@@ -39,4 +40,5 @@ EXPOSE 50051 9190
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9190/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["serve", "--policy", "/app/policies/default.yaml"]
+# In a container the router must listen beyond loopback for Envoy to reach it.
+CMD ["serve", "--policy", "/app/policies/default.yaml", "--host", "0.0.0.0"]

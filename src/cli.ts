@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { CLASSIFY_TASKS, type ClassifyTask, classifyAll, parseClassifyLine } from './classify.ts';
 import { explainPrompts, readPromptsJsonl } from './explain.ts';
-import { DEFAULT_POLICY_FILE, startRouter } from './main.ts';
+import { DEFAULT_HOST, DEFAULT_POLICY_FILE, DEFAULT_SHUTDOWN_GRACE_MS, startRouter } from './main.ts';
 import type { Embedder } from './models/embedder.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { describeStaleHead, staleHeads } from './models/stale-heads.ts';
@@ -20,6 +20,24 @@ import { builtinRegistry } from './registry.ts';
 import { trainProjectionCommand } from './train-projection.ts';
 import { defaultDataFiles, HEAD_DIRS, HEAD_TASKS, type HeadTask, trainTask } from './training/head-tasks.ts';
 import { formatClassificationReport, formatDetection } from './training/metrics.ts';
+
+// The command line then shows in `ps` as the program's name, not the prompts given to it; and
+// onnxruntime, which reads the command line when it starts a session, crashes on one over 32 KiB.
+process.title = 'semantic-router';
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('a positive number of seconds');
+  return parsed;
+}
+
+/** The admin token: from a file (`--admin-token-file`) or the environment, trimmed; undefined if neither. */
+function adminToken(file: string | undefined): string | undefined {
+  const token = file === undefined ? process.env.SEMANTIC_ROUTER_ADMIN_TOKEN : readFileSync(file, 'utf8');
+  const trimmed = token?.trim();
+  if (trimmed === '') throw new Error(`the admin token ${file ? `in ${file} ` : ''}is empty`);
+  return trimmed;
+}
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -76,29 +94,62 @@ program
   .option('--policy <file>', 'policy file (reloaded when it changes)', DEFAULT_POLICY_FILE)
   .option('--grpc-port <port>', 'ext_proc and gRPC health port', port, 50051)
   .option('--admin-port <port>', 'admin HTTP port', port, 9190)
-  .option('--host <address>', 'address to listen on', '0.0.0.0')
+  .option('--host <address>', 'address of both listeners (0.0.0.0 for every interface)', DEFAULT_HOST)
+  .option('--admin-host <address>', 'address of the admin listener (default: --host)')
+  .option(
+    '--admin-token-file <file>',
+    'bearer token required for /metrics and the RouterAdmin API (or SEMANTIC_ROUTER_ADMIN_TOKEN); without one they answer loopback callers only',
+  )
+  .option(
+    '--stream-idle-timeout <seconds>',
+    'close an ext_proc stream without a message for this long',
+    seconds,
+    600,
+  )
+  .option(
+    '--shutdown-grace <seconds>',
+    'on SIGTERM, let in-flight exchanges finish for this long',
+    seconds,
+    DEFAULT_SHUTDOWN_GRACE_MS / 1000,
+  )
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .option('--no-watch', 'do not reload the policy when the file changes')
   .action(async (options) => {
     const logger = createLogger(options.logLevel);
+    let token: string | undefined;
+    try {
+      token = adminToken(options.adminTokenFile);
+    } catch (error) {
+      console.error((error as Error).message);
+      process.exit(2);
+    }
     const router = await startRouter({
       policyFile: options.policy,
       grpcHost: options.host,
       grpcPort: options.grpcPort,
-      adminHost: options.host,
+      adminHost: options.adminHost ?? options.host,
       adminPort: options.adminPort,
+      ...(token !== undefined && { adminToken: token }),
+      streamIdleTimeoutMs: options.streamIdleTimeout * 1000,
+      shutdownGraceMs: options.shutdownGrace * 1000,
       watch: options.watch,
       logger,
     }).catch(reportPolicyError);
+    let stopping = false;
     const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down: draining open streams');
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting for open streams');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal, graceSeconds: options.shutdownGrace }, 'shutting down: draining open streams');
       router.close().then(
         () => process.exit(0),
         () => process.exit(1),
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 
 program

@@ -17,7 +17,7 @@ export interface Explanation {
   decision: string;
   model: string | null;
   reason: string[];
-  rejected?: { status: number; message: string };
+  rejected?: { status: number; code: string; message: string };
   signals: Record<string, SignalResult>;
 }
 
@@ -65,8 +65,8 @@ export async function explainRequest(policy: RuntimePolicy, request: RouterReque
     id: request.id,
     decision: outcome.decision,
     model: null,
-    reason: [],
-    rejected: { status: outcome.status, message: outcome.message },
+    reason: outcome.reason,
+    rejected: { status: outcome.status, code: outcome.code, message: outcome.message },
     signals,
   };
 }

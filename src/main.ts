@@ -4,26 +4,46 @@ import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import type { ModelLibrary } from './models/model-library.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { describeStaleHead, staleHeads } from './models/stale-heads.ts';
+import { isLoopback } from './observability/admin-access.ts';
 import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createPipelineObserver } from './observability/pipeline-observer.ts';
+import { RouterHealth } from './observability/router-health.ts';
 import { loadVettedPolicyFile } from './policy/load.ts';
 import { formatIssue } from './policy/policy-error.ts';
 import { PolicyStore } from './policy/policy-store.ts';
 import type { Registry } from './policy/registry.ts';
 import { builtinRegistry } from './registry.ts';
+import { warmTokenizer } from './request/token-count.ts';
 
 /** The policy served when none is given: `policies/default.yaml` of this package. */
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies/default.yaml', import.meta.url));
 
+/** Where the router listens unless told otherwise: this host only. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** How long in-flight exchanges may run on after a shutdown begins, by default. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
 export interface RouterOptions {
   policyFile?: string;
+  /** Address of the ext_proc listener (and the RouterAdmin gRPC API on it); loopback by default. */
   grpcHost?: string;
   grpcPort?: number;
+  /** Address of the admin HTTP listener; loopback by default. */
   adminHost?: string;
   /** `null` starts no admin server. */
   adminPort?: number | null;
+  /**
+   * Bearer token for `/metrics` and the RouterAdmin API. Without one, those answer loopback callers
+   * only (health and readiness answer everyone).
+   */
+  adminToken?: string;
+  /** An ext_proc stream without a message for this long is closed. */
+  streamIdleTimeoutMs?: number;
+  /** How long `close()` lets in-flight exchanges finish. */
+  shutdownGraceMs?: number;
   /** Reload the policy file when it changes (default true). */
   watch?: boolean;
   logger?: Logger;
@@ -37,9 +57,15 @@ export interface RouterOptions {
  * serves, and the signals that need a failed model do not match (each evaluation is counted).
  * Also reports each head that runs over another build of its encoder than it was trained over.
  */
-async function reportModels(models: ModelLibrary, logger: Logger, metrics: Metrics): Promise<void> {
+async function reportModels(
+  models: ModelLibrary,
+  logger: Logger,
+  metrics: Metrics,
+  health: RouterHealth,
+): Promise<void> {
   const started = performance.now();
   const failed = await models.settled();
+  health.modelsSettled(failed);
   for (const handle of failed) {
     metrics.degradations.inc({ kind: 'model_unavailable' });
     logger.error(
@@ -83,23 +109,41 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const policyFile = options.policyFile ?? DEFAULT_POLICY_FILE;
   const metrics = createMetrics();
   const models = options.models ?? sharedModelLibrary();
+  const health = new RouterHealth();
   const policies = new PolicyStore(await loadVettedPolicyFile(policyFile, registry, models));
   for (const warning of policies.current.warnings) logger.warn(formatIssue(warning, policyFile));
   if (options.watch ?? true) {
     policies.watch(policyFile, registry, models, {
       onReload(policy) {
         metrics.policyReloads.inc({ result: 'ok' });
+        health.reloaded();
         logger.info({ policy: policy.source, sha256: policy.digest }, 'policy reloaded');
-        void reportModels(models, logger, metrics);
+        void reportModels(models, logger, metrics, health);
       },
       onReloadError(error) {
         metrics.policyReloads.inc({ result: 'error' });
         metrics.degradations.inc({ kind: 'policy_reload_failed' });
+        health.reloadFailed(policyFile, error);
         logger.error({ err: error }, 'policy reload failed; still serving the previous policy');
       },
     });
   }
-  await reportModels(models, logger, metrics);
+  await reportModels(models, logger, metrics, health);
+  warmTokenizer();
+  const access = { token: options.adminToken };
+  const grpcHost = options.grpcHost ?? DEFAULT_HOST;
+  const adminHost = options.adminHost ?? DEFAULT_HOST;
+  for (const [listener, host] of [
+    ['ext_proc', grpcHost],
+    ['admin', adminHost],
+  ] as const) {
+    if (!isLoopback(host) && access.token === undefined) {
+      logger.warn(
+        { listener, host },
+        'listening beyond loopback without an admin token: /metrics and the RouterAdmin API answer loopback callers only',
+      );
+    }
+  }
   const ctx = { policies, metrics, logger, observer: createPipelineObserver(metrics) };
   let extProc: ExtProcServer | undefined;
   let admin: AdminServer | undefined;
@@ -108,17 +152,19 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
     const adminApi = {
       name: ADMIN_SERVICE_NAME,
       definition: loadAdminService().service,
-      implementation: createRouterAdmin(policies),
+      implementation: createRouterAdmin(policies, access),
     };
-    extProc = await startExtProcServer(ctx, options.grpcHost ?? '0.0.0.0', options.grpcPort ?? 50051, [
-      adminApi,
-    ]);
+    extProc = await startExtProcServer(ctx, grpcHost, options.grpcPort ?? 50051, {
+      extraServices: [adminApi],
+      ...(options.streamIdleTimeoutMs !== undefined && { streamIdleTimeoutMs: options.streamIdleTimeoutMs }),
+    });
     if (options.adminPort !== null) {
       admin = await startAdminServer(
-        { policies, ready: () => ready },
+        { policies, ready: () => ready, degradations: () => health.degradations() },
         metrics,
-        options.adminHost ?? '0.0.0.0',
+        adminHost,
         options.adminPort ?? 9190,
+        access,
       );
     }
   } catch (error) {
@@ -144,7 +190,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
     policies,
     metrics,
     logger,
-    async close(graceMs = 5000) {
+    async close(graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) {
       ready = false;
       policies.unwatch();
       await grpcServer.close(graceMs);

@@ -43,6 +43,9 @@ export interface PipelineObserver extends SignalObserver {
 
 const NO_SIGNALS: ReadonlyMap<string, SignalResult> = new Map();
 
+/** The share of a request's budget kept for plugins and selection, however long signals take. */
+const AFTER_SIGNALS_SHARE = 0.3;
+
 /** The code of the 503 answered when a guard could not do its work. */
 export const GUARD_UNAVAILABLE = 'guard_unavailable';
 
@@ -139,12 +142,13 @@ export async function route(
   }
 
   let started = performance.now();
+  request.budget.holdBack(AFTER_SIGNALS_SHARE);
   const { results, matched, unknown } = await runSignals(
     policy.signals,
     request,
     policy.settings.signalTimeoutMs,
     observer,
-  );
+  ).finally(() => request.budget.release());
   let now = performance.now();
   observer.stageFinished('signals', (now - started) / 1000);
   started = now;

@@ -324,6 +324,11 @@ describe('docker-compose.yml', () => {
     expect(cmd[0]).toBe('serve');
     expect(argAfter(cmd, '--grpc-port')).toBe('50051');
     expect(argAfter(cmd, '--admin-port')).toBe('9190');
+    // Envoy reaches the router over the compose network, so it listens beyond loopback, with an admin token.
+    expect(argAfter(cmd, '--host')).toBe('0.0.0.0');
+    expect(
+      environment(router).SEMANTIC_ROUTER_ADMIN_TOKEN ?? argAfter(cmd, '--admin-token-file'),
+    ).toBeDefined();
     const policy = argAfter(cmd, '--policy');
     expect(policy, 'router command has no --policy').toBeDefined();
     expect(policy?.startsWith('/app/'), `${policy} is not under /app`).toBe(true);
@@ -347,7 +352,8 @@ describe('Dockerfile', () => {
     expect(images.length).toBeGreaterThan(0);
     for (const image of images) {
       expectPinned(image, 'Dockerfile FROM');
-      expect(image).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+      // An LTS release whose HTTP/2 stack lets the router lift the stream reset limit (22.10 and later).
+      expect(image).toMatch(/^node:(22|24|26)\.\d+\.\d+-bookworm-slim$/);
     }
   });
 
@@ -376,6 +382,8 @@ describe('Dockerfile', () => {
       'serve',
       '--policy',
       '/app/policies/default.yaml',
+      '--host',
+      '0.0.0.0',
     ]);
     const healthcheck = dockerfileInstruction(text, 'HEALTHCHECK').join(' ');
     const probe = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD') + 'CMD'.length)) as string[];

@@ -9,7 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { ENVOY_PROTO_INCLUDE_DIRS } from '../src/extproc/protos.ts';
 import { Headers } from '../src/headers.ts';
-import { REPO_ROOT, readPolicy, readPolicyModels } from './support/default-policy.ts';
+import { parsePolicy } from '../src/policy/parse.ts';
+import { builtinRegistry } from '../src/registry.ts';
+import { DEFAULT_POLICY_PATH, REPO_ROOT, readPolicy, readPolicyModels } from './support/default-policy.ts';
 import { checkShape, formatProblems, loadProtoRoot, parseDuration } from './support/proto-shape.ts';
 
 const ENVOY_YAML = path.join(REPO_ROOT, 'envoy', 'envoy.yaml');
@@ -221,8 +223,8 @@ describe('envoy/envoy.yaml', () => {
       expect(flags['envoy.reloadable_features.ext_proc_graceful_grpc_close']).toBe(true);
     });
 
-    it('fails open when the router cannot be reached', () => {
-      expect(extProc.failure_mode_allow).toBe(true);
+    it('fails closed when the router cannot answer, so that slowness is never a way past its checks', () => {
+      expect(extProc.failure_mode_allow).toBe(false);
     });
 
     it('honours clear_route_cache from the router', () => {
@@ -230,9 +232,11 @@ describe('envoy/envoy.yaml', () => {
       expect(extProc.route_cache_action ?? 'DEFAULT').toBe('DEFAULT');
     });
 
-    it('gives the router more than the 200ms default per message, within the override bound', () => {
+    it("waits for each answer longer than the default policy's budget, with room to spare, within the override bound", () => {
       const message = durationMs(extProc.message_timeout);
-      expect(message).toBeGreaterThan(200);
+      const { budgetMs } = parsePolicy(fs.readFileSync(DEFAULT_POLICY_PATH, 'utf8'), builtinRegistry).policy
+        .settings;
+      expect(message).toBeGreaterThanOrEqual(budgetMs + 500);
       expect(message).toBeLessThanOrEqual(5_000);
       expect(durationMs(extProc.max_message_timeout)).toBeGreaterThanOrEqual(message);
     });

@@ -1,8 +1,10 @@
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RouterError } from '../errors.ts';
 import { explainRequest } from '../explain.ts';
+import { type AdminAccess, checkAdminAccess } from '../observability/admin-access.ts';
 import { formatIssue } from '../policy/policy-error.ts';
 import type { RuntimePolicy } from '../policy/runtime-policy.ts';
 import { parseChatRequest } from '../request/chat-request.ts';
@@ -35,18 +37,39 @@ export function loadAdminService(): grpc.ServiceClientConstructor {
   return (grpc.loadPackageDefinition(definition) as unknown as AdminPackage).semantic_router.v1.RouterAdmin;
 }
 
+/** Refuses a call `access` does not admit (UNAUTHENTICATED or PERMISSION_DENIED); true when refused. */
+function refused(
+  access: AdminAccess,
+  call: grpc.ServerUnaryCall<unknown, unknown>,
+  callback: grpc.sendUnaryData<unknown>,
+): boolean {
+  const authorization = call.metadata.get('authorization')[0];
+  const refusal = checkAdminAccess(
+    access,
+    call.getPeer(),
+    typeof authorization === 'string' ? authorization : authorization?.toString(),
+  );
+  if (!refusal) return false;
+  const code = refusal.status === 401 ? grpc.status.UNAUTHENTICATED : grpc.status.PERMISSION_DENIED;
+  callback({ code, details: refusal.message });
+  return true;
+}
+
 /**
- * The RouterAdmin implementation over the policy being served. A request that is not a chat
- * completion answers INVALID_ARGUMENT with the parser's message.
+ * The RouterAdmin implementation over the policy being served, for the callers `access` admits. A
+ * request that is not a chat completion answers INVALID_ARGUMENT with the parser's message. Answers
+ * name the policy file, never its path on the host.
  */
-export function createRouterAdmin(policies: {
-  readonly current: RuntimePolicy;
-}): grpc.UntypedServiceImplementation {
+export function createRouterAdmin(
+  policies: { readonly current: RuntimePolicy },
+  access: AdminAccess,
+): grpc.UntypedServiceImplementation {
   return {
     Explain(
       call: grpc.ServerUnaryCall<ExplainRequestMessage, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) {
+      if (refused(access, call, callback)) return;
       let request: RouterRequest;
       try {
         const headers = new Map(
@@ -71,16 +94,18 @@ export function createRouterAdmin(policies: {
         (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
       );
     },
-    GetPolicy(_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    GetPolicy(call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
+      if (refused(access, call, callback)) return;
       const policy = policies.current;
+      const file = basename(policy.source);
       callback(null, {
         name: policy.policy.metadata?.name ?? '',
-        source: policy.source,
+        source: file,
         sha256: policy.digest,
         models: [...policy.models.keys()],
         decisions: [...policy.decisions.map((d) => d.name), policy.defaultDecision.name],
         signals: policy.signals.map((s) => s.key),
-        warnings: policy.warnings.map((w) => formatIssue(w, policy.source)),
+        warnings: policy.warnings.map((w) => formatIssue(w, file)),
       });
     },
   };

@@ -3,6 +3,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { Exchange, type RouterContext } from './exchange.ts';
 import type { ProcessingRequest, ProcessingResponse } from './messages.ts';
 import { EXT_PROC_SERVICE_NAME, loadExtProcService } from './protos.ts';
+import { canSetResetLimit, liftResetLimit, retireBeforeResetLimit } from './stream-resets.ts';
 
 /** Largest ext_proc message accepted: a buffered body up to the schema's limit plus framing. */
 const MAX_MESSAGE_BYTES = 80 * 1024 * 1024;
@@ -12,7 +13,7 @@ export interface ExtProcServer {
   health: HealthImplementation;
   port: number;
   /** Stops accepting streams, lets open ones finish for up to `graceMs`, then cancels the rest. */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs: number): Promise<void>;
 }
 
 /**
@@ -23,18 +24,35 @@ export interface ExtProcServer {
  */
 export function createExtProcHandler(
   ctx: RouterContext,
+  idleTimeoutMs: number = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
 ): grpc.handleBidiStreamingCall<ProcessingRequest, ProcessingResponse> {
   return (call) => {
     const exchange = new Exchange(ctx);
     ctx.metrics.activeStreams.inc();
     let tail: Promise<void> | undefined;
     let finished = false;
+    let idle: NodeJS.Timeout | undefined;
     const finish = (how: 'completed' | 'cancelled' | 'error') => {
       if (finished) return;
       finished = true;
+      clearTimeout(idle);
       ctx.metrics.activeStreams.dec();
       exchange.finish(how);
     };
+    // A stream on which nothing arrives for this long is closed, so a stalled peer holds nothing.
+    const armIdleTimer = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        ctx.metrics.errors.inc({ kind: 'idle_stream' });
+        call.emit('error', {
+          code: grpc.status.DEADLINE_EXCEEDED,
+          details: `no ext_proc message for ${idleTimeoutMs} ms`,
+        });
+        finish('error');
+      }, idleTimeoutMs);
+      idle.unref();
+    };
+    armIdleTimer();
     const failed = (message: ProcessingRequest, error: unknown) => {
       ctx.metrics.errors.inc({ kind: 'protocol' });
       ctx.logger.warn({ err: error }, 'ext_proc message could not be handled');
@@ -59,6 +77,7 @@ export function createExtProcHandler(
       });
     };
     call.on('data', (message: ProcessingRequest) => {
+      armIdleTimer();
       if (tail) {
         settle(tail.then(() => answer(message)).then((response) => write(message, response)));
         return;
@@ -112,20 +131,36 @@ export interface ExtraService {
   implementation: grpc.UntypedServiceImplementation;
 }
 
-/** Starts the ext_proc gRPC server on `host:port` (port 0 picks a free one). */
+/** How long an ext_proc stream may go without a message by default: Envoy's ext_proc stream timeout. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 600_000;
+
+export interface ExtProcServerOptions {
+  /** Other gRPC services served on the same port (e.g. the router's admin API). */
+  extraServices?: readonly ExtraService[];
+  /** A stream without a message for this long is closed (DEADLINE_EXCEEDED). */
+  streamIdleTimeoutMs?: number;
+}
+
+/**
+ * Starts the ext_proc gRPC server on `host:port` (port 0 picks a free one). The HTTP/2 limit on
+ * streams a peer may reset is lifted where Node.js allows it, and otherwise a connection is retired
+ * gracefully before the limit would close it (see `stream-resets.ts`).
+ */
 export async function startExtProcServer(
   ctx: RouterContext,
   host: string,
   port: number,
-  extraServices: readonly ExtraService[] = [],
+  options: ExtProcServerOptions = {},
 ): Promise<ExtProcServer> {
+  const extraServices = options.extraServices ?? [];
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     'grpc.keepalive_permit_without_calls': 1,
   });
+  const lifted = canSetResetLimit() && liftResetLimit(server);
   server.addService(withCachedConstantAnswers(loadExtProcService().service), {
-    Process: createExtProcHandler(ctx),
+    Process: createExtProcHandler(ctx, options.streamIdleTimeoutMs),
   });
   for (const extra of extraServices) server.addService(extra.definition, extra.implementation);
   const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE_NAME]: 'SERVING' });
@@ -136,11 +171,16 @@ export async function startExtProcServer(
       error ? reject(error) : resolve(bound),
     );
   });
+  if (!lifted && !retireBeforeResetLimit(server, () => ctx.metrics.connectionsRetired.inc())) {
+    ctx.logger.warn(
+      'cannot watch HTTP/2 stream resets on this grpc-js: a peer that resets over 1000 streams in a burst loses its connection',
+    );
+  }
   return {
     server,
     health,
     port: boundPort,
-    close: (graceMs = 5000) =>
+    close: (graceMs) =>
       new Promise<void>((resolve) => {
         for (const name of ['', EXT_PROC_SERVICE_NAME, ...extraServices.map((e) => e.name)]) {
           health.setStatus(name, 'NOT_SERVING');

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
 import type { RuntimePolicy } from '../policy/runtime-policy.ts';
+import { type AdminAccess, checkAdminAccess } from './admin-access.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AdminServer {
@@ -9,10 +11,22 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
+/** Something that makes the router serve less than its policy: a model that failed, a reload that did. */
+export interface Degradation {
+  kind: 'model_unavailable' | 'policy_reload_failed';
+  /** What is affected (a model, the policy file), without host paths. */
+  subject: string;
+  reason: string;
+  /** When it was seen (ISO 8601). */
+  since: string;
+}
+
 export interface AdminState {
   readonly policies: { readonly current: RuntimePolicy };
   /** False until the ext_proc server listens, and again while shutting down. */
   ready(): boolean;
+  /** What the router serves without right now; empty when it serves its whole policy. */
+  degradations(): readonly Degradation[];
 }
 
 function json(status: number, value: unknown): [number, string, string] {
@@ -20,17 +34,44 @@ function json(status: number, value: unknown): [number, string, string] {
 }
 
 /**
- * The admin HTTP endpoints: `/healthz` (the process is up), `/readyz` (serving, with the policy in
- * force), `/metrics` (Prometheus text format). Anything else is 404.
+ * `/readyz`: 200 `ready` when serving the whole policy, 200 `degraded` (with what is missing) when
+ * serving with a model unavailable or after a failed reload, 503 `not ready` while starting or
+ * stopping. `?strict` answers 503 when degraded too, for probes that should take such a router out
+ * of rotation.
+ */
+function readiness(state: AdminState, strict: boolean): [number, string, string] {
+  const policy = state.policies.current;
+  const degraded = state.degradations();
+  const status = !state.ready() ? 'not ready' : degraded.length > 0 ? 'degraded' : 'ready';
+  const body = {
+    status,
+    policy: {
+      name: policy.policy.metadata?.name,
+      file: basename(policy.source),
+      sha256: policy.digest,
+    },
+    warnings: policy.warnings.length,
+    degraded,
+  };
+  const ok = status === 'ready' || (status === 'degraded' && !strict);
+  return json(ok ? 200 : 503, body);
+}
+
+/**
+ * The admin HTTP endpoints: `/healthz` (the process is up) and `/readyz` (see {@link readiness})
+ * for anyone; `/metrics` (Prometheus text format) only for callers `access` admits. Anything else
+ * is 404.
  */
 export async function startAdminServer(
   state: AdminState,
   metrics: Metrics,
   host: string,
   port: number,
+  access: AdminAccess,
 ): Promise<AdminServer> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
     const respond = ([status, type, body]: [number, string, string]) => {
       res.writeHead(status, { 'content-type': type });
       res.end(body);
@@ -38,23 +79,14 @@ export async function startAdminServer(
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return respond(json(405, { error: 'method not allowed' }));
     if (path === '/healthz') return respond(json(200, { status: 'ok' }));
-    if (path === '/readyz') {
-      const policy = state.policies.current;
-      const body = {
-        status: state.ready() ? 'ready' : 'not ready',
-        policy: { name: policy.policy.metadata?.name, source: policy.source, sha256: policy.digest },
-        warnings: policy.warnings.length,
-      };
-      return respond(json(state.ready() ? 200 : 503, body));
-    }
-    if (path === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => respond([200, metrics.registry.contentType, text]),
-        (error: Error) => respond(json(500, { error: error.message })),
-      );
-      return;
-    }
-    respond(json(404, { error: `no such endpoint: ${path}` }));
+    if (path === '/readyz') return respond(readiness(state, url.searchParams.has('strict')));
+    if (path !== '/metrics') return respond(json(404, { error: `no such endpoint: ${path}` }));
+    const refusal = checkAdminAccess(access, req.socket.remoteAddress, req.headers.authorization);
+    if (refusal) return respond(json(refusal.status, { error: refusal.message }));
+    metrics.registry.metrics().then(
+      (text) => respond([200, metrics.registry.contentType, text]),
+      (error: Error) => respond(json(500, { error: error.message })),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

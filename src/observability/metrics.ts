@@ -18,7 +18,14 @@ export const DEGRADATION_KINDS = [
 export type DegradationKind = (typeof DEGRADATION_KINDS)[number];
 
 /** Client or protocol errors, answered or logged. */
-const ERROR_KINDS = ['bad_request', 'payload_too_large', 'internal', 'protocol', 'cancelled'] as const;
+const ERROR_KINDS = [
+  'bad_request',
+  'payload_too_large',
+  'internal',
+  'protocol',
+  'cancelled',
+  'idle_stream',
+] as const;
 
 const STAGE_BUCKETS = [
   0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25,
@@ -71,6 +78,11 @@ export function createMetrics() {
       name: 'semantic_router_policy_reloads_total',
       help: 'Policy reloads by result (ok, error).',
       labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    connectionsRetired: new Counter({
+      name: 'semantic_router_connections_retired_total',
+      help: 'ext_proc connections retired (GOAWAY) before their peer reset more streams than Node.js allows.',
       registers: [registry],
     }),
     activeStreams: new Gauge({

@@ -20,12 +20,15 @@ const SLICE_MS = 4;
 export class RequestBudget {
   readonly budgetMs: number;
   readonly deadline: number;
+  /** The deadline the current stage works to: the budget's own, or earlier while some is held back. */
+  #stageDeadline: number;
   #sliceStarted: number;
   #cancelled = false;
 
   constructor(budgetMs: number, now = performance.now()) {
     this.budgetMs = budgetMs;
     this.deadline = now + budgetMs;
+    this.#stageDeadline = this.deadline;
     this.#sliceStarted = now;
   }
 
@@ -34,9 +37,23 @@ export class RequestBudget {
     return new RequestBudget(Number.POSITIVE_INFINITY);
   }
 
-  /** Milliseconds left (0 once exhausted). */
+  /** Milliseconds left for the current stage (0 once exhausted). */
   remaining(now = performance.now()): number {
-    return this.#cancelled ? 0 : Math.max(0, this.deadline - now);
+    return this.#cancelled ? 0 : Math.max(0, this.#stageDeadline - now);
+  }
+
+  /**
+   * Holds back a share of the budget from the work that follows, until {@link release}: the
+   * stages after it (plugins, selection) keep that much time however long the signals take.
+   */
+  holdBack(share: number): void {
+    if (!Number.isFinite(this.deadline)) return;
+    this.#stageDeadline = this.deadline - (this.deadline - performance.now()) * share;
+  }
+
+  /** Gives back what {@link holdBack} held. */
+  release(): void {
+    this.#stageDeadline = this.deadline;
   }
 
   get exhausted(): boolean {

@@ -61,9 +61,51 @@ describe('RouterAdmin gRPC API (proto/semantic_router/v1/admin.proto)', () => {
     const info = await unary<Record<string, unknown>>('GetPolicy', {});
     expect(info).toMatchObject({
       name: 'integration',
+      source: 'policy.yaml',
       sha256: h.router.policies.current.digest,
       models: ['small', 'large'],
       decisions: ['banned', 'code', 'long', 'premium', 'default'],
     });
+    expect(JSON.stringify(info)).not.toContain(h.policyFile);
+  });
+});
+
+describe('admin access with a token', () => {
+  it('refuses RouterAdmin calls and /metrics without the token, and serves them with it', async () => {
+    const guarded = await startHarness(TEST_POLICY, { router: { adminToken: 's3cret' } });
+    const RouterAdmin = loadAdminService();
+    const admin = new RouterAdmin(`127.0.0.1:${guarded.router.grpcPort}`, grpc.credentials.createInsecure());
+    const getPolicy = (metadata: grpc.Metadata) =>
+      new Promise<unknown>((resolve, reject) =>
+        (admin as unknown as Record<string, (...args: unknown[]) => void>).GetPolicy?.call(
+          admin,
+          {},
+          metadata,
+          (error: grpc.ServiceError | null, value: unknown) => (error ? reject(error) : resolve(value)),
+        ),
+      );
+    try {
+      await expect(getPolicy(new grpc.Metadata())).rejects.toMatchObject({
+        code: grpc.status.UNAUTHENTICATED,
+      });
+      const wrong = new grpc.Metadata();
+      wrong.set('authorization', 'Bearer guess');
+      await expect(getPolicy(wrong)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      const right = new grpc.Metadata();
+      right.set('authorization', 'Bearer s3cret');
+      await expect(getPolicy(right)).resolves.toMatchObject({ name: 'integration' });
+
+      expect((await fetch(`${guarded.adminUrl}/metrics`)).status).toBe(401);
+      const metrics = await fetch(`${guarded.adminUrl}/metrics`, {
+        headers: { authorization: 'Bearer s3cret' },
+      });
+      expect(metrics.status).toBe(200);
+      // Health and readiness stay open for probes.
+      expect((await fetch(`${guarded.adminUrl}/readyz`)).status).toBe(200);
+      expect((await fetch(`${guarded.adminUrl}/healthz`)).status).toBe(200);
+    } finally {
+      admin.close();
+      await guarded.close();
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '../../src/emulator/emulator-client.ts';
 import type { ExchangeResult } from '../../src/emulator/exchange-result.ts';
 import type { HttpRequest, Upstream } from '../../src/emulator/http-types.ts';
-import { type Router, startRouter } from '../../src/main.ts';
+import { type Router, type RouterOptions, startRouter } from '../../src/main.ts';
 import type { ModelLibrary } from '../../src/models/model-library.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { Registry } from '../../src/policy/registry.ts';
@@ -48,6 +48,8 @@ export async function startHarness(
     envoy?: Omit<EmulatorOptions, 'target'>;
     models?: ModelLibrary;
     logger?: Logger;
+    /** More options for the router (e.g. an admin token). */
+    router?: Partial<RouterOptions>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'router-test-'));
@@ -62,6 +64,7 @@ export async function startHarness(
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.models ? { models: options.models } : {}),
+    ...options.router,
   });
   const envoy = new ExtProcEmulator({
     target: `127.0.0.1:${router.grpcPort}`,

@@ -65,8 +65,23 @@ describe('policy hot reload', () => {
     expect(await harness.metric('semantic_router_degradations_total', { kind: 'policy_reload_failed' })).toBe(
       1,
     );
-    const ready = await (await fetch(`${harness.adminUrl}/readyz`)).json();
-    expect(ready).toMatchObject({ status: 'ready', policy: { name: 'integration', sha256: before.digest } });
+    // Still serving, so ready, but degraded until a reload succeeds; the answer names no host path.
+    const response = await fetch(`${harness.adminUrl}/readyz`);
+    expect(response.status).toBe(200);
+    const ready = await response.json();
+    expect(ready).toMatchObject({
+      status: 'degraded',
+      policy: { name: 'integration', sha256: before.digest, file: 'policy.yaml' },
+      degraded: [
+        {
+          kind: 'policy_reload_failed',
+          subject: 'policy.yaml',
+          reason: expect.stringContaining('keyword:missing'),
+        },
+      ],
+    });
+    expect(JSON.stringify(ready)).not.toContain(harness.policyFile);
+    expect((await fetch(`${harness.adminUrl}/readyz?strict`)).status).toBe(503);
     // The broken file on disk is not what is served.
     expect(readFileSync(harness.policyFile, 'utf8')).toContain('keyword:missing');
   });
