@@ -227,10 +227,13 @@ program
       input: options.jsonl === '-' ? process.stdin : createReadStream(options.jsonl),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
+    // Iterate from now on: lines read while the model loads are queued, not lost (Node 22+ readline
+    // drops the lines emitted before an iterator exists).
+    const pending = input[Symbol.asyncIterator]();
     let failures = 0;
     async function* lines() {
       let lineNumber = 0;
-      for await (const line of input) {
+      for await (const line of { [Symbol.asyncIterator]: () => pending }) {
         lineNumber++;
         if (line.trim() !== '') yield parseClassifyLine(line, lineNumber);
       }
