@@ -50,7 +50,9 @@ describe('semantic-router CLI', () => {
     );
     const result = await cli('validate', file);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${file}:6:5: error: signals[0]: unknown field(s): colour`);
+    expect(result.stderr).toContain(
+      `${file}:6:51: error: signals[0].colour: unknown field 'colour' (expected one of: words, phrases, patterns,`,
+    );
   });
 
   it('explain prints one JSON line per prompt with the decision, model and every signal', async () => {

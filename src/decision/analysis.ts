@@ -53,20 +53,24 @@ export type Satisfiable = 'yes' | 'no' | 'unknown';
 
 /**
  * Whether some combination of signal outcomes, consistent with the constraints, makes every rule
- * in `mustHold` true and every rule in `mustFail` false. A depth-first search over the signals
- * involved with three-valued pruning; `budget` bounds the nodes visited.
+ * in `mustHold` true and every rule in `mustFail` false. Signals in `fixed` have the outcome given
+ * there whatever the request (e.g. a context-length signal with `min: 0` and no `max` always
+ * matches). A depth-first search over the signals involved with three-valued pruning; `budget`
+ * bounds the nodes visited.
  */
 export function satisfiable(
   mustHold: readonly CompiledRule[],
   mustFail: readonly CompiledRule[],
   constraints: readonly SignalConstraint[],
+  fixed: ReadonlyMap<number, boolean> = new Map(),
   budget = 200_000,
 ): Satisfiable {
   const atoms = new Set<number>();
   for (const r of [...mustHold, ...mustFail]) ruleSignals(r, atoms);
-  const order = [...atoms].filter((i) => i >= 0);
+  const order = [...atoms].filter((i) => i >= 0 && !fixed.has(i));
   const relevant = constraints.filter((c) => atoms.has(c.a) && atoms.has(c.b));
   const values: Truth[] = [];
+  for (const [index, value] of fixed) values[index] = value;
   let visited = 0;
 
   const consistent = (): Truth => {

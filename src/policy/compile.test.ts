@@ -130,4 +130,28 @@ describe('compilePolicy', () => {
     expect(warnings).toContainEqual(expect.stringContaining('signal keyword:math is not used'));
     expect(warnings).toContainEqual(expect.stringContaining('the default decision is never used'));
   });
+
+  it('knows a context-length signal with min 0 and no max always matches, and what that shadows', () => {
+    const body = `signals:
+  - { type: context-length, name: any-size, min: 0 }
+  - { type: keyword, name: code, words: [python] }
+decisions:
+  - { name: everything, priority: 10, when: context-length:any-size, models: [large] }
+  - { name: code, when: keyword:code, models: [large] }
+${DEFAULT_SMALL}`;
+    expect(errorsOf(body)).toContainEqual(
+      expect.objectContaining({
+        path: ['decisions', 1, 'when'],
+        message: expect.stringContaining(
+          'decision code is unreachable: whenever it matches, everything matches first',
+        ),
+      }),
+    );
+    const alone = testPolicy(
+      body.replace(/ {2}- \{ name: code,.*\n/, '').replace('words: [python] }', 'words: [python] }'),
+    );
+    const warnings = alone.warnings.map((w) => w.message);
+    expect(warnings).toContainEqual(expect.stringContaining('signal context-length:any-size always matches'));
+    expect(warnings).toContainEqual(expect.stringContaining('decision everything always matches'));
+  });
 });

@@ -90,6 +90,7 @@ export function compilePolicy(
   const signals: CompiledSignal[] = [];
   const signalParams: Record<string, unknown>[] = [];
   const vets: Promise<PolicyIssue[]>[] = [];
+  const fixed = new Map<number, boolean>();
   const indexByKey = new Map<string, number>();
   policy.signals.forEach((spec, i) => {
     const definition = registry.signals.find((d) => d.type === spec.type);
@@ -114,6 +115,15 @@ export function compilePolicy(
         readByGuard: false,
       });
       signalParams.push(params);
+      const constant = definition.constant?.(params);
+      if (constant !== undefined) {
+        fixed.set(signals.length - 1, constant);
+        report(
+          'warning',
+          ['signals', i],
+          `signal ${key} ${constant ? 'always' : 'never'} matches, whatever the request: a rule that reads it does not depend on it`,
+        );
+      }
       if (definition.vet) {
         const path = ['signals', i];
         vets.push(
@@ -233,7 +243,7 @@ export function compilePolicy(
   });
 
   decisions.sort((a, b) => b.priority - a.priority || a.index - b.index);
-  if (!issues.some((i) => i.severity === 'error')) analyseReachability(decisions, constraints, report);
+  if (!issues.some((i) => i.severity === 'error')) analyseReachability(decisions, constraints, fixed, report);
   if (issues.some((i) => i.severity === 'error')) throw new PolicyError(options.source, issues);
 
   return {
@@ -265,11 +275,12 @@ function collectLeaves(rule: CompiledRule, into: number[] = []): number[] {
 function analyseReachability(
   ordered: readonly { index: number; name: string; rule: CompiledRule }[],
   constraints: readonly SignalConstraint[],
+  fixed: ReadonlyMap<number, boolean>,
   report: (severity: PolicyIssue['severity'], path: Path, message: string) => void,
 ): void {
   ordered.forEach((decision, position) => {
     const path = ['decisions', decision.index, 'when'];
-    const alone = satisfiable([decision.rule], [], constraints);
+    const alone = satisfiable([decision.rule], [], constraints, fixed);
     if (alone === 'no') {
       report('error', path, `decision ${decision.name} can never match: its rule contradicts itself`);
       return;
@@ -279,9 +290,12 @@ function analyseReachability(
       [decision.rule],
       earlier.map((d) => d.rule),
       constraints,
+      fixed,
     );
     if (reachable === 'no') {
-      const shadows = earlier.filter((d) => satisfiable([decision.rule, d.rule], [], constraints) !== 'no');
+      const shadows = earlier.filter(
+        (d) => satisfiable([decision.rule, d.rule], [], constraints, fixed) !== 'no',
+      );
       report(
         'error',
         path,
@@ -293,7 +307,7 @@ function analyseReachability(
       report('warning', path, `decision ${decision.name} has too many signals to check for reachability`);
     }
   });
-  const always = ordered.find((d) => satisfiable([], [d.rule], constraints) === 'no');
+  const always = ordered.find((d) => satisfiable([], [d.rule], constraints, fixed) === 'no');
   if (always) {
     report(
       'warning',

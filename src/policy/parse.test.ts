@@ -35,7 +35,21 @@ describe('parsePolicy', () => {
     {
       name: 'an unknown field, with its line',
       body: `defaultDecision:\n  models: [small]\n  modles: [x]\n`,
-      expected: { path: ['defaultDecision'], line: 7, message: 'unknown field(s): modles' },
+      expected: {
+        path: ['defaultDecision', 'modles'],
+        line: 8,
+        message: "unknown field 'modles' (did you mean 'models'?)",
+      },
+    },
+    {
+      name: 'an unknown field with nothing like it, listing the known ones',
+      body: `settings: { tieout: 3 }
+defaultDecision: { models: [small] }
+`,
+      expected: {
+        path: ['settings', 'tieout'],
+        message: expect.stringContaining("unknown field 'tieout' (expected one of: maxBodyBytes"),
+      },
     },
     {
       name: 'an unknown signal type',
@@ -50,7 +64,11 @@ describe('parsePolicy', () => {
     {
       name: 'a rule with two operators at the leaf that is wrong',
       body: `decisions:\n  - name: d\n    when: { any: [keyword:a, { nott: keyword:b }] }\n    models: [small]\ndefaultDecision: { models: [small] }\n`,
-      expected: { path: ['decisions', 0, 'when', 'any', 1], line: 8 },
+      expected: {
+        path: ['decisions', 0, 'when', 'any', 1, 'nott'],
+        line: 8,
+        message: "unknown field 'nott' (did you mean 'not'?)",
+      },
     },
     {
       name: 'a bad signal reference',

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
 import { createPolicySchema, type Policy } from './schema.ts';
+import { knownKeysAt, suggestKey } from './schema-keys.ts';
 
 /** Finds the line and column of a YAML path in the parsed file (the nearest existing ancestor). */
 export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
@@ -74,14 +75,31 @@ export function parsePolicy(text: string, registry: Registry, source = 'policy')
       }),
     );
   }
-  const result = createPolicySchema(registry).safeParse(doc.toJS());
+  const schema = createPolicySchema(registry);
+  const data = doc.toJS();
+  const result = schema.safeParse(data);
   if (!result.success) {
-    const issues: PolicyIssue[] = result.error.issues.flatMap(flattenIssue).map((issue) => {
+    const issues: PolicyIssue[] = result.error.issues.flatMap(flattenIssue).flatMap((issue) => {
       const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-      const where = locate(path);
-      const message =
-        issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
-      return { severity: 'error', path, message, ...where };
+      if (issue.code !== 'unrecognized_keys')
+        return [{ severity: 'error', path, message: issue.message, ...locate(path) }];
+      // One issue per unknown key, at the key itself, with the likely intended one.
+      const known = knownKeysAt(schema, path, data);
+      return issue.keys.map((key): PolicyIssue => {
+        const keyPath = [...path, key];
+        const suggestion = suggestKey(key, known);
+        const hint = suggestion
+          ? ` (did you mean '${suggestion}'?)`
+          : known.length > 0
+            ? ` (expected one of: ${known.join(', ')})`
+            : '';
+        return {
+          severity: 'error',
+          path: keyPath,
+          message: `unknown field '${key}'${hint}`,
+          ...locate(keyPath),
+        };
+      });
     });
     throw new PolicyError(source, issues);
   }

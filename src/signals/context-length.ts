@@ -78,6 +78,9 @@ export const contextLengthSignal = defineSignal({
       },
     };
   },
+  constant(params) {
+    return params.min === 0 && params.max === undefined ? true : undefined;
+  },
   relate(a, b) {
     if (upper(a) < b.min || upper(b) < a.min) return 'disjoint';
     if (a.min >= b.min && upper(a) <= upper(b)) return 'implies';

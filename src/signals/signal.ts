@@ -82,6 +82,12 @@ export interface SignalDefinition<Params extends Record<string, unknown> = Recor
   create(params: Params, context: SignalContext): Signal;
   /** Optional: lets the analyser find decisions that can never match or never be reached. */
   relate?(a: Params, b: Params): SignalRelation;
+  /**
+   * Optional: the outcome of a signal with these parameters whatever the request (`true`: it always
+   * matches, `false`: never), or undefined when it depends on the request. Such a signal is reported,
+   * and the analyser uses its outcome.
+   */
+  constant?(params: Params): boolean | undefined;
 }
 
 /** A problem found by a signal type's `vet`: where in its parameters (when known), and what. */
@@ -100,6 +106,7 @@ export function defineSignal<Schema extends z.ZodObject>(definition: {
   vet?(params: z.infer<Schema>): Promise<VetProblem[]>;
   create(params: z.infer<Schema>, context: SignalContext): Signal;
   relate?(a: z.infer<Schema>, b: z.infer<Schema>): SignalRelation;
+  constant?(params: z.infer<Schema>): boolean | undefined;
 }): SignalDefinition {
   return definition as unknown as SignalDefinition;
 }

@@ -4,6 +4,8 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { sseUpstream } from '../../src/emulator/chat.ts';
+import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.ts';
+import { loadExtProcService } from '../../src/extproc/protos.ts';
 import { definePlugin } from '../../src/plugins/plugin.ts';
 import type { Registry } from '../../src/policy/registry.ts';
 import { builtinRegistry } from '../../src/registry.ts';
@@ -210,6 +212,61 @@ describe('under load and cancellation', () => {
     expect(await h.metric('semantic_router_active_streams')).toBe(0);
     expect(await h.metric('semantic_router_errors_total', { kind: 'cancelled' })).toBeGreaterThanOrEqual(1);
     expectRouteTo(await h.chat('python again'), 'large', { bodyModel: 'large-served-name' });
+  });
+
+  it('a burst of 3000 cancelled streams on one connection does not fail an exchange in flight on it', async () => {
+    // nghttp2 closes a connection whose peer resets more than 1000 streams in a burst (Envoy resets
+    // the stream of every cancelled request); the router lifts that limit where Node allows it and
+    // retires the connection gracefully where not.
+    const client = new (loadExtProcService())(
+      `127.0.0.1:${h.router.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    ) as unknown as {
+      Process(): grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse>;
+      close(): void;
+    };
+    const headers = {
+      request_headers: {
+        headers: {
+          headers: [
+            { key: ':method', raw_value: Buffer.from('POST') },
+            { key: ':path', raw_value: Buffer.from('/v1/chat/completions') },
+          ],
+        },
+      },
+    };
+    const answered = (call: grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse>) =>
+      new Promise<ProcessingResponse>((resolve, reject) => {
+        call.once('data', resolve);
+        call.once('error', reject);
+      });
+    try {
+      const inFlight = client.Process();
+      inFlight.write(headers);
+      await answered(inFlight);
+      for (let batch = 0; batch < 30; batch++) {
+        await Promise.all(
+          Array.from({ length: 100 }, async () => {
+            const call = client.Process();
+            call.on('error', () => {});
+            call.write(headers);
+            await answered(call);
+            call.cancel();
+          }),
+        );
+      }
+      const body = Buffer.from(
+        JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'python' }] }),
+      );
+      inFlight.write({ request_body: { body, end_of_stream: true } });
+      const answer = await answered(inFlight);
+      expect(answer.request_body?.response?.header_mutation?.set_headers?.[0]?.header?.key).toBe(
+        'x-selected-model',
+      );
+      inFlight.end();
+    } finally {
+      client.close();
+    }
   });
 });
 
