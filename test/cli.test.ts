@@ -30,7 +30,7 @@ describe('semantic-router CLI', () => {
   it('validate accepts the shipped policy', async () => {
     const result = await cli('validate', 'policies/default.yaml');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('policies/default.yaml: ok (2 models, 9 signals, 7 decisions + default)');
+    expect(result.stdout).toContain('policies/default.yaml: ok (2 models, 10 signals, 8 decisions + default)');
   });
 
   it('validate lists every error with file, line and column, and exits 1', async () => {
@@ -70,6 +70,7 @@ describe('semantic-router CLI', () => {
     expect(lines[0]).toMatchObject({ id: 'a', decision: 'code', model: 'qwen2.5-72b-instruct' });
     expect(lines[1]).toMatchObject({ id: 'b', decision: 'chit-chat', model: 'llama-3.1-8b-instruct' });
     expect(Object.keys(lines[0].signals)).toEqual([
+      'jailbreak:attack-sure',
       'jailbreak:attack',
       'domain:stem',
       'embedding:chit-chat',
