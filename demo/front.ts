@@ -20,7 +20,11 @@ export interface DemoFrontOptions {
   maxBodyBytes?: number;
 }
 
-/** Headers that belong to one hop of HTTP and are not forwarded. */
+/**
+ * Headers that belong to one hop of HTTP and are not forwarded. `expect: 100-continue` (which curl
+ * sends with bodies over 1 MB) is answered here, as Envoy answers it, and goes no further: fetch
+ * refuses to send it.
+ */
 const HOP_HEADERS = new Set([
   'connection',
   'keep-alive',
@@ -29,6 +33,7 @@ const HOP_HEADERS = new Set([
   'host',
   'content-length',
   'te',
+  'expect',
 ]);
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -81,7 +86,9 @@ async function handle(options: DemoFrontOptions, req: IncomingMessage, res: Serv
   const headers: [string, string][] = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = (req.rawHeaders[i] as string).toLowerCase();
-    if (name !== 'host' && name !== 'connection') headers.push([name, req.rawHeaders[i + 1] as string]);
+    if (name !== 'host' && name !== 'connection' && name !== 'expect') {
+      headers.push([name, req.rawHeaders[i + 1] as string]);
+    }
   }
   const request: HttpRequest = {
     method: req.method ?? 'GET',

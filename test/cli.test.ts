@@ -30,7 +30,9 @@ describe('semantic-router CLI', () => {
   it('validate accepts the shipped policy', async () => {
     const result = await cli('validate', 'policies/default.yaml');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('policies/default.yaml: ok (2 models, 10 signals, 8 decisions + default)');
+    expect(result.stdout).toContain(
+      'policies/default.yaml: ok (2 models, 10 signals, 8 decisions + default)',
+    );
   });
 
   it('validate lists every error with file, line and column, and exits 1', async () => {

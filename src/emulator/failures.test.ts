@@ -47,12 +47,10 @@ describe('message timeout', () => {
   it('without failureModeAllow ends with a 504 local reply and skips the upstream', async () => {
     const { processor, emulator } = await setup(silentOnHeaders, { messageTimeoutMs: 50 });
     let called = false;
-    const started = Date.now();
     const result = await emulator.exchange(chatRequest('hi'), () => {
       called = true;
       return { status: 200 };
     });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
     expect(called).toBe(false);
     expect(result.outcome).toBe('local_reply');
     expect(result.response.status).toBe(504);
@@ -79,18 +77,20 @@ describe('message timeout', () => {
   });
 
   it('is extended once by override_message_timeout when max_message_timeout allows it', async () => {
+    // The answer comes well after the base timeout: only the override lets it count. The base
+    // timeout is long enough for the override itself to arrive in time on a busy machine.
     const slow: FakeHandler = async (request, call) => {
       if (phaseOf(request) !== 'request_headers') return undefined;
-      call.send({ override_message_timeout: { seconds: 0, nanos: 300_000_000 } });
-      await sleep(120);
+      call.send({ override_message_timeout: { seconds: 60, nanos: 0 } });
+      await sleep(1500);
       return continueAnswer('request_headers');
     };
-    const allowed = await setup(slow, { messageTimeoutMs: 50, maxMessageTimeoutMs: 1000 });
+    const allowed = await setup(slow, { messageTimeoutMs: 1000, maxMessageTimeoutMs: 60_000 });
     const ok = await allowed.emulator.exchange(chatRequest('hi'), echoUpstream);
     expect(ok.outcome).toBe('completed');
     expect(ok.messages.find((m) => m.direction === 'received')?.note).toBe('override_message_timeout');
 
-    const capped = await setup(slow, { messageTimeoutMs: 50 });
+    const capped = await setup(slow, { messageTimeoutMs: 1000 });
     const late = await capped.emulator.exchange(chatRequest('hi'), echoUpstream);
     expect(late.response.status).toBe(504);
     expect(late.messages.find((m) => m.direction === 'received')?.note).toBe(
@@ -99,6 +99,7 @@ describe('message timeout', () => {
   });
 
   it('during a streamed response body resets the stream', async () => {
+    // Answers arrive in well under a second on any machine; the unanswered chunk times out.
     const { emulator } = await setup(
       (request, call) => {
         if (phaseOf(request) !== 'response_body') return undefined;
@@ -106,7 +107,7 @@ describe('message timeout', () => {
           ? null
           : continueAnswer('response_body');
       },
-      { messageTimeoutMs: 50, processingMode: { response_body_mode: 'STREAMED' } },
+      { messageTimeoutMs: 1000, processingMode: { response_body_mode: 'STREAMED' } },
     );
     const result = await emulator.exchange({ path: '/' }, () => ({ status: 200, chunks: ['a', 'b', 'c'] }));
     expect(result.outcome).toBe('reset');

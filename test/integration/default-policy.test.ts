@@ -19,7 +19,9 @@ describe('the shipped default policy, with its real models', () => {
     const error = expectImmediate(result, 403, 'prompt_injection');
     expect(error.message).toContain('blocked');
     expect(result.response.headers['x-router-decision']).toBe('prompt-injection');
-    expect(result.response.headers['x-router-reason']).toContain('keyword:prompt-injection(ignore all previous instructions)');
+    expect(result.response.headers['x-router-reason']).toContain(
+      'keyword:prompt-injection(ignore all previous instructions)',
+    );
   });
 
   it.each([

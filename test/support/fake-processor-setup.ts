@@ -12,10 +12,21 @@ export function onCleanup(...cleanup: Array<() => Promise<void> | void>): void {
   cleanups.push(...cleanup);
 }
 
+/**
+ * How long the emulator waits for each answer unless a test says otherwise: long enough that a
+ * busy machine never turns an answer the test expects into a timeout. Tests of the timeout itself
+ * use a short one with a processor that never answers, which times out however busy the machine is.
+ */
+const GENEROUS_MESSAGE_TIMEOUT_MS = 30_000;
+
 /** A scripted fake ext_proc server and an emulator pointed at it, both closed after the test. */
 export async function setup(handler?: FakeHandler, options: Omit<EmulatorOptions, 'target'> = {}) {
   const processor = await startFakeProcessor(handler);
-  const emulator = new ExtProcEmulator({ target: processor.address, ...options });
+  const emulator = new ExtProcEmulator({
+    target: processor.address,
+    messageTimeoutMs: GENEROUS_MESSAGE_TIMEOUT_MS,
+    ...options,
+  });
   cleanups.push(
     () => processor.close(),
     () => emulator.close(),
