@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { CLASSIFY_TASKS, type ClassifyTask, classifyAll, parseClassifyLine } from './classify.ts';
+import { relaunchWhenCommandLineIsLong } from './cli-relaunch.ts';
 import { explainPrompts, readPromptsJsonl } from './explain.ts';
 import { DEFAULT_HOST, DEFAULT_POLICY_FILE, DEFAULT_SHUTDOWN_GRACE_MS, startRouter } from './main.ts';
 import type { Embedder } from './models/embedder.ts';
@@ -21,9 +22,7 @@ import { trainProjectionCommand } from './train-projection.ts';
 import { defaultDataFiles, HEAD_DIRS, HEAD_TASKS, type HeadTask, trainTask } from './training/head-tasks.ts';
 import { formatClassificationReport, formatDetection } from './training/metrics.ts';
 
-// The command line then shows in `ps` as the program's name, not the prompts given to it; and
-// onnxruntime, which reads the command line when it starts a session, crashes on one over 32 KiB.
-process.title = 'semantic-router';
+relaunchWhenCommandLineIsLong();
 
 function seconds(value: string): number {
   const parsed = Number(value);

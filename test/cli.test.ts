@@ -57,6 +57,36 @@ describe('semantic-router CLI', () => {
     );
   });
 
+  it('validate refuses a pattern that can backtrack catastrophically, naming an input that shows it', async () => {
+    const file = tempFile(
+      'redos.yaml',
+      [
+        'apiVersion: semantic-router.io/v1',
+        'kind: RoutingPolicy',
+        'models:',
+        '  - { name: m, endpoint: { cluster: c } }',
+        'signals:',
+        "  - { type: keyword, name: k, patterns: ['\\bfine\\b', '(a+)+$'] }",
+        'decisions:',
+        '  - { name: d, when: keyword:k, models: [m] }',
+        'defaultDecision: { models: [m] }',
+        '',
+      ].join('\n'),
+    );
+    const result = await cli('validate', file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /signals\[0\]\.patterns\[1\]: pattern \/\(a\+\)\+\$\/ can take exponential time/,
+    );
+    expect(result.stderr).not.toContain('patterns[0]');
+  });
+
+  it('explain takes a prompt of 40 KB on the command line (onnxruntime crashed on a long command line)', async () => {
+    const result = await cli('explain', `${'word '.repeat(8000)}`);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ decision: expect.any(String) });
+  });
+
   it('explain prints one JSON line per prompt with the decision, model and every signal', async () => {
     const prompts = tempFile(
       'prompts.jsonl',

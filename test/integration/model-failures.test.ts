@@ -57,4 +57,19 @@ describe('a model file that is missing or corrupt', () => {
     expectRouteTo(await h.chat('What is the integral of x squared?'), 'small', { decision: 'default' });
     expect(await h.metric('semantic_router_degradations_total', { kind: 'signal_error' })).toBeGreaterThan(0);
   });
+
+  it('shows in /readyz as degraded, naming each model and why, without host paths', async () => {
+    const response = await fetch(`${h.adminUrl}/readyz`);
+    expect(response.status).toBe(200);
+    const ready = (await response.json()) as { status: string; degraded: unknown[] };
+    expect(ready.status).toBe('degraded');
+    expect(ready.degraded).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'model_unavailable', subject: 'classifier corrupt' }),
+        expect.objectContaining({ kind: 'model_unavailable', subject: 'classifier missing' }),
+      ]),
+    );
+    expect(JSON.stringify(ready)).not.toContain(broken);
+    expect((await fetch(`${h.adminUrl}/readyz?strict`)).status).toBe(503);
+  });
 });

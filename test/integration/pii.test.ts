@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAdminService } from '../../src/admin-api/router-admin.ts';
-import { expectImmediate, expectRouteTo, type Harness, startHarness } from './harness.ts';
+import { chatRequest, expectImmediate, expectRouteTo, type Harness, startHarness } from './harness.ts';
 
 const POLICY = `apiVersion: semantic-router.io/v1
 kind: RoutingPolicy
@@ -78,6 +78,32 @@ describe('personal data in chat requests', () => {
 
   it('answers 403 no_private_model when the decision has no private model', async () => {
     expectImmediate(await h.chat('add jane.doe@example.com to the newsletter'), 403, 'no_private_model');
+  });
+
+  it('never forwards personal data unredacted because the body nests deeply', async () => {
+    // Rewriting a body nested 5,000 deep overflowed the stack, and the error let the original through.
+    const nested = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const body = JSON.stringify({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'mail it to jane.doe@example.com' }],
+    }).replace('"messages"', `"metadata":${nested},"messages"`);
+    const result = await h.send({ ...chatRequest('x'), body });
+    expect(result.upstreamCalled).toBe(false);
+    expectImmediate(result, 400);
+    // Within the depth limit, the same body is redacted as usual.
+    const shallow = body.replace(nested, `${'['.repeat(40)}${']'.repeat(40)}`);
+    const redacted = await h.send({ ...chatRequest('x'), body: shallow });
+    expectRouteTo(redacted, 'cloud', { decision: 'contact' });
+    expect(redacted.forwarded?.body.toString()).not.toContain('jane');
+  });
+
+  it('redacts an address far into a long message, scanned in slices', async () => {
+    const padding = 'The quarterly report covers revenue, costs and hiring plans. '.repeat(6000);
+    const result = await h.chat(`${padding} Send it to jane.doe@example.com. ${padding}`);
+    expectRouteTo(result, 'cloud', { decision: 'contact' });
+    const forwarded = result.forwarded?.body.toString() ?? '';
+    expect(forwarded).not.toContain('jane.doe');
+    expect(forwarded).toContain('Send it to [EMAIL_ADDRESS].');
   });
 
   it('routes by the prompt language', async () => {
