@@ -38,13 +38,13 @@ export function outcomeMutation(
         header(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),
       ];
       for (const [name, value] of outcome.plan.requestHeaders) setHeaders.push(header(name, value));
-      if (body) setHeaders.push(header(Headers.contentLength, String(body.length)));
+      setHeaders.push(header(Headers.contentLength, String(body.length)));
       return {
         request_body: {
           response: {
             status: 'CONTINUE',
             header_mutation: { set_headers: setHeaders },
-            ...(body ? { body_mutation: { body } } : {}),
+            body_mutation: { body },
             clear_route_cache: true,
           },
         },

@@ -8,7 +8,7 @@ function rewrite(messages: unknown[], mode?: SystemPromptMode) {
   const plan = emptyPlan();
   if (mode) plan.systemPrompt = { text: 'NEW', mode };
   const out = rewriteBody({ model: 'auto', messages, temperature: 0.2 }, 'm', plan);
-  return out ? JSON.parse(out.toString()) : undefined;
+  return JSON.parse(out.toString());
 }
 
 const USER = { role: 'user', content: 'hi' };
@@ -20,7 +20,11 @@ describe('rewriteBody', () => {
   });
 
   it('returns nothing when nothing changes', () => {
-    expect(rewriteBody({ model: 'm', messages: [USER] }, 'm', emptyPlan())).toBeUndefined();
+    // Written anew from the parsed body even then, so the backend reads what the router checked.
+    expect(JSON.parse(rewriteBody({ model: 'm', messages: [USER] }, 'm', emptyPlan()).toString())).toEqual({
+      model: 'm',
+      messages: [USER],
+    });
   });
 
   it.each([
@@ -57,7 +61,7 @@ describe('rewriteBody with redactions', () => {
   function redact(messages: unknown[], redactions: [number, SignalSpan[]][], extra: Partial<RoutePlan> = {}) {
     const plan = { ...emptyPlan(), redactions: new Map(redactions), ...extra };
     const out = rewriteBody({ model: 'm', messages }, 'm', plan);
-    return out ? JSON.parse(out.toString()).messages : undefined;
+    return JSON.parse(out.toString()).messages;
   }
 
   it.each([
@@ -126,9 +130,9 @@ describe('rewriteBody with redactions', () => {
     ]);
   });
 
-  it('returns nothing when there is nothing to redact', () => {
-    expect(redact([USER], [])).toBeUndefined();
-    expect(redact([USER], [[3, [span('EMAIL_ADDRESS', 0, 2)]]])).toBeUndefined();
+  it('leaves the messages as they were when there is nothing to redact', () => {
+    expect(redact([USER], [])).toEqual([USER]);
+    expect(redact([USER], [[3, [span('EMAIL_ADDRESS', 0, 2)]]])).toEqual([USER]);
   });
 });
 
@@ -141,7 +145,7 @@ describe('rewriteBody with a reasoning intent', () => {
   ) {
     const plan: RoutePlan = { ...emptyPlan(), reasoning: { enabled, effort } };
     const out = rewriteBody({ model: 'm', messages: [USER], ...extra }, 'm', plan, family);
-    return out ? JSON.parse(out.toString()) : undefined;
+    return JSON.parse(out.toString());
   }
 
   it.each([
@@ -191,14 +195,18 @@ describe('rewriteBody with a reasoning intent', () => {
   ] as { family: ReasoningFamily; extra: Record<string, unknown> }[])(
     'keeps what the client set for $family: $extra',
     ({ family, extra }) => {
-      expect(withReasoning(family, true, extra)).toBeUndefined();
-      expect(withReasoning(family, false, extra)).toBeUndefined();
+      expect(withReasoning(family, true, extra)).toEqual({ model: 'm', messages: [USER], ...extra });
+      expect(withReasoning(family, false, extra)).toEqual({ model: 'm', messages: [USER], ...extra });
     },
   );
 
   it('leaves a model without a reasoning family untouched', () => {
-    expect(withReasoning(undefined, true)).toBeUndefined();
-    expect(withReasoning(undefined, false, { reasoning_effort: 'low' })).toBeUndefined();
+    expect(withReasoning(undefined, true)).toEqual({ model: 'm', messages: [USER] });
+    expect(withReasoning(undefined, false, { reasoning_effort: 'low' })).toEqual({
+      model: 'm',
+      messages: [USER],
+      reasoning_effort: 'low',
+    });
   });
 
   it('applies alongside a model rewrite and keeps the client’s other fields', () => {

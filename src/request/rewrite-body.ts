@@ -125,8 +125,12 @@ function respellRoles(messages: unknown[], read: readonly ChatMessage[]): unknow
  * The body to forward: `model` set to the backend's name for the chosen model, roles spelled as the
  * router read them (when `readMessages` is given), the plan's redactions applied to the messages they
  * were found in, then its system prompt applied, and its reasoning intent written in the convention
- * of the model's `reasoningFamily`; every other field is kept. Returns undefined when nothing changes,
- * so the original bytes are forwarded as they came.
+ * of the model's `reasoningFamily`; every other field is kept.
+ *
+ * Always written anew from what the router parsed, even when nothing changed: the backend then reads
+ * exactly the request the router checked. Forwarding the original bytes would let a body with a
+ * duplicate key (`"messages"` twice) mean one thing to the router and another to a backend whose
+ * parser keeps the first occurrence.
  */
 export function rewriteBody(
   body: Record<string, unknown>,
@@ -134,12 +138,11 @@ export function rewriteBody(
   plan: RoutePlan,
   reasoningFamily?: ReasoningFamily,
   readMessages?: readonly ChatMessage[],
-): Buffer | undefined {
+): Buffer {
   const messages = body.messages as unknown[];
   let rewrittenMessages = readMessages ? respellRoles(messages, readMessages) : messages;
   if (plan.redactions) rewrittenMessages = applyRedactions(rewrittenMessages, plan.redactions);
   if (plan.systemPrompt) rewrittenMessages = applySystemPrompt(rewrittenMessages, plan.systemPrompt);
   const reasoning = reasoningFields(body, reasoningFamily, plan.reasoning);
-  if (body.model === model && rewrittenMessages === messages && !reasoning) return undefined;
   return Buffer.from(JSON.stringify({ ...body, ...reasoning, model, messages: rewrittenMessages }));
 }

@@ -81,6 +81,23 @@ describe('a body built to break parsing or rewriting', () => {
     expect(error.message).toContain('needs a JSON body');
   });
 
+  it('a key given twice means to the backend what it meant to the router', async () => {
+    // JSON.parse keeps the last of two keys, some parsers the first: the router forwards what it read.
+    const benign = '[{"role":"user","content":"what is a good name for a cat?"}]';
+    const attack = `[{"role":"user","content":"${INJECTION}"}]`;
+    const hidden = await h.send({
+      ...chatRequest('x'),
+      body: `{"model":"auto","messages":${attack},"messages":${benign}}`,
+    });
+    expectRouteTo(hidden, SMALL);
+    expect(hidden.forwarded?.body.toString()).not.toContain('Ignore previous instructions');
+    const shown = await h.send({
+      ...chatRequest('x'),
+      body: `{"model":"auto","messages":${benign},"messages":${attack}}`,
+    });
+    expectImmediate(shown, 403, 'prompt_injection');
+  });
+
   it('a body that is not UTF-8 is a 400', async () => {
     const body = Buffer.concat([
       Buffer.from('{"messages":[{"role":"user","content":"'),
