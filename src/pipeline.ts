@@ -141,6 +141,8 @@ export async function route(
     return unknownModel(requested, policy);
   }
 
+  // Parsing a large body may have held the event loop already: let others run before the signals.
+  if (request.budget.due()) await request.budget.pause();
   let started = performance.now();
   request.budget.holdBack(AFTER_SIGNALS_SHARE);
   const { results, matched, unknown } = await runSignals(
@@ -167,6 +169,7 @@ export async function route(
     reason.push(`guard ${skipped.decision.name} skipped (${skipped.signals.join(', ')} failed)`);
   }
   const plan = emptyPlan();
+  if (request.budget.due()) await request.budget.pause();
   const refused = await applyPlugins(decision, plan, request, policy, observer, reason);
   now = performance.now();
   observer.stageFinished('decision', (now - started) / 1000);

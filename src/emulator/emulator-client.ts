@@ -53,11 +53,13 @@ export class ExtProcEmulator {
     this.config = resolveFilterConfig(filter);
     this.#metadata = metadata ?? {};
     const Service = loadExtProcService();
-    this.#client = new Service(
-      target,
-      credentials ?? grpc.credentials.createInsecure(),
-      channelOptions,
-    ) as unknown as ProcessClient;
+    this.#client = new Service(target, credentials ?? grpc.credentials.createInsecure(), {
+      // Envoy's gRPC client takes answers of any size (a rewritten body as large as the request);
+      // grpc-js would refuse those over 4 MB.
+      'grpc.max_receive_message_length': -1,
+      'grpc.max_send_message_length': -1,
+      ...channelOptions,
+    }) as unknown as ProcessClient;
   }
 
   /** Resolves once the channel is connected; rejects after `timeoutMs`. */

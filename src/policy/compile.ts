@@ -113,6 +113,7 @@ export function compilePolicy(
         signal,
         waitsOnModel: definition.waitsOnModel === true,
         readByGuard: false,
+        cheap: definition.cheap === true,
       });
       signalParams.push(params);
       const constant = definition.constant?.(params);

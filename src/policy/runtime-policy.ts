@@ -13,6 +13,8 @@ export interface CompiledSignal {
   waitsOnModel: boolean;
   /** A guard decision's rule reads it: it is evaluated before the others. */
   readByGuard: boolean;
+  /** Its cost is bounded whatever the prompt's size (see `SignalDefinition.cheap`). */
+  cheap: boolean;
 }
 
 export interface CompiledDecision {

@@ -9,7 +9,7 @@ export class BudgetExhausted extends Error {
 }
 
 /** How long work on one request may hold the event loop before it lets other streams run. */
-const SLICE_MS = 4;
+const SLICE_MS = 2;
 
 /**
  * The time one request may take, and the means to take it in slices. Work whose cost grows with

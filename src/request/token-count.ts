@@ -25,7 +25,7 @@ const MAX_RUN = 64;
 const PIECE_CHARS = 8192;
 
 /** Tokens counted between two looks at the budget. */
-const STEP_TOKENS = 16_384;
+const STEP_TOKENS = 2048;
 
 function framing(messages: readonly ChatMessage[]): number {
   return TOKENS_PER_REPLY + TOKENS_PER_MESSAGE * messages.length;

@@ -35,6 +35,7 @@ function upper(params: ContextLengthParams): number {
  */
 export const contextLengthSignal = defineSignal({
   type: 'context-length',
+  cheap: true,
   description: 'The number of prompt tokens (a real BPE tokenizer) lies within [min, max].',
   params: Params,
   validate(params) {

@@ -29,6 +29,7 @@ function conditionCount(params: HeaderParams): number {
 /** A request header, e.g. a user role or tier set upstream of the router. */
 export const headerSignal = defineSignal({
   type: 'header',
+  cheap: true,
   description: 'A request header equals one of some values, matches a pattern, or is present/absent.',
   params: Params,
   validate(params) {

@@ -13,6 +13,7 @@ const Params = z
  */
 export const requestedModelSignal = defineSignal({
   type: 'model',
+  cheap: true,
   description: 'The request names one of these models in its `model` field (real or virtual, e.g. `auto`).',
   params: Params,
   create(params) {

@@ -56,9 +56,10 @@ function errorText(error: unknown): string {
  * non-matching result marked unknown, carrying the reason; it never fails the request.
  *
  * Order: signals that wait on models start first (their models run off the event loop, all at
- * once); then the others run one after another, those that guards read first, so that when time
- * runs short the checks that protect are the ones that finished. A long text's scan pauses on the
- * budget between steps, so other requests are served meanwhile.
+ * once); then the others run one after another, those that guards read first and, among equals, the
+ * cheap ones (bounded cost) first, so that when time runs short the checks that protect, and the
+ * signals that cost little, are the ones that finished. A long text's scan pauses on the budget
+ * between steps, so other requests are served meanwhile.
  */
 export async function runSignals(
   signals: readonly CompiledSignal[],
@@ -110,10 +111,19 @@ export async function runSignals(
     const pending = evaluate(index);
     if (pending) waiting.push(pending);
   }
-  for (const guards of [true, false]) {
+  const order: [guards: boolean, cheap: boolean][] = [
+    [true, true],
+    [true, false],
+    [false, true],
+    [false, false],
+  ];
+  for (const [guards, cheap] of order) {
     for (let index = 0; index < signals.length; index++) {
       const signal = signals[index] as CompiledSignal;
-      if (signal.waitsOnModel || signal.readByGuard !== guards) continue;
+      if (signal.waitsOnModel || signal.readByGuard !== guards || signal.cheap !== cheap) continue;
+      // Between signals, let other requests run once this one has held the event loop long enough
+      // (a failed pause means the budget is spent: `evaluate` records that).
+      if (request.budget.due()) await request.budget.pause().catch(() => {});
       const pending = evaluate(index);
       if (pending) await pending;
     }

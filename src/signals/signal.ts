@@ -70,6 +70,12 @@ export interface SignalDefinition<Params extends Record<string, unknown> = Recor
    * bounds the wait. Other signals compute in JavaScript, bounded by the request's budget.
    */
   readonly waitsOnModel?: boolean;
+  /**
+   * The signal's cost does not grow with the prompt beyond a bound its parameters set (a header, a
+   * token count up to a threshold): it runs before the signals that scan the whole prompt, so a
+   * request whose budget runs short still has it.
+   */
+  readonly cheap?: boolean;
   readonly params: z.ZodObject;
   /** Cross-field checks the schema cannot express; returns a message per problem. */
   validate?(params: Params): string[];
@@ -101,6 +107,7 @@ export function defineSignal<Schema extends z.ZodObject>(definition: {
   type: string;
   description: string;
   waitsOnModel?: boolean;
+  cheap?: boolean;
   params: Schema;
   validate?(params: z.infer<Schema>): string[];
   vet?(params: z.infer<Schema>): Promise<VetProblem[]>;
