@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 
 export interface ServerProcess {
   port: number;
+  /** The admin HTTP port, when the server reports one. */
+  adminPort: number | undefined;
   child: ChildProcess;
   /** Peak resident memory (kB) read from /proc, when available. */
   peakRssKb(): number | undefined;
@@ -31,7 +33,7 @@ export function startServerProcess(args: string[], timeoutMs = 15_000): Promise<
     const lines = createInterface({ input: child.stdout });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
     lines.on('line', (line) => {
-      let value: { port?: number; grpcPort?: number };
+      let value: { port?: number; grpcPort?: number; adminPort?: number };
       try {
         value = JSON.parse(line);
       } catch {
@@ -44,6 +46,7 @@ export function startServerProcess(args: string[], timeoutMs = 15_000): Promise<
       child.stdout?.resume(); // keep draining the server's log (one line per request) without parsing it
       resolve({
         port,
+        adminPort: value.adminPort,
         child,
         peakRssKb() {
           try {
@@ -71,9 +74,13 @@ export function startServerProcess(args: string[], timeoutMs = 15_000): Promise<
 
 /**
  * The router as built (`npm run build`), as it runs in production, serving `policyFile` on free
- * loopback ports without watching the file.
+ * loopback ports, without watching the file unless `watch`.
  */
-export function startRouterProcess(policyFile: string, timeoutMs?: number): Promise<ServerProcess> {
+export function startRouterProcess(
+  policyFile: string,
+  timeoutMs?: number,
+  watch = false,
+): Promise<ServerProcess> {
   return startServerProcess(
     [
       'dist/cli.js',
@@ -86,7 +93,7 @@ export function startRouterProcess(policyFile: string, timeoutMs?: number): Prom
       '0',
       '--admin-port',
       '0',
-      '--no-watch',
+      ...(watch ? [] : ['--no-watch']),
     ],
     timeoutMs,
   );

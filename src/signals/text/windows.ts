@@ -3,19 +3,24 @@ import type { RequestBudget } from '../../request/request-budget.ts';
 /** Texts up to this many characters are scanned in one piece, without pausing. */
 export const WHOLE_TEXT_CHARS = 128 * 1024;
 
-/** The part of the text each window owns; windows also read {@link OVERLAP} before and {@link MARGIN} after. */
-const WINDOW_CHARS = 128 * 1024;
-/** Characters each window reads before the part it owns. */
-const OVERLAP = 4096;
-/**
- * Context at both edges of a window that no finding may start in (at the leading edge) or end in
- * (at the trailing edge): an edge the text does not have could otherwise fake a word boundary, a
- * `^` or `$`, or a look-around.
- */
-const MARGIN = 256;
+/** How a long text is cut into windows. */
+export interface WindowGeometry {
+  /** The part of the text each window owns. */
+  window: number;
+  /** Characters each window reads before the part it owns. */
+  overlap: number;
+  /**
+   * Context at both edges of a window that no finding may start in (at the leading edge) or end in
+   * (at the trailing edge): an edge the text does not have could otherwise fake a word boundary, a
+   * `^` or `$`, or a look-around.
+   */
+  margin: number;
+}
+
+const GEOMETRY: WindowGeometry = { window: 128 * 1024, overlap: 4096, margin: 256 };
 
 /** Longest finding a windowed scan is sure to see, in characters. */
-export const WINDOWED_FINDING_CHARS = OVERLAP - MARGIN;
+export const WINDOWED_FINDING_CHARS = GEOMETRY.overlap - GEOMETRY.margin;
 
 /** A finding in a text: `[start, end)` in UTF-16 code units. */
 export interface Finding {
@@ -37,14 +42,16 @@ export async function scanInWindows<T extends Finding>(
   budget: RequestBudget,
   scan: (window: string, keeps: (finding: Finding) => boolean) => T[],
   stopAtFirst = false,
+  geometry: WindowGeometry = GEOMETRY,
 ): Promise<T[]> {
+  const { window, overlap, margin } = geometry;
   const found: T[] = [];
-  for (let owned = 0; owned < text.length; owned += WINDOW_CHARS) {
+  for (let owned = 0; owned < text.length; owned += window) {
     if (budget.due()) await budget.pause();
-    const from = Math.max(0, owned - OVERLAP);
-    const ownedEnd = Math.min(text.length, owned + WINDOW_CHARS);
-    const to = Math.min(text.length, ownedEnd + MARGIN);
-    const earliest = owned === 0 ? 0 : from + MARGIN;
+    const from = Math.max(0, owned - overlap);
+    const ownedEnd = Math.min(text.length, owned + window);
+    const to = Math.min(text.length, ownedEnd + margin);
+    const earliest = owned === 0 ? 0 : from + margin;
     const latest = to === text.length ? text.length : ownedEnd;
     // Outside the window's own part (the previous window reported it), or next to an edge that the
     // text does not have: not kept.
