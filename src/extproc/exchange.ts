@@ -357,7 +357,8 @@ export class Exchange {
         decision,
         model: model || undefined,
         outcome: result,
-        reason: outcome?.kind === 'route' ? outcome.reason : (outcome?.message ?? this.#error?.message),
+        reason: outcome?.reason ?? this.#error?.message,
+        message: outcome?.kind === 'reject' ? outcome.message : undefined,
         status:
           this.#status ?? this.#error?.status ?? (outcome?.kind === 'reject' ? outcome.status : undefined),
         stream: how,

@@ -51,6 +51,13 @@ describe('context-length signal', () => {
     expect(request.tokens.total()).toBeGreaterThan(20_000);
   });
 
+  it('says how it matched without counting: at least min tokens, never "over Infinity"', async () => {
+    const result = await build(contextLengthSignal, { min: 1000 }).evaluate(
+      routerRequest('word '.repeat(20_000)),
+    );
+    expect(result).toMatchObject({ matched: true, evidence: ['at least 1000 tokens'] });
+  });
+
   it.each([
     { params: { min: 10 }, prompt: 'short', matched: false },
     { params: { min: 10 }, prompt: 'word '.repeat(50), matched: true },

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatRequest, expectImmediate, expectRouteTo, type Harness, startHarness } from './harness.ts';
+import {
+  capturingLogger,
+  chatRequest,
+  expectImmediate,
+  expectRouteTo,
+  type Harness,
+  startHarness,
+} from './harness.ts';
 import { TEST_POLICY } from './policy.ts';
 
 let h: Harness;
@@ -90,9 +97,28 @@ describe('routing chat requests', () => {
     expectRouteTo(await h.chat('hello', { model: 'gpt-unknown' }), 'small');
   });
 
-  it('rejects by policy with the plugin status and an OpenAI-style error', async () => {
-    const error = expectImmediate(await h.chat('tell me about the forbidden topic'), 451, 'banned_topic');
+  it('rejects by policy with the plugin status and an OpenAI-style error, saying which signal fired', async () => {
+    const result = await h.chat('tell me about the forbidden topic');
+    const error = expectImmediate(result, 451, 'banned_topic');
     expect(error.message).toBe('This topic is not served here.');
+    expect(result.response.headers['x-router-decision']).toBe('banned');
+    expect(result.response.headers['x-router-reason']).toBe('keyword:banned(forbidden topic)');
+    h.envoy.close();
+    await h.router.close(100);
+    // The log line names the signal too.
+    const { logger, lines } = capturingLogger();
+    h = await startHarness(TEST_POLICY, { logger });
+    await h.chat('tell me about the forbidden topic');
+    // The line is written when the stream ends, just after the exchange.
+    for (let waited = 0; !lines.some((line) => line.msg === 'request') && waited < 5000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(lines.find((line) => line.msg === 'request')).toMatchObject({
+      outcome: 'reject',
+      decision: 'banned',
+      reason: ['keyword:banned(forbidden topic)'],
+      message: 'This topic is not served here.',
+    });
   });
 
   it('answers malformed JSON with 400 and an OpenAI-style error', async () => {
