@@ -142,15 +142,23 @@ export async function route(
   }
 
   // Parsing a large body may have held the event loop already: let others run before the signals.
-  if (request.budget.due()) await request.budget.pause();
+  const pauses = request.large;
+  if (pauses && request.budget.due()) await request.budget.pause();
   let started = performance.now();
   request.budget.holdBack(AFTER_SIGNALS_SHARE);
-  const { results, matched, unknown } = await runSignals(
-    policy.signals,
-    request,
-    policy.settings.signalTimeoutMs,
-    observer,
-  ).finally(() => request.budget.release());
+  let outcome: Awaited<ReturnType<typeof runSignals>>;
+  try {
+    outcome = await runSignals(
+      policy.signals,
+      policy.signalOrder,
+      request,
+      policy.settings.signalTimeoutMs,
+      observer,
+    );
+  } finally {
+    request.budget.release();
+  }
+  const { results, matched, unknown } = outcome;
   let now = performance.now();
   observer.stageFinished('signals', (now - started) / 1000);
   started = now;
@@ -169,7 +177,7 @@ export async function route(
     reason.push(`guard ${skipped.decision.name} skipped (${skipped.signals.join(', ')} failed)`);
   }
   const plan = emptyPlan();
-  if (request.budget.due()) await request.budget.pause();
+  if (pauses && request.budget.due()) await request.budget.pause();
   const refused = await applyPlugins(decision, plan, request, policy, observer, reason);
   now = performance.now();
   observer.stageFinished('decision', (now - started) / 1000);

@@ -5,6 +5,7 @@ import { type CompiledRule, compileRule } from '../decision/rule.ts';
 import type { ModelLibrary } from '../models/model-library.ts';
 import { sharedModelLibrary } from '../models/shared-model-library.ts';
 import { type SignalContext, signalKey } from '../signals/signal.ts';
+import { signalOrder } from '../signals/signal-runner.ts';
 import type { Locator } from './parse.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
@@ -254,6 +255,7 @@ export function compilePolicy(
     settings: policy.settings,
     models,
     signals,
+    signalOrder: signalOrder(signals),
     decisions: decisions.map(({ index: _index, ...decision }) => decision),
     defaultDecision,
     chatPaths: new Set(policy.settings.chatPaths),

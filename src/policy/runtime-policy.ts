@@ -1,6 +1,7 @@
 import type { CompiledRule } from '../decision/rule.ts';
 import type { DecisionPlugin } from '../plugins/plugin.ts';
 import type { Signal } from '../signals/signal.ts';
+import type { SignalOrder } from '../signals/signal-runner.ts';
 import type { PolicyIssue } from './policy-error.ts';
 import type { ModelSpec, Policy, PolicySettings } from './schema.ts';
 
@@ -52,6 +53,8 @@ export interface RuntimePolicy {
   readonly settings: PolicySettings;
   readonly models: ReadonlyMap<string, ModelSpec>;
   readonly signals: readonly CompiledSignal[];
+  /** The order the signals run in (see `runSignals`). */
+  readonly signalOrder: SignalOrder;
   /** Sorted by priority (highest first), file order among equals. */
   readonly decisions: readonly CompiledDecision[];
   readonly defaultDecision: CompiledDecision;

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { RouterError } from '../errors.ts';
 import { isRecord } from './is-record.ts';
-import { type JsonShapeLimits, jsonShapeProblem } from './json-shape.ts';
+import { type JsonShapeLimits, jsonShapeProblem, parsedShapeProblem } from './json-shape.ts';
 
 /** The roles of the OpenAI chat format. A message's role is read case-insensitively and trimmed. */
 export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;

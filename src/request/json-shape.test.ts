@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonShapeProblem } from './json-shape.ts';
+import { jsonShapeProblem, parsedShapeProblem } from './json-shape.ts';
 
 const LIMITS = { maxDepth: 4, maxValues: 10 };
 const check = (text: string) => jsonShapeProblem(Buffer.from(text), LIMITS);
@@ -16,10 +16,11 @@ describe('jsonShapeProblem', () => {
       text: '[1,2,3,4,5,6,7,8,9,10,11]',
       problem: 'more than the limit of 10 JSON values',
     },
-  ])('$name', ({ text, problem }) => {
-    const found = check(text);
-    if (problem === undefined) expect(found).toBeUndefined();
-    else expect(found).toContain(problem);
+  ])('$name, on the bytes and on the parsed value alike', ({ text, problem }) => {
+    for (const found of [check(text), parsedShapeProblem(JSON.parse(text), LIMITS)]) {
+      if (problem === undefined) expect(found).toBeUndefined();
+      else expect(found).toContain(problem);
+    }
   });
 
   it('stops early on a hostile body, without reading it all', () => {

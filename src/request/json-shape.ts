@@ -27,6 +27,35 @@ function stringEnd(raw: Uint8Array, from: number): number {
   }
 }
 
+function tooDeep(limits: JsonShapeLimits): string {
+  return `the body nests arrays and objects deeper than the limit of ${limits.maxDepth} levels`;
+}
+
+function tooMany(limits: JsonShapeLimits): string {
+  return `the body has more than the limit of ${limits.maxValues} JSON values (array elements and object members)`;
+}
+
+/**
+ * Why a parsed JSON value exceeds the limits, or undefined when it does not: a walk over its arrays
+ * and objects (with a stack, not recursion), far cheaper than scanning the text for a typical chat
+ * body, which is mostly long strings. For bodies small enough that parsing them cannot take long.
+ */
+export function parsedShapeProblem(value: unknown, limits: JsonShapeLimits): string | undefined {
+  const stack: [unknown, number][] = [[value, 1]];
+  let values = 0;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limits.maxDepth) return tooDeep(limits);
+    const children = Array.isArray(node) ? node : Object.values(node);
+    values += Math.max(1, children.length);
+    if (values > limits.maxValues) return tooMany(limits);
+    for (const child of children)
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
 /**
  * Why a JSON text exceeds the limits, or undefined when it does not. One pass over the bytes, with
  * strings skipped by `indexOf`, so it costs far less than parsing; it runs first because parsing a
@@ -45,17 +74,13 @@ export function jsonShapeProblem(raw: Uint8Array, limits: JsonShapeLimits): stri
     } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
       depth++;
       values++;
-      if (depth > limits.maxDepth) {
-        return `the body nests arrays and objects deeper than the limit of ${limits.maxDepth} levels`;
-      }
+      if (depth > limits.maxDepth) return tooDeep(limits);
     } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) {
       depth--;
     } else if (byte === COMMA) {
       values++;
     }
-    if (values > limits.maxValues) {
-      return `the body has more than the limit of ${limits.maxValues} JSON values (array elements and object members)`;
-    }
+    if (values > limits.maxValues) return tooMany(limits);
   }
   return undefined;
 }

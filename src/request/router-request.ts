@@ -14,6 +14,9 @@ export const TEXT_SCOPES = ['last-user', 'user', 'conversation'] as const satisf
 /** Roles whose messages make up the `user` scope. */
 const USER_SCOPE_ROLES: ReadonlySet<ChatRole> = new Set(['user', 'tool', 'function']);
 
+/** Requests with more text than this may pause between their steps. */
+const LARGE_TEXT_CHARS = 32 * 1024;
+
 /** What joins the texts of a scope's messages in {@link RouterRequest.text}. */
 export const SCOPE_SEPARATOR = '\n\n';
 
@@ -31,6 +34,7 @@ export class RouterRequest {
   readonly #lowerTexts = new Map<TextScope, string>();
   readonly #derived = new Map<string, unknown>();
   #tokens: PromptTokenCounter | undefined;
+  #textChars: number | undefined;
 
   constructor(
     id: string,
@@ -42,6 +46,24 @@ export class RouterRequest {
     this.headers = headers;
     this.chat = chat;
     this.budget = budget;
+  }
+
+  /** Characters of text in all messages together: what the request's scans may have to read. */
+  get textChars(): number {
+    if (this.#textChars === undefined) {
+      let total = 0;
+      for (const message of this.chat.messages) total += message.text.length;
+      this.#textChars = total;
+    }
+    return this.#textChars;
+  }
+
+  /**
+   * Whether the request is large enough that its work may need pausing (see {@link RequestBudget}):
+   * a smaller one is routed in one go, which costs less than checking the clock between its steps.
+   */
+  get large(): boolean {
+    return this.textChars > LARGE_TEXT_CHARS;
   }
 
   /** The prompt's token count, counted as far as anyone asks and shared by signals and selection. */

@@ -23,6 +23,7 @@ const MAX_RUN = 64;
 
 /** Characters counted per step, so that counting can stop soon after a limit is passed. */
 const PIECE_CHARS = 8192;
+const MIN_PIECE_CHARS = 256;
 
 /** Tokens counted between two looks at the budget. */
 const STEP_TOKENS = 2048;
@@ -40,8 +41,8 @@ function isHighSurrogate(code: number): boolean {
  * characters, at the last whitespace when there is one, and inside a stretch without whitespace
  * every {@link MAX_RUN} characters (never between the halves of a surrogate pair).
  */
-function pieceEnd(text: string, start: number): number {
-  const limit = Math.min(text.length, start + PIECE_CHARS);
+function pieceEnd(text: string, start: number, maxChars: number): number {
+  const limit = Math.min(text.length, start + maxChars);
   let run = 0;
   let lastSpace = -1;
   for (let i = start; i < limit; i++) {
@@ -144,7 +145,10 @@ export class PromptTokenCounter {
         this.#offset = 0;
         continue;
       }
-      const end = pieceEnd(text, this.#offset);
+      // Near the target, smaller pieces, so that counting stops soon after passing it (a token is
+      // rarely longer than 8 characters).
+      const wanted = Math.min(PIECE_CHARS, Math.max(MIN_PIECE_CHARS, (target - this.#counted) * 8));
+      const end = pieceEnd(text, this.#offset, wanted);
       this.#counted += countTokens(text.slice(this.#offset, end), AS_PLAIN_TEXT);
       this.#offset = end;
     }

@@ -9,6 +9,7 @@ export interface Selection {
 
 /** What selection needs to know about the prompt's size: whether it fits a window of so many tokens. */
 export interface PromptSize {
+  atMostFromBytes(limit: number): boolean;
   atMostPausing(limit: number, budget: RequestBudget): Promise<boolean>;
 }
 
@@ -27,7 +28,12 @@ export async function selectStatic(
   if (!first) throw new Error('a decision has no candidate models');
   let tooSmall: ModelSpec | undefined;
   for (const model of candidates) {
-    if (model.contextWindow === undefined || (await prompt.atMostPausing(model.contextWindow, budget))) {
+    const window = model.contextWindow;
+    if (
+      window === undefined ||
+      prompt.atMostFromBytes(window) ||
+      (await prompt.atMostPausing(window, budget))
+    ) {
       return tooSmall
         ? { model, note: `${tooSmall.name} window < prompt (over ${tooSmall.contextWindow} tokens)` }
         : { model };

@@ -63,31 +63,33 @@ function errorText(error: unknown): string {
  */
 export async function runSignals(
   signals: readonly CompiledSignal[],
+  order: SignalOrder,
   request: RouterRequest,
   timeoutMs: number,
   observer: SignalObserver,
 ): Promise<SignalOutcome> {
-  const outcome: SignalOutcome = {
-    // Keys in policy order, whatever order the answers come in.
-    results: new Map(signals.map((s) => [s.key, { matched: false, confidence: 0, error: 'not evaluated' }])),
-    matched: new Array(signals.length).fill(false),
-    unknown: new Array(signals.length).fill(true),
-  };
+  const found: (SignalResult | undefined)[] = new Array(signals.length);
+  const matched: boolean[] = new Array(signals.length).fill(false);
+  const unknown: boolean[] = new Array(signals.length).fill(false);
   const record = (index: number, started: number, result: SignalResult | undefined, error?: unknown) => {
-    const signal = signals[index] as CompiledSignal;
     const failure = result ? undefined : failureOf(error);
     const final = result ? clamp(result) : { matched: false, confidence: 0, error: errorText(error) };
-    outcome.results.set(signal.key, final);
-    outcome.matched[index] = final.matched;
-    outcome.unknown[index] = failure !== undefined;
-    observer.signalEvaluated(signal.key, (performance.now() - started) / 1000, failure);
+    found[index] = final;
+    matched[index] = final.matched;
+    unknown[index] = failure !== undefined;
+    observer.signalEvaluated(
+      (signals[index] as CompiledSignal).key,
+      (performance.now() - started) / 1000,
+      failure,
+    );
   };
   const evaluate = (index: number): Promise<void> | undefined => {
     const started = performance.now();
+    const signal = signals[index] as CompiledSignal;
     let result: SignalResult | Promise<SignalResult>;
     try {
       if (request.budget.exhausted) throw new BudgetExhausted(request.budget.budgetMs);
-      result = (signals[index] as CompiledSignal).signal.evaluate(request);
+      result = signal.signal.evaluate(request);
     } catch (error) {
       record(index, started, undefined, error);
       return undefined;
@@ -96,7 +98,7 @@ export async function runSignals(
       record(index, started, result);
       return undefined;
     }
-    const bounded = (signals[index] as CompiledSignal).waitsOnModel
+    const bounded = signal.waitsOnModel
       ? withTimeout(result, Math.min(timeoutMs, request.budget.remaining()))
       : result;
     return bounded.then(
@@ -106,28 +108,49 @@ export async function runSignals(
   };
 
   const waiting: Promise<void>[] = [];
-  for (let index = 0; index < signals.length; index++) {
-    if (!signals[index]?.waitsOnModel) continue;
+  for (const index of order.modelSignals) {
     const pending = evaluate(index);
     if (pending) waiting.push(pending);
   }
-  const order: [guards: boolean, cheap: boolean][] = [
-    [true, true],
-    [true, false],
-    [false, true],
-    [false, false],
-  ];
-  for (const [guards, cheap] of order) {
-    for (let index = 0; index < signals.length; index++) {
-      const signal = signals[index] as CompiledSignal;
-      if (signal.waitsOnModel || signal.readByGuard !== guards || signal.cheap !== cheap) continue;
-      // Between signals, let other requests run once this one has held the event loop long enough
-      // (a failed pause means the budget is spent: `evaluate` records that).
-      if (request.budget.due()) await request.budget.pause().catch(() => {});
-      const pending = evaluate(index);
-      if (pending) await pending;
-    }
+  const pauses = request.large;
+  for (const index of order.otherSignals) {
+    // Between signals, let other requests run once this one has held the event loop long enough
+    // (a failed pause means the budget is spent: `evaluate` records that).
+    if (pauses && request.budget.due()) await request.budget.pause().catch(() => {});
+    const pending = evaluate(index);
+    if (pending) await pending;
   }
   if (waiting.length > 0) await Promise.all(waiting);
-  return outcome;
+  const results = new Map<string, SignalResult>();
+  signals.forEach((signal, index) => {
+    results.set(signal.key, found[index] ?? { matched: false, confidence: 0, error: 'not evaluated' });
+  });
+  return { results, matched, unknown };
+}
+
+/** The order signals run in, worked out once per policy (see {@link runSignals}). */
+export interface SignalOrder {
+  /** Signals that wait on a model: started first, all at once. */
+  modelSignals: readonly number[];
+  /** The others, one after another: those guards read first, the cheap ones first among equals. */
+  otherSignals: readonly number[];
+}
+
+/** What the order depends on. */
+interface Ordered {
+  waitsOnModel: boolean;
+  readByGuard: boolean;
+  cheap: boolean;
+}
+
+export function signalOrder(signals: readonly Ordered[]): SignalOrder {
+  const indices = signals.map((_, index) => index);
+  const rank = (index: number) => {
+    const signal = signals[index] as Ordered;
+    return (signal.readByGuard ? 0 : 2) + (signal.cheap ? 0 : 1);
+  };
+  return {
+    modelSignals: indices.filter((i) => signals[i]?.waitsOnModel),
+    otherSignals: indices.filter((i) => !signals[i]?.waitsOnModel).sort((a, b) => rank(a) - rank(b) || a - b),
+  };
 }

@@ -72,7 +72,11 @@ export class TermScanner {
 
 /** Whether the term occurs in the text; the whole text in one go (for texts that are not long). */
 export function containsTerm(text: string, term: Term): boolean {
-  return new TermScanner(text, term).foundBefore(text.length);
+  const first = term.words[0] ?? '';
+  for (let at = text.indexOf(first); at >= 0; at = text.indexOf(first, at + 1)) {
+    if (matchesAt(text, term, at)) return true;
+  }
+  return false;
 }
 
 /** Characters of a long text searched between two looks at the budget. */

@@ -46,7 +46,7 @@ describe('scanInWindows', () => {
         );
         expect(windowed).toEqual(allMatches(regex, text));
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 
@@ -54,15 +54,17 @@ describe('scanInWindows', () => {
     await fc.assert(
       fc.asyncProperty(pieces, async (parts) => {
         const text = parts.join('');
+        // Overlap minus margin (64) above the longest identifier in these texts; margin above the
+        // detectors' look-back for context words (48).
         const windowed = await scanInWindows(text, RequestBudget.unlimited(), detectPii, false, {
-          window: 96,
-          overlap: 64,
+          window: 128,
+          overlap: 120,
           margin: 56,
         });
         const key = (s: Finding & { type?: string }) => `${s.type}:${s.start}-${s.end}`;
         expect(resolveOverlaps(windowed).map(key)).toEqual(detectPii(text).map(key));
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 

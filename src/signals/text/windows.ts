@@ -52,7 +52,7 @@ export async function scanInWindows<T extends Finding>(
     const ownedEnd = Math.min(text.length, owned + window);
     const to = Math.min(text.length, ownedEnd + margin);
     const earliest = owned === 0 ? 0 : from + margin;
-    const latest = to === text.length ? text.length : ownedEnd;
+    const latest = ownedEnd;
     // Outside the window's own part (the previous window reported it), or next to an edge that the
     // text does not have: not kept.
     const keeps = (finding: Finding) => {
