@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { Exchange, type RouterContext } from './exchange.ts';
+import { IdleStreams } from './idle-streams.ts';
 import type { ProcessingRequest, ProcessingResponse } from './messages.ts';
 import { EXT_PROC_SERVICE_NAME, loadExtProcService } from './protos.ts';
 import { canSetResetLimit, liftResetLimit, retireBeforeResetLimit } from './stream-resets.ts';
@@ -24,35 +25,30 @@ export interface ExtProcServer {
  */
 export function createExtProcHandler(
   ctx: RouterContext,
-  idleTimeoutMs: number = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  idleStreams: IdleStreams,
+  idleTimeoutMs: number,
 ): grpc.handleBidiStreamingCall<ProcessingRequest, ProcessingResponse> {
   return (call) => {
     const exchange = new Exchange(ctx);
     ctx.metrics.activeStreams.inc();
     let tail: Promise<void> | undefined;
     let finished = false;
-    let idle: NodeJS.Timeout | undefined;
+    // A stream on which nothing arrives for this long is closed, so a stalled peer holds nothing.
+    const watched = idleStreams.watch(() => {
+      ctx.metrics.errors.inc({ kind: 'idle_stream' });
+      call.emit('error', {
+        code: grpc.status.DEADLINE_EXCEEDED,
+        details: `no ext_proc message for ${idleTimeoutMs} ms`,
+      });
+      finish('error');
+    });
     const finish = (how: 'completed' | 'cancelled' | 'error') => {
       if (finished) return;
       finished = true;
-      clearTimeout(idle);
+      watched.done();
       ctx.metrics.activeStreams.dec();
       exchange.finish(how);
     };
-    // A stream on which nothing arrives for this long is closed, so a stalled peer holds nothing.
-    const armIdleTimer = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => {
-        ctx.metrics.errors.inc({ kind: 'idle_stream' });
-        call.emit('error', {
-          code: grpc.status.DEADLINE_EXCEEDED,
-          details: `no ext_proc message for ${idleTimeoutMs} ms`,
-        });
-        finish('error');
-      }, idleTimeoutMs);
-      idle.unref();
-    };
-    armIdleTimer();
     const failed = (message: ProcessingRequest, error: unknown) => {
       ctx.metrics.errors.inc({ kind: 'protocol' });
       ctx.logger.warn({ err: error }, 'ext_proc message could not be handled');
@@ -77,7 +73,7 @@ export function createExtProcHandler(
       });
     };
     call.on('data', (message: ProcessingRequest) => {
-      armIdleTimer();
+      watched.active();
       if (tail) {
         settle(tail.then(() => answer(message)).then((response) => write(message, response)));
         return;
@@ -159,8 +155,10 @@ export async function startExtProcServer(
     'grpc.keepalive_permit_without_calls': 1,
   });
   const lifted = canSetResetLimit() && liftResetLimit(server);
+  const idleTimeoutMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  const idleStreams = new IdleStreams(idleTimeoutMs);
   server.addService(withCachedConstantAnswers(loadExtProcService().service), {
-    Process: createExtProcHandler(ctx, options.streamIdleTimeoutMs),
+    Process: createExtProcHandler(ctx, idleStreams, idleTimeoutMs),
   });
   for (const extra of extraServices) server.addService(extra.definition, extra.implementation);
   const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE_NAME]: 'SERVING' });
@@ -188,6 +186,7 @@ export async function startExtProcServer(
         const force = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {
           clearTimeout(force);
+          idleStreams.stop();
           resolve();
         });
       }),
