@@ -1,6 +1,7 @@
 import { type RouterRequest, SCOPE_SEPARATOR, type TextScope } from '../../request/router-request.ts';
 import { scanInWindows, WHOLE_TEXT_CHARS } from '../text/windows.ts';
 import { detectPii, resolveOverlaps } from './detectors.ts';
+import type { NameTagger } from './name-tagger.ts';
 import type { PiiSpan } from './pii-types.ts';
 
 /** Spans now, or (for a long text scanned in pauses) later. */
@@ -20,12 +21,44 @@ export function messagePii(request: RouterRequest, index: number): MaybeLater<re
   });
 }
 
-/** The PII of each message in `indices`, in order; synchronous when every message's is. */
+/** The names, places, addresses and organisations the tagger finds in one message, once per request. */
+export function messageNames(request: RouterRequest, index: number, tagger: NameTagger): readonly PiiSpan[] {
+  return request.derived(`pii-names:message:${index}`, () =>
+    tagger.tag(request.chat.messages[index]?.text ?? ''),
+  );
+}
+
+/**
+ * The PII of one message: the structured identifiers and, when a tagger is given, the named
+ * entities (the tagger reads a bounded start of the message, so they are found at once), an
+ * identifier winning where the two overlap (its rules are surer than the tagger).
+ */
+export function messageFindings(
+  request: RouterRequest,
+  index: number,
+  tagger: NameTagger | undefined,
+): MaybeLater<readonly PiiSpan[]> {
+  const structured = messagePii(request, index);
+  if (tagger === undefined) return structured;
+  return request.derived(`pii-all:message:${index}`, (): MaybeLater<readonly PiiSpan[]> => {
+    const merge = (ids: readonly PiiSpan[]) =>
+      resolveOverlaps([
+        ...ids,
+        ...messageNames(request, index, tagger).filter((name) =>
+          ids.every((id) => id.end <= name.start || name.end <= id.start),
+        ),
+      ]);
+    return structured instanceof Promise ? structured.then(merge) : merge(structured);
+  });
+}
+
+/** The PII of each message in `indices`, in order (names too with a tagger); synchronous when every message's is. */
 export function messagesPii(
   request: RouterRequest,
   indices: readonly number[],
+  tagger?: NameTagger,
 ): MaybeLater<(readonly PiiSpan[])[]> {
-  const found = indices.map((index) => messagePii(request, index));
+  const found = indices.map((index) => messageFindings(request, index, tagger));
   return found.some((spans) => spans instanceof Promise)
     ? Promise.all(found)
     : (found as (readonly PiiSpan[])[]);
@@ -51,10 +84,14 @@ function shiftIntoScope(
  * The PII in a scope's text (offsets into `request.text(scope)`), assembled from the messages'
  * detections: no identifier crosses a message boundary, so no text is scanned twice.
  */
-export function scopePii(request: RouterRequest, scope: TextScope): MaybeLater<readonly PiiSpan[]> {
-  return request.derived(`pii:${scope}`, (): MaybeLater<readonly PiiSpan[]> => {
+export function scopePii(
+  request: RouterRequest,
+  scope: TextScope,
+  tagger?: NameTagger,
+): MaybeLater<readonly PiiSpan[]> {
+  return request.derived(`pii:${scope}${tagger ? ':names' : ''}`, (): MaybeLater<readonly PiiSpan[]> => {
     const indices = request.messagesIn(scope);
-    const found = messagesPii(request, indices);
+    const found = messagesPii(request, indices, tagger);
     return found instanceof Promise
       ? found.then((spans) => shiftIntoScope(request, indices, spans))
       : shiftIntoScope(request, indices, found);
