@@ -188,11 +188,13 @@ export async function trainNameTagger(
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     },
     metrics: {
+      minConfidence: DEFAULT_PII_MIN_CONFIDENCE,
       validation: countsToMetrics(measure(validation)),
       development: countsToMetrics(measure(development)),
     },
   };
   writeFileSync(join(options.out, NAME_TAGGER_FILES.card), `${JSON.stringify(card, null, 2)}\n`);
+  writeFileSync(join(options.out, 'README.md'), renderTaggerReadme(card));
   return card;
 }
 
@@ -213,7 +215,7 @@ function renderTaggerReadme(card: NameTaggerCard): string {
     `${String((card as { description?: string }).description)}`,
     '',
     `- Tags: ${card.labels.join(', ')} (decoded by type: a run of tokens of one type is one span).`,
-    `- Reads, per token: ${card.buckets} hashed buckets of features of the token and its neighbours (word, shape, affixes, length, the words and shapes around it, line start), six shape features, and one row per word of the ${card.words} most frequent words of the embedded encoder's vocabulary: the word's vector times the first layer's weights, folded in after training so unseen words keep what their vectors say.`,
+    `- Reads, per token: ${card.buckets} hashed buckets of features of the token and its neighbours (word, shape, affixes, length, the words and shapes around it, line start), five shape features and the word's frequency bin (its rank in the encoder's vocabulary), and one row per word of the ${card.words} most frequent words of the embedded encoder's vocabulary: the word's vector times the first layer's weights, folded in after training so unseen words keep what their vectors say.`,
     `- Model: MLP with ${card.hidden} hidden units, weight table in float16. \`tagger.onnx\` SHA-256 \`${card.files[NAME_TAGGER_FILES.model]}\`; \`words.txt\` SHA-256 \`${card.files[NAME_TAGGER_FILES.words]}\`.`,
     `- The router reads at most the first ${NAME_TAGGER_MAX_CHARS} characters of each message.`,
     '',
