@@ -13,6 +13,7 @@ import {
 } from '../signals/pii/name-tagger.ts';
 import { denseShape, NAME_DENSE_FEATURES, nameTokens, sparseFeatures } from '../signals/pii/name-tokens.ts';
 import { DEFAULT_PII_MIN_CONFIDENCE, NAME_PII_TYPES } from '../signals/pii/pii-types.ts';
+import { averageHeads } from './head-ensemble.ts';
 import { type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
 import { DEFAULT_PII_DATA, type PiiRow, readPiiRows, validationTemplates } from './pii-data.ts';
 import { type SpanCounts, scoreSpans } from './span-metrics.ts';
@@ -37,6 +38,8 @@ export interface NameTaggerOptions {
   vocabularyFile: string;
   words: number;
   buckets: number;
+  /** Models trained with consecutive seeds and averaged (their hidden units side by side). */
+  models: number;
   trainer: TrainerOptions;
 }
 
@@ -44,6 +47,7 @@ export const DEFAULT_NAME_TAGGER_OPTIONS = {
   data: DEFAULT_PII_DATA,
   words: 100_000,
   buckets: 1 << 15,
+  models: 1,
   trainer: {
     hidden: 32,
     maxEpochs: 30,
@@ -123,19 +127,24 @@ export async function trainNameTagger(
     });
   const fit = examplesOf(development.filter((row) => !inner.has(row.templateId)));
   const stop = examplesOf(development.filter((row) => inner.has(row.templateId)));
-  const trained = trainHead(
-    {
-      labels: TAGGER_LABELS,
-      dims: dimensions + NAME_DENSE_FEATURES,
-      buckets: options.buckets,
-      hidden: options.trainer.hidden,
-    },
-    fit,
-    stop,
-    options.trainer,
-    (e) =>
-      log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, held-out loss ${e.innerLoss.toFixed(4)}`),
+  const runs = Array.from({ length: options.models }, (_, k) =>
+    trainHead(
+      {
+        labels: TAGGER_LABELS,
+        dims: dimensions + NAME_DENSE_FEATURES,
+        buckets: options.buckets,
+        hidden: options.trainer.hidden,
+      },
+      fit,
+      stop,
+      { ...options.trainer, seed: options.trainer.seed + k },
+      (e) =>
+        log(
+          `model ${k + 1}/${options.models} epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, held-out loss ${e.innerLoss.toFixed(4)}`,
+        ),
+    ),
   );
+  const trained = { weights: averageHeads(runs.map((run) => run.weights)) };
   const weights = foldWordVectors(trained.weights, vectors, words.length, dimensions);
 
   mkdirSync(options.out, { recursive: true });
@@ -150,7 +159,7 @@ export async function trainNameTagger(
     labels: TAGGER_LABELS,
     buckets: options.buckets,
     words: words.length,
-    hidden: options.trainer.hidden,
+    hidden: options.trainer.hidden * options.models,
     files: { [NAME_TAGGER_FILES.model]: sha256(model), [NAME_TAGGER_FILES.words]: sha256(wordList) },
   };
   writeFileSync(join(options.out, NAME_TAGGER_FILES.card), `${JSON.stringify(draft, null, 2)}\n`);
@@ -183,8 +192,7 @@ export async function trainNameTagger(
     training: {
       trainer: options.trainer,
       tokens: { fit: fit.length, earlyStopping: stop.length },
-      bestEpoch: trained.bestEpoch,
-      epochsRun: trained.epochs.length,
+      models: runs.map((run) => ({ bestEpoch: run.bestEpoch, epochsRun: run.epochs.length })),
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     },
     metrics: {
