@@ -18,13 +18,19 @@ const Params = z
       .describe(
         'Classes that count as an attack; their probabilities are added up. The shipped head knows jailbreak, injection, harmful and benign.',
       ),
+    level: z
+      .enum(['suspect', 'block'])
+      .default('suspect')
+      .describe(
+        "Which of the head card's thresholds applies when `threshold` is not set: `suspect` (the shipped head: at most 2% of held-out benign training prompts flagged), or `block`, a higher one for refusing requests outright (the shipped head: at most 0.5% of the held-out benign prompts of any one source). See models/jailbreak/README.md.",
+      ),
     threshold: z
       .number()
       .min(0)
       .max(1)
       .optional()
       .describe(
-        "Lowest attack probability that matches. By default the threshold recorded in the head's card, chosen on a held-out part of its training data (see models/jailbreak/README.md).",
+        "Lowest attack probability that matches. By default the threshold of `level` recorded in the head's card, chosen on held-out parts of its training data.",
       ),
     windows: z
       .number()
@@ -41,16 +47,23 @@ const Params = z
 
 type JailbreakParams = z.infer<typeof Params>;
 
-/** The threshold and windows a head's card recommends, if it records them. */
-function cardDecision(directory: string): { threshold?: number; windows?: WindowConfig } {
+/** The thresholds and windows a head's card recommends, if it records them. */
+function cardDecision(directory: string): {
+  threshold?: number;
+  blockThreshold?: number;
+  windows?: WindowConfig;
+} {
   try {
     const card = JSON.parse(readFileSync(join(directory, 'card.json'), 'utf8')) as {
-      decision?: { threshold?: unknown; windows?: WindowConfig };
+      decision?: { threshold?: unknown; blockThreshold?: unknown; windows?: WindowConfig };
     };
     const windows = card.decision?.windows;
     if (windows !== undefined) checkWindowConfig(windows);
     return {
       ...(typeof card.decision?.threshold === 'number' && { threshold: card.decision.threshold }),
+      ...(typeof card.decision?.blockThreshold === 'number' && {
+        blockThreshold: card.decision.blockThreshold,
+      }),
       ...(windows !== undefined && { windows }),
     };
   } catch {
@@ -80,7 +93,11 @@ export const jailbreakSignal = defineSignal({
     const params = raw as JailbreakParams;
     const { directory, head } = prepareHead('jailbreak', JAILBREAK_LABELS, params, context);
     const card = cardDecision(directory);
-    const threshold = params.threshold ?? card.threshold ?? 0.5;
+    const cardThreshold = params.level === 'block' ? card.blockThreshold : card.threshold;
+    // A card that cannot be read is reported when the head loads (the signal then never matches).
+    if (params.threshold === undefined && card.threshold !== undefined && cardThreshold === undefined)
+      throw new Error(`the head in ${directory} records no block threshold; set \`threshold\``);
+    const threshold = params.threshold ?? cardThreshold ?? 0.5;
     const windows =
       card.windows === undefined || params.windows === 0
         ? undefined
