@@ -52,7 +52,7 @@ export const HEAD_DIRS = {
 export const JAILBREAK_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, templates: true };
 
 /** How the jailbreak head reads a long text besides whole (the router reads at most 8192 characters). */
-export const JAILBREAK_WINDOWS: WindowConfig = { chars: 768, max: 12 };
+export const JAILBREAK_WINDOWS: WindowConfig = { chars: 512, max: 16 };
 
 /** Largest share of the benign prompts of any one source (held out) the block threshold may flag. */
 export const JAILBREAK_BLOCK_RATE = 0.005;

@@ -199,7 +199,7 @@ export async function runTraining(
       held,
       augmentFit: [
         ...augmentJailbreakRows(fit, random, options.augmentPerKind, options.extraBenign),
-        ...(windows ? windowRows(fit, windows, negativeLabel, random) : []),
+        ...(windows ? windowRows(fit, windows, negativeLabel, random, options.augmentPerKind) : []),
       ],
       augmentHeld: augmentJailbreakRows(held, random, Math.round(options.augmentPerKind * 0.25)),
     };

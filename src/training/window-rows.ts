@@ -23,18 +23,33 @@ export function insertedStretch(clean: string, attacked: string): { start: numbe
   return { start: prefix, end: attacked.length - suffix };
 }
 
+/** The window of `config.chars` characters of `text` around `[start, end)`, at a random offset. */
+function windowAround(
+  text: string,
+  start: number,
+  end: number,
+  config: WindowConfig,
+  random: () => number,
+): string {
+  const room = Math.max(0, config.chars - (end - start));
+  const from = Math.max(0, Math.min(text.length - config.chars, start - Math.floor(random() * room)));
+  return text.slice(from, from + config.chars);
+}
+
 /**
  * Training rows for a head that also reads long texts in windows: every window of a long benign
- * row (benign: no part of a benign text is an attack), and, for an attack row that is a benign row
- * of its group with an instruction inserted, one window of the size the runtime reads placed
- * around the insertion at a random offset (the attack's label). Windows of other attack rows are
- * not labelled: which window holds the attack is unknown.
+ * row (benign: no part of a benign text is an attack); for an attack row that is a benign row of
+ * its group with an instruction inserted, one window of the size the runtime reads placed around
+ * the insertion at a random offset (the attack's label); and `planted` more such windows made here,
+ * each a short attack row put between two paragraphs or lines of a random long benign row. Windows
+ * of other attack rows are not labelled: which window holds the attack is unknown.
  */
 export function windowRows(
   rows: readonly LabeledText[],
   config: WindowConfig,
   negativeLabel: string,
   random: () => number,
+  planted = 0,
 ): LabeledText[] {
   const out: LabeledText[] = [];
   const cleanOf = new Map<string, string>();
@@ -54,15 +69,28 @@ export function windowRows(
     if (clean === undefined || row.text.length <= config.chars) continue;
     const inserted = insertedStretch(clean, row.text);
     if (inserted === undefined) continue;
-    const room = Math.max(0, config.chars - (inserted.end - inserted.start));
-    const start = Math.max(
-      0,
-      Math.min(row.text.length - config.chars, inserted.start - Math.floor(random() * room)),
-    );
     out.push({
-      text: row.text.slice(start, start + config.chars),
+      text: windowAround(row.text, inserted.start, inserted.end, config, random),
       label: row.label,
       source: `${WINDOW_SOURCE}:inserted`,
+    });
+  }
+  const hosts = rows.filter((row) => row.label === negativeLabel && row.text.length > config.chars);
+  const attacks = rows.filter((row) => row.label !== negativeLabel && row.text.length <= 300);
+  for (let i = 0; i < planted && hosts.length > 0 && attacks.length > 0; i++) {
+    const host = (hosts[Math.floor(random() * hosts.length)] as LabeledText).text;
+    const attack = attacks[Math.floor(random() * attacks.length)] as LabeledText;
+    const breaks = [...host.matchAll(/\n+/g)].map((m) => m.index);
+    const at =
+      breaks.length > 0
+        ? (breaks[Math.floor(random() * breaks.length)] as number)
+        : host.lastIndexOf(' ', Math.floor(random() * host.length));
+    const cut = Math.max(0, at);
+    const text = `${host.slice(0, cut)}\n${attack.text}\n${host.slice(cut)}`;
+    out.push({
+      text: windowAround(text, cut + 1, cut + 1 + attack.text.length, config, random),
+      label: attack.label,
+      source: `${WINDOW_SOURCE}:planted`,
     });
   }
   return out;
