@@ -124,8 +124,8 @@ export const jailbreakSignal = defineSignal({
           evidence: [
             matched ? likeliest : verdict.label,
             `attack p ${score}`,
-            `threshold ${threshold}`,
             describePiece(top, pieces.length),
+            `threshold ${threshold}`,
           ],
         };
       },
