@@ -50,7 +50,7 @@ export function scoreSpans(
       ['overlap', overlap],
     ] as const) {
       const { falsePositives, falseNegatives } = matchSpans(wanted, kept, same);
-      for (const g of wanted) (counts[g.type] as Record<string, SpanCounts>)[mode]!.tp++;
+      for (const g of wanted) ((counts[g.type] as Record<string, SpanCounts>)[mode] as SpanCounts).tp++;
       for (const g of falseNegatives) {
         const c = (counts[g.type] as Record<string, SpanCounts>)[mode] as SpanCounts;
         c.tp--;

@@ -128,13 +128,9 @@ export class NameTagger {
   }
 }
 
-const PUNCTUATION = /^[^\p{L}\p{N}]$/u;
-
 /**
- * Decoding: each token takes its likeliest type (a type's B and I tags summed, or none); a stretch
- * of street-address and place tokens (with the punctuation between them) that holds an address
- * token is one street address (addresses in the data include their city, region and country);
- * then each run of tokens of one type is a span, scored by the mean probability of its tokens' type.
+ * Decoding: each token takes its likeliest type (a type's B and I tags summed, or none), and each run
+ * of tokens of one type is a span, scored by the mean probability of its tokens' type.
  */
 export function decodeSpans(
   tokens: readonly NameToken[],
