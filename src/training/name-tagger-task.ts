@@ -5,18 +5,14 @@ import { encodeHeadModel } from '../models/heads/head-graph.ts';
 import { firstLayerWidth, type HeadWeights } from '../models/heads/head-weights.ts';
 import { sha256 } from '../models/model-files.ts';
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
-import {
-  NAME_TAGGER_FILES,
-  NAME_TAGGER_MAX_CHARS,
-  NameTagger,
-  type NameTaggerCard,
-} from '../signals/pii/name-tagger.ts';
+import { NAME_TAGGER_FILES, NameTagger, type NameTaggerCard } from '../signals/pii/name-tagger.ts';
 import { denseShape, NAME_DENSE_FEATURES, nameTokens, sparseFeatures } from '../signals/pii/name-tokens.ts';
 import { DEFAULT_PII_MIN_CONFIDENCE, NAME_PII_TYPES } from '../signals/pii/pii-types.ts';
 import { averageHeads } from './head-ensemble.ts';
 import { type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
+import { countsToMetrics, renderTaggerReadme } from './name-tagger-card.ts';
 import { DEFAULT_PII_DATA, type PiiRow, readPiiRows, validationTemplates } from './pii-data.ts';
-import { type SpanCounts, scoreSpans } from './span-metrics.ts';
+import { scoreSpans } from './span-metrics.ts';
 
 /** The data's entity types the tagger learns, as the router names them (GPE: cities, countries). */
 export const TAGGER_TYPE_OF_DATA: Readonly<Record<string, (typeof NAME_PII_TYPES)[number]>> = {
@@ -204,77 +200,6 @@ export async function trainNameTagger(
   writeFileSync(join(options.out, NAME_TAGGER_FILES.card), `${JSON.stringify(card, null, 2)}\n`);
   writeFileSync(join(options.out, 'README.md'), renderTaggerReadme(card));
   return card;
-}
-
-function renderTaggerReadme(card: NameTaggerCard): string {
-  const metrics = card.metrics as Record<string, unknown>;
-  const table = (part: string) =>
-    Object.entries(
-      metrics[part] as Record<string, Record<string, { gold: number; precision: number; recall: number }>>,
-    )
-      .map(
-        ([type, m]) =>
-          `| ${type} | ${m.exact?.gold} | ${m.exact?.precision.toFixed(3)} | ${m.exact?.recall.toFixed(3)} | ${m.overlap?.precision.toFixed(3)} | ${m.overlap?.recall.toFixed(3)} |`,
-      )
-      .join('\n');
-  return [
-    '# pii-names tagger',
-    '',
-    `${String((card as { description?: string }).description)}`,
-    '',
-    `- Tags: ${card.labels.join(', ')} (decoded by type: a run of tokens of one type is one span).`,
-    `- Reads, per token: ${card.buckets} hashed buckets of features of the token and its neighbours (word, shape, affixes, length, the words and shapes around it, line start), five shape features and the word's frequency bin (its rank in the encoder's vocabulary), and one row per word of the ${card.words} most frequent words of the embedded encoder's vocabulary: the word's vector times the first layer's weights, folded in after training so unseen words keep what their vectors say.`,
-    `- Model: MLP with ${card.hidden} hidden units, weight table in float16. \`tagger.onnx\` SHA-256 \`${card.files[NAME_TAGGER_FILES.model]}\`; \`words.txt\` SHA-256 \`${card.files[NAME_TAGGER_FILES.words]}\`.`,
-    `- The router reads at most the first ${NAME_TAGGER_MAX_CHARS} characters of each message.`,
-    '',
-    '## Data and split',
-    '',
-    '```json',
-    JSON.stringify({ data: card.data, split: card.split, encoder: card.encoder }, null, 2),
-    '```',
-    '',
-    `## Metrics (spans scored at least ${String(metrics.minConfidence)}; exact: same offsets, overlap: a shared character)`,
-    '',
-    'Validation templates (never trained on, and not used to stop early):',
-    '',
-    '| type | gold spans | exact precision | exact recall | overlap precision | overlap recall |',
-    '|---|---|---|---|---|---|',
-    table('validation'),
-    '',
-    'Development templates (trained on; for comparison):',
-    '',
-    '| type | gold spans | exact precision | exact recall | overlap precision | overlap recall |',
-    '|---|---|---|---|---|---|',
-    table('development'),
-    '',
-    '## Training',
-    '',
-    '```json',
-    JSON.stringify(card.training, null, 2),
-    '```',
-    '',
-    'Reproduce with `semantic-router train pii`; evaluate with `npm run eval:pii`.',
-    '',
-  ].join('\n');
-}
-
-function countsToMetrics(counts: Record<string, Record<'exact' | 'overlap', SpanCounts>>) {
-  const round = (x: number) => Number(x.toFixed(4));
-  return Object.fromEntries(
-    Object.entries(counts).map(([type, modes]) => [
-      type,
-      Object.fromEntries(
-        Object.entries(modes).map(([mode, c]) => [
-          mode,
-          {
-            gold: c.tp + c.fn,
-            precision: round(c.tp + c.fp === 0 ? 1 : c.tp / (c.tp + c.fp)),
-            recall: round(c.tp + c.fn === 0 ? 1 : c.tp / (c.tp + c.fn)),
-          },
-        ]),
-      ),
-    ]),
-  );
 }
 
 /**

@@ -7,18 +7,13 @@ import { textWindows, type WindowConfig } from '../models/heads/text-windows.ts'
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
 import { seededRandom } from '../models/seeded-random.ts';
 import { clipForModel } from '../signals/request-embedding.ts';
+import { chooseDecision, type DetectionTarget, type HeldOutDetection } from './detection-decision.ts';
 import { DEFAULT_SPLIT_RULE, foldRows, type SplitRule, splitRows } from './group-split.ts';
 import { averageHeads } from './head-ensemble.ts';
 import { evaluateHead, type HeadEvaluation, type ScoreTexts } from './head-evaluation.ts';
 import { type EpochProgress, type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
 import { augmentJailbreakRows } from './jailbreak-augmentation.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
-import {
-  detectionAt,
-  detectionBySource,
-  thresholdForEverySource,
-  thresholdForFalsePositiveRate,
-} from './metrics.ts';
 import { NearDuplicateIndex } from './near-duplicates.ts';
 import { windowRows } from './window-rows.ts';
 
@@ -35,21 +30,6 @@ function heldOutRule(base: SplitRule, split: SplitRule): SplitRule {
 
 /** A text's features, as training reads them; shareable between runs over one encoder and config. */
 export type FeatureCache = Map<string, { embedding: Float32Array; lexical: TrainingExample['lexical'] }>;
-
-/** How a detection head's threshold is set: the benign rate flagged on held-out training rows. */
-export interface DetectionTarget {
-  negativeLabel: string;
-  maxFalsePositiveRate: number;
-  /**
-   * Also choose a block threshold: the lowest that flags at most this share of the held-out benign
-   * rows of every source with at least {@link MIN_SOURCE_ROWS} of them (so no kind of traffic is
-   * blocked more than that), for policies that refuse requests only at that confidence.
-   */
-  blockRate?: number;
-}
-
-/** Sources with fewer held-out benign rows than this do not set the block threshold (too few to measure). */
-export const MIN_SOURCE_ROWS = 40;
 
 export interface TrainingRunOptions {
   dataset: LabeledDataset;
@@ -104,18 +84,6 @@ export interface TrainingRunOptions {
 export type TrainingProgress =
   | { phase: 'features'; done: number; total: number }
   | { phase: 'train'; part: number; parts: number; epoch: EpochProgress };
-
-/** Detection on held-out natural training rows at the chosen threshold. */
-export interface HeldOutDetection {
-  recall: number;
-  flaggedBenign: number;
-  attacks: number;
-  benign: number;
-  /** The same rows at the block threshold, when there is one. */
-  atBlockThreshold?: { recall: number; flaggedBenign: number };
-  /** Per source: `caught/attacks` or `flagged/benign` at the threshold (and at the block threshold). */
-  bySource: Record<string, string>;
-}
 
 export interface TrainingRunResult {
   weights: HeadWeights;
@@ -316,55 +284,11 @@ export async function runTraining(
     });
   };
 
-  let decision: HeadDecision | undefined;
-  let heldOutDetection: HeldOutDetection | undefined;
-  if (options.detection) {
-    const negative = labelIndex.get(options.detection.negativeLabel);
-    if (negative === undefined) throw new Error(`no label ${options.detection.negativeLabel} in the data`);
-    const flagScores = heldOutScores.map((s) => 1 - (s.probabilities[negative] as number));
-    const positives = heldOutScores.map((s) => s.label !== negative);
-    const threshold = thresholdForFalsePositiveRate(
-      flagScores,
-      positives,
-      options.detection.maxFalsePositiveRate,
-    );
-    const report = detectionAt(flagScores, positives, threshold);
-    const blockRate = options.detection.blockRate;
-    const sources = heldOutScores.map((s) => s.source);
-    const blockThreshold =
-      blockRate === undefined
-        ? undefined
-        : thresholdForEverySource(flagScores, positives, sources, blockRate, MIN_SOURCE_ROWS);
-    const block =
-      blockThreshold === undefined ? undefined : detectionAt(flagScores, positives, blockThreshold);
-    heldOutDetection = {
-      recall: Number(report.recall.toFixed(4)),
-      flaggedBenign: Number(report.falsePositiveRate.toFixed(4)),
-      attacks: report.positives,
-      benign: report.negatives,
-      ...(block && {
-        atBlockThreshold: {
-          recall: Number(block.recall.toFixed(4)),
-          flaggedBenign: Number(block.falsePositiveRate.toFixed(4)),
-        },
-      }),
-      bySource: detectionBySource(flagScores, positives, sources, threshold, blockThreshold),
-    };
-    const where =
-      options.folds === 1
-        ? 'the benign prompts of the inner split (its natural rows; synthetic rows train only)'
-        : `the benign prompts of the training side, each scored by the fold model that did not train on it (natural rows only; ${options.folds} folds)`;
-    decision = {
-      negativeLabel: options.detection.negativeLabel,
-      threshold: Number(threshold.toFixed(6)),
-      rule: `flag when P(not ${options.detection.negativeLabel}) >= threshold${windows ? ` in the text or one of its windows (${windows.chars} characters, at most ${windows.max})` : ''}; the threshold is the lowest that flags at most ${(options.detection.maxFalsePositiveRate * 100).toFixed(1)}% of ${where}, never the validation split`,
-      ...(windows ? { windows } : {}),
-      ...(blockThreshold !== undefined && {
-        blockThreshold: Number(blockThreshold.toFixed(6)),
-        blockRule: `the lowest threshold that flags at most ${((blockRate as number) * 100).toFixed(1)}% of the held-out benign prompts of every source with at least ${MIN_SOURCE_ROWS} of them (the same held-out scores)`,
-      }),
-    };
-  }
+  const chosen = options.detection
+    ? chooseDecision(options.detection, heldOutScores, dataset.labels, options.folds, windows)
+    : undefined;
+  const decision = chosen?.decision;
+  const heldOutDetection = chosen?.heldOutDetection;
   const evaluation = await evaluateHead(dataset.labels, validation, score, decision);
   return {
     weights,
