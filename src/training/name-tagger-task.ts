@@ -6,7 +6,13 @@ import { firstLayerWidth, type HeadWeights } from '../models/heads/head-weights.
 import { sha256 } from '../models/model-files.ts';
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
 import { NAME_TAGGER_FILES, NameTagger, type NameTaggerCard } from '../signals/pii/name-tagger.ts';
-import { denseShape, NAME_DENSE_FEATURES, nameTokens, sparseFeatures } from '../signals/pii/name-tokens.ts';
+import {
+  denseShape,
+  featureContext,
+  NAME_DENSE_FEATURES,
+  nameTokens,
+  sparseFeatures,
+} from '../signals/pii/name-tokens.ts';
 import { DEFAULT_PII_MIN_CONFIDENCE, NAME_PII_TYPES } from '../signals/pii/pii-types.ts';
 import { averageHeads } from './head-ensemble.ts';
 import { type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
@@ -108,6 +114,7 @@ export async function trainNameTagger(
     part.flatMap((row) => {
       const tokens = nameTokens(row.text);
       const labels = tokenLabels(row, tokens);
+      const context = featureContext(tokens);
       return tokens.map((token, i) => {
         const word = rowOf.get(token.text.toLowerCase());
         const embedding = new Float32Array(dimensions + NAME_DENSE_FEATURES);
@@ -115,7 +122,7 @@ export async function trainNameTagger(
         embedding.set(denseShape(tokens, i, word), dimensions);
         return {
           embedding,
-          lexical: sparseFeatures(tokens, i, options.buckets),
+          lexical: sparseFeatures(tokens, i, options.buckets, context),
           label: labels[i] as number,
           weight: 1,
         };

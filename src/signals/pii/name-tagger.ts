@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readHeadWeights } from '../../models/heads/head-model-reader.ts';
-import { type HeadWeights, headProbabilities } from '../../models/heads/head-weights.ts';
+import { type HeadWeights, softmaxInPlace } from '../../models/heads/head-weights.ts';
 import { MODELS_DIR, ModelLoadError, sha256 } from '../../models/model-files.ts';
 import { CompactVocabulary } from '../../models/static-encoder/compact-vocabulary.ts';
 import {
   denseShape,
+  featureContext,
   NAME_DENSE_FEATURES,
   type NameToken,
   nameTokens,
@@ -89,42 +90,58 @@ export class NameTagger {
   }
 
   /** The word row of a token (after the hashed buckets), or undefined for a word without a vector. */
-  private wordRow(token: NameToken): number | undefined {
-    const row = this.vocabulary.idOf(token.text.toLowerCase());
+  private wordRow(lower: string): number | undefined {
+    const row = this.vocabulary.idOf(lower);
     return row === undefined ? undefined : this.card.buckets + row - 1;
   }
 
   /** Tag probabilities of each token, in the card's label order. */
   tokenProbabilities(tokens: readonly NameToken[]): Float32Array[] {
-    return tokens.map((token, i) => {
-      const row = this.wordRow(token);
-      const sparse = sparseFeatures(tokens, i, this.card.buckets);
-      const ids = row === undefined ? sparse.ids : Int32Array.from([...sparse.ids, row]);
-      const values = row === undefined ? sparse.values : Float32Array.from([...sparse.values, 1]);
-      const rank = row === undefined ? undefined : row - this.card.buckets;
-      return headProbabilities(this.weights, denseShape(tokens, i, rank), { ids, values });
+    const context = featureContext(tokens);
+    const { weights } = this;
+    const hidden = weights.hidden;
+    const labels = weights.labels.length;
+    const first = new Float32Array(hidden);
+    // The head's forward pass (see `headProbabilities`) with one scratch layer for all tokens.
+    const addRow = (row: number, x: number) => {
+      const at = row * hidden;
+      for (let h = 0; h < hidden; h++)
+        first[h] = (first[h] as number) + x * (weights.lexical[at + h] as number);
+    };
+    return tokens.map((_, i) => {
+      const row = this.wordRow(context.lower[i] as string);
+      const dense = denseShape(tokens, i, row === undefined ? undefined : row - this.card.buckets);
+      const sparse = sparseFeatures(tokens, i, this.card.buckets, context);
+      first.set(weights.bias);
+      for (let d = 0; d < dense.length; d++) {
+        const x = dense[d] as number;
+        if (x === 0) continue;
+        for (let h = 0; h < hidden; h++)
+          first[h] = (first[h] as number) + x * (weights.embedding[d * hidden + h] as number);
+      }
+      for (let f = 0; f < sparse.ids.length; f++) addRow(sparse.ids[f] as number, sparse.values[f] as number);
+      if (row !== undefined) addRow(row, 1);
+      const logits = Float32Array.from(weights.outputBias);
+      for (let h = 0; h < hidden; h++) {
+        const a = first[h] as number;
+        if (a <= 0) continue;
+        for (let k = 0; k < labels; k++)
+          logits[k] = (logits[k] as number) + a * (weights.output[h * labels + k] as number);
+      }
+      return softmaxInPlace(logits);
     });
   }
 
   /**
    * The named entities in the first {@link NAME_TAGGER_MAX_CHARS} characters of `text`, sorted by
-   * start. A span made only of punctuation is dropped.
+   * start. A span made only of punctuation is dropped: it is never a name, place or organisation.
    */
   tag(text: string): PiiSpan[] {
     const tokens = nameTokens(
       text.length > NAME_TAGGER_MAX_CHARS ? text.slice(0, NAME_TAGGER_MAX_CHARS) : text,
     );
     const spans = decodeSpans(tokens, this.tokenProbabilities(tokens), this.card.labels);
-    return spans.filter((span) =>
-      tokens.some(
-        (token) => token.start >= span.start && token.end <= span.end && !this.isPunctuation(token),
-      ),
-    );
-  }
-
-  /** Punctuation alone is never a name, place or organisation. */
-  private isPunctuation(token: NameToken): boolean {
-    return !/[\p{L}\p{N}]/u.test(token.text);
+    return spans.filter((span) => LETTER_OR_DIGIT.test(text.slice(span.start, span.end)));
   }
 }
 
@@ -172,6 +189,8 @@ export function decodeSpans(
   }
   return spans;
 }
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 let shipped: NameTagger | undefined;
 

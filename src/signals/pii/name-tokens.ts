@@ -43,12 +43,39 @@ export function tokenShape(token: string): string {
   let last = '';
   let run = 0;
   for (const char of token) {
-    const kind = UPPER.test(char) ? 'X' : LOWER.test(char) ? 'x' : DIGIT.test(char) ? 'd' : char;
+    const code = char.charCodeAt(0);
+    const kind =
+      code < 128
+        ? code >= 65 && code <= 90
+          ? 'X'
+          : code >= 97 && code <= 122
+            ? 'x'
+            : code >= 48 && code <= 57
+              ? 'd'
+              : char
+        : UPPER.test(char)
+          ? 'X'
+          : LOWER.test(char)
+            ? 'x'
+            : DIGIT.test(char)
+              ? 'd'
+              : char;
     run = kind === last ? run + 1 : 1;
     last = kind;
     if (run <= 2) shape += kind;
   }
   return shape;
+}
+
+/** Each token's lower-case text and shape, computed once per text for {@link sparseFeatures}. */
+export interface NameFeatureContext {
+  lower: string[];
+  shape: string[];
+}
+
+/** The per-token values every token's features read, for a whole text. */
+export function featureContext(tokens: readonly NameToken[]): NameFeatureContext {
+  return { lower: tokens.map((t) => t.text.toLowerCase()), shape: tokens.map((t) => tokenShape(t.text)) };
 }
 
 /** Upper bounds of the word-frequency bins (the word's rank in the encoder's vocabulary). */
@@ -93,22 +120,22 @@ function lengthBin(length: number): string {
 /**
  * The hashed sparse features of token `i` (ids below `buckets`, a power of two; each value
  * 1/sqrt(count)): the word, its shape, affixes and length, and the words and shapes around it.
+ * `context` is {@link featureContext} of the same tokens.
  */
 export function sparseFeatures(
   tokens: readonly NameToken[],
   i: number,
   buckets: number,
+  context: NameFeatureContext,
 ): { ids: Int32Array; values: Float32Array } {
   const token = tokens[i] as NameToken;
-  const lower = token.text.toLowerCase();
-  const word = (k: number) => tokens[i + k]?.text.toLowerCase() ?? (k < 0 ? '<s>' : '</s>');
-  const shape = (k: number) => {
-    const other = tokens[i + k];
-    return other === undefined ? (k < 0 ? '<s>' : '</s>') : tokenShape(other.text);
-  };
+  const lower = context.lower[i] as string;
+  const own = context.shape[i] as string;
+  const word = (k: number) => context.lower[i + k] ?? (k < 0 ? '<s>' : '</s>');
+  const shape = (k: number) => context.shape[i + k] ?? (k < 0 ? '<s>' : '</s>');
   const names = [
     `w=${lower}`,
-    `s=${tokenShape(token.text)}`,
+    `s=${own}`,
     `p3=${lower.slice(0, 3)}`,
     `x3=${lower.slice(-3)}`,
     `x2=${lower.slice(-2)}`,
@@ -123,12 +150,19 @@ export function sparseFeatures(
     `s+2=${shape(2)}`,
     `s-1=${shape(-1)}`,
     `s+1=${shape(1)}`,
-    `w-1|s=${word(-1)}|${tokenShape(token.text)}`,
-    `s-1|s|s+1=${shape(-1)}|${tokenShape(token.text)}|${shape(1)}`,
+    `w-1|s=${word(-1)}|${own}`,
+    `s-1|s|s+1=${shape(-1)}|${own}|${shape(1)}`,
     token.lineStart ? 'line-start' : 'inline',
   ];
   const mask = buckets - 1;
-  const unique = [...new Set(names.map((name) => hash(name) & mask))].sort((a, b) => a - b);
-  const value = 1 / Math.sqrt(unique.length);
-  return { ids: Int32Array.from(unique), values: new Float32Array(unique.length).fill(value) };
+  const ids = new Int32Array(names.length);
+  let count = 0;
+  for (const name of names) {
+    const id = hash(name) & mask;
+    let seen = false;
+    for (let k = 0; k < count; k++) if (ids[k] === id) seen = true;
+    if (!seen) ids[count++] = id;
+  }
+  const unique = ids.subarray(0, count).sort();
+  return { ids: unique, values: new Float32Array(count).fill(1 / Math.sqrt(count)) };
 }
