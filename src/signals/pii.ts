@@ -25,7 +25,7 @@ const Params = z
       .min(1)
       .default([...STRUCTURED_PII_TYPES])
       .describe(
-        'The entity types that count; the structured identifiers by default. PERSON, LOCATION (cities, countries), STREET_ADDRESS and ORGANIZATION come from a trained token tagger (models/pii-names), only when listed: it is loaded when a policy names one of them, costs up to a few milliseconds for a long message, and is much less precise than the rules (see its card), so it suits `redact` and `private` better than `block`.',
+        'The entity types that count; the structured identifiers by default. PERSON, LOCATION (cities, countries), STREET_ADDRESS and ORGANIZATION come from a trained token tagger (models/pii-names), only when listed: it is loaded when a policy names one of them, reads at most 8192 characters of a request (its messages from the last one back), costs about 0.1-0.2 ms for a short prompt and 6-13 ms for 4 KB, and is much less precise than the rules (see its card), so it suits `redact` and `private` better than `block`.',
       ),
     minConfidence: z
       .number()

@@ -2,9 +2,17 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { routerRequest } from '../../../test/support/requests.ts';
 import { ModelLoadError } from '../../models/model-files.ts';
-import { decodeSpans, NAME_TAGGER_DIR, NameTagger, shippedNameTagger } from './name-tagger.ts';
+import {
+  decodeSpans,
+  NAME_TAGGER_DIR,
+  NAME_TAGGER_MAX_CHARS,
+  NameTagger,
+  shippedNameTagger,
+} from './name-tagger.ts';
 import { nameTokens, tokenShape } from './name-tokens.ts';
+import { messageNames } from './request-pii.ts';
 
 describe('nameTokens', () => {
   it('splits words and single punctuation marks, with offsets and line starts', () => {
@@ -66,6 +74,20 @@ describe('the shipped tagger', () => {
       true,
     );
     expect(tagger.tag('What is a good recipe for pancakes?')).toEqual([]);
+  });
+
+  it('reads a bounded part of a request: its messages from the last one back, up to the limit', () => {
+    const tagger = shippedNameTagger();
+    const filler = 'The weather was mild and the meeting went on as planned. '.repeat(100);
+    const messages = [
+      { role: 'user', content: 'My colleague Maria Gonzalez sends her regards.' },
+      ...Array.from({ length: 3 }, () => ({ role: 'user', content: filler })),
+      { role: 'user', content: 'Please forward this to Sven Hedlund.' },
+    ];
+    const request = routerRequest(messages);
+    expect(messageNames(request, 4, tagger).map((s) => s.type)).toEqual(['PERSON']);
+    expect(messageNames(request, 0, tagger)).toEqual([]);
+    expect(filler.length * 3).toBeGreaterThan(NAME_TAGGER_MAX_CHARS);
   });
 
   it('refuses a model file that does not match its card', () => {

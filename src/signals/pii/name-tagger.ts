@@ -20,7 +20,10 @@ export const NAME_TAGGER_DIR = join(MODELS_DIR, 'pii-names');
 /** The tagger's files in its folder. */
 export const NAME_TAGGER_FILES = { model: 'tagger.onnx', words: 'words.txt', card: 'card.json' } as const;
 
-/** Characters of a message the tagger reads (its start): the work per message stays bounded. */
+/**
+ * Characters the tagger reads of a text, and of a request (its messages from the last one back, see
+ * `messageNames`): the work per request stays bounded.
+ */
 export const NAME_TAGGER_MAX_CHARS = 8192;
 
 /**

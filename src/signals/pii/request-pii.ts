@@ -1,7 +1,7 @@
 import { type RouterRequest, SCOPE_SEPARATOR, type TextScope } from '../../request/router-request.ts';
 import { scanInWindows, WHOLE_TEXT_CHARS } from '../text/windows.ts';
 import { detectPii, resolveOverlaps } from './detectors.ts';
-import type { NameTagger } from './name-tagger.ts';
+import { NAME_TAGGER_MAX_CHARS, type NameTagger } from './name-tagger.ts';
 import type { PiiSpan } from './pii-types.ts';
 
 /** Spans now, or (for a long text scanned in pauses) later. */
@@ -21,16 +21,39 @@ export function messagePii(request: RouterRequest, index: number): MaybeLater<re
   });
 }
 
-/** The names, places, addresses and organisations the tagger finds in one message, once per request. */
+/**
+ * How many characters of each message the tagger reads, per request: the request's messages from
+ * the last one back, each from its start, until {@link NAME_TAGGER_MAX_CHARS} characters are
+ * spent, so the tagger's work per request is bounded however many messages arrive. Computed once.
+ */
+function nameBudget(request: RouterRequest): ReadonlyMap<number, number> {
+  return request.derived('pii-names:budget', () => {
+    const budget = new Map<number, number>();
+    let left = NAME_TAGGER_MAX_CHARS;
+    const { messages } = request.chat;
+    for (let index = messages.length - 1; index >= 0 && left > 0; index--) {
+      const chars = Math.min(left, messages[index]?.text.length ?? 0);
+      budget.set(index, chars);
+      left -= chars;
+    }
+    return budget;
+  });
+}
+
+/**
+ * The names, places, addresses and organisations the tagger finds in one message (in the part of
+ * it the request's budget lets it read, see {@link nameBudget}), once per request.
+ */
 export function messageNames(request: RouterRequest, index: number, tagger: NameTagger): readonly PiiSpan[] {
-  return request.derived(`pii-names:message:${index}`, () =>
-    tagger.tag(request.chat.messages[index]?.text ?? ''),
-  );
+  return request.derived(`pii-names:message:${index}`, () => {
+    const chars = nameBudget(request).get(index) ?? 0;
+    return chars === 0 ? [] : tagger.tag((request.chat.messages[index]?.text ?? '').slice(0, chars));
+  });
 }
 
 /**
  * The PII of one message: the structured identifiers and, when a tagger is given, the named
- * entities (the tagger reads a bounded start of the message, so they are found at once), an
+ * entities (the tagger reads a bounded part of the request, so they are found at once), an
  * identifier winning where the two overlap (its rules are surer than the tagger).
  */
 export function messageFindings(
