@@ -12,7 +12,7 @@
  * `request-probes.ts`: harmful requests beyond the data's topics and benign look-alikes), per
  * source and for the first data set alone, at the card's suspect and block thresholds, scoring
  * texts as the router reads them (cut to the model text, and in windows when the card has them).
- * Then it runs leave-one-source-out (`leave-one-source-out.ts`; about 80 minutes on two cores,
+ * Then it runs leave-one-source-out (`leave-one-source-out.ts`; about 45 minutes on two cores,
  * `--no-loso` skips it).
  */
 import { spawnSync } from 'node:child_process';
