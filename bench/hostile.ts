@@ -120,7 +120,8 @@ async function attack(port: number, seconds: number): Promise<HostileFigures> {
     for (let i = offset; performance.now() < until; i++) {
       const name = names[i % names.length] as string;
       const result = await envoy.exchange(HOSTILE[name] as HttpRequest, upstream);
-      const entry = (figures[name] ??= { latencies: [], outcomes: {} });
+      figures[name] ??= { latencies: [], outcomes: {} };
+      const entry = figures[name];
       entry.latencies.push(pathMs(result));
       const outcome = outcomeOf(result);
       entry.outcomes[outcome] = (entry.outcomes[outcome] ?? 0) + 1;

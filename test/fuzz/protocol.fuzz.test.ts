@@ -138,7 +138,7 @@ describe('random ext_proc message sequences', () => {
           call.on('error', () => {});
           call.on('data', () => {});
           const ended = new Promise<void>((resolve) => call.on('status', () => resolve()));
-          messages.slice(0, cancelAfter).forEach((m) => call.write(m));
+          for (const m of messages.slice(0, cancelAfter)) call.write(m);
           await new Promise((resolve) => setImmediate(resolve));
           call.cancel();
           await ended;
