@@ -12,6 +12,7 @@ import { parseChatRequest } from '../src/request/chat-request.ts';
 import { RouterRequest } from '../src/request/router-request.ts';
 import { keywordSignal } from '../src/signals/keyword.ts';
 import { languageSignal } from '../src/signals/language.ts';
+import { PII_TYPES } from '../src/signals/pii/pii-types.ts';
 import { piiSignal } from '../src/signals/pii.ts';
 import type { Signal, SignalDefinition } from '../src/signals/signal.ts';
 
@@ -30,6 +31,7 @@ function build(definition: SignalDefinition, params: Record<string, unknown>): S
 const SIGNALS: [string, Signal][] = [
   ['keyword (reference)', build(keywordSignal, { words: ['python', 'rust', 'sql', 'debug'] })],
   ['pii', build(piiSignal, {})],
+  ['pii with names', build(piiSignal, { entities: [...PII_TYPES] })],
   ['language', build(languageSignal, { languages: ['en'] })],
 ];
 

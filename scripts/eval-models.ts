@@ -3,13 +3,17 @@
  * split of the shared training data, loading them the way the router does (`loadTextClassifier`
  * over the embedded static encoder), then runs the PII evaluation.
  *
- *   npm run eval -- [--domain FILE] [--jailbreak FILE] [--no-pii]
+ *   npm run eval -- [--domain FILE] [--jailbreak FILE,FILE] [--no-pii] [--no-loso]
  *
  * The validation split is the one the heads were trained without: the deterministic group/hash
  * split recorded in each card. For jailbreak it prints the detection rate at the card's threshold
  * overall, on length slices (short attacks, long benign prompts) and on synthetic slices built
  * from validation rows only, and on hand-written probes (`jailbreak-probes.ts`, and
- * `request-probes.ts`: harmful requests beyond the data's topics and benign look-alikes).
+ * `request-probes.ts`: harmful requests beyond the data's topics and benign look-alikes), per
+ * source and for the first data set alone, at the card's suspect and block thresholds, scoring
+ * texts as the router reads them (cut to the model text, and in windows when the card has them).
+ * Then it runs leave-one-source-out (`leave-one-source-out.ts`; about 45 minutes on two cores,
+ * `--no-loso` skips it).
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -17,41 +21,69 @@ import { fileURLToPath } from 'node:url';
 import type { TextEncoding } from '../src/models/embedder.ts';
 import type { HeadDecision } from '../src/models/heads/head-card.ts';
 import { loadTextClassifier, type TrainedTextClassifier } from '../src/models/heads/load-text-classifier.ts';
+import { textWindows } from '../src/models/heads/text-windows.ts';
 import { ensureStaticEncoder } from '../src/models/static-encoder/ensure-static-encoder.ts';
 import { StaticEncoder } from '../src/models/static-encoder/static-encoder.ts';
 import { STATIC_ENCODER_DIR } from '../src/models/static-encoder/static-encoder-files.ts';
+import { clipForModel } from '../src/signals/request-embedding.ts';
 import { evaluateHead, type ScoreTexts } from '../src/training/head-evaluation.ts';
 import { defaultDataFiles, HEAD_DIRS, type HeadTask, validationRows } from '../src/training/head-tasks.ts';
 import { detectionAt, formatClassificationReport, formatDetection } from '../src/training/metrics.ts';
 import { PROBE_ATTACKS, PROBE_BENIGN, PROBE_BENIGN_SHORT } from './jailbreak-probes.ts';
+import { printBySource } from './jailbreak-sources.ts';
+import { printLeaveOneSourceOut } from './leave-one-source-out.ts';
 import { HARMFUL_REQUESTS, LOOKALIKE_REQUESTS } from './request-probes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function parseArgs(argv: string[]): { files: Record<'domain' | 'jailbreak', string[]>; pii: boolean } {
+function parseArgs(argv: string[]): {
+  files: Record<'domain' | 'jailbreak', string[]>;
+  pii: boolean;
+  loso: boolean;
+} {
   const files = { domain: defaultDataFiles('domain'), jailbreak: defaultDataFiles('jailbreak') };
   let pii = true;
+  let loso = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--domain') files.domain = [argv[++i] ?? ''];
-    else if (arg === '--jailbreak') files.jailbreak = [argv[++i] ?? ''];
+    else if (arg === '--jailbreak') files.jailbreak = (argv[++i] ?? '').split(',');
     else if (arg === '--no-pii') pii = false;
+    else if (arg === '--no-loso') loso = false;
     else throw new Error(`unknown argument ${arg}`);
   }
-  return { files, pii };
+  return { files, pii, loso };
 }
 
+/**
+ * Label probabilities of each text as the router reads it: cut to the model text, and for a head
+ * whose card has windows, the probabilities of its piece (the text or a window) least likely benign.
+ */
 function scorer(head: TrainedTextClassifier, encoder: StaticEncoder): ScoreTexts {
+  const windows = head.decision?.windows;
+  const negative = head.decision?.negativeLabel;
   return async (texts) => {
     const out: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += 128) {
-      const chunk = texts.slice(start, start + 128);
-      const encodings = await encoder.encode(chunk);
+    for (let start = 0; start < texts.length; start += 64) {
+      const pieces = texts.slice(start, start + 64).map((text) => {
+        const clipped = clipForModel(text);
+        const cuts = windows ? textWindows(clipped, windows) : [];
+        return [clipped, ...cuts.map((cut) => clipped.slice(cut.start, cut.end))];
+      });
+      const flat = pieces.flat();
+      const encodings = await encoder.encode(flat);
       const results = await head.classify(
-        chunk.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })),
+        flat.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })),
       );
-      for (const result of results)
-        out.push(Float32Array.from(head.labels, (label) => result.scores[label] ?? 0));
+      let at = 0;
+      for (const own of pieces) {
+        const candidates = results.slice(at, at + own.length);
+        at += own.length;
+        const best = candidates.reduce((a, b) =>
+          negative !== undefined && (b.scores[negative] ?? 0) < (a.scores[negative] ?? 0) ? b : a,
+        );
+        out.push(Float32Array.from(head.labels, (label) => best.scores[label] ?? 0));
+      }
     }
     return out;
   };
@@ -77,8 +109,17 @@ async function evaluate(task: HeadTask & ('domain' | 'jailbreak'), files: string
       console.log(formatDetection(name, report));
     if (task === 'jailbreak') {
       const score = scorer(head, encoder);
-      await printProbes(head, score, head.decision);
-      await printRequestProbes(head, score, head.decision);
+      await printBySource(rows, score, head.labels, head.decision);
+      for (const [level, threshold] of [
+        ['suspect', head.decision.threshold],
+        ['block', head.decision.blockThreshold],
+      ] as const) {
+        if (threshold === undefined) continue;
+        console.log(`\nhand-written probes at the ${level} threshold ${threshold}:`);
+        const decision = { ...head.decision, threshold };
+        await printProbes(head, score, decision);
+        await printRequestProbes(head, score, decision);
+      }
     }
   }
 }
@@ -125,6 +166,7 @@ ensureStaticEncoder(STATIC_ENCODER_DIR, (dir) => console.error(`building the sta
 const encoder = await StaticEncoder.load(STATIC_ENCODER_DIR);
 await evaluate('domain', options.files.domain, encoder);
 await evaluate('jailbreak', options.files.jailbreak, encoder);
+if (options.loso) await printLeaveOneSourceOut(encoder, 1);
 if (options.pii) {
   console.log('\n== PII detectors ==');
   const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'eval-pii.ts')], {

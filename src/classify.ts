@@ -5,6 +5,7 @@ import {
   loadTextClassifier,
   type TrainedTextClassifier,
 } from './models/heads/load-text-classifier.ts';
+import { textWindows } from './models/heads/text-windows.ts';
 import { MODELS_DIR } from './models/model-files.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { describeStaleHead, staleHead } from './models/stale-heads.ts';
@@ -13,6 +14,7 @@ import { loadPolicyEncoder } from './policy/load.ts';
 import { builtinRegistry } from './registry.ts';
 import { checkHeadEncoder } from './signals/classifier-verdict.ts';
 import { detectPii } from './signals/pii/detectors.ts';
+import { shippedNameTagger } from './signals/pii/name-tagger.ts';
 import { DEFAULT_PII_MIN_CONFIDENCE } from './signals/pii/pii-types.ts';
 import { clipForModel } from './signals/request-embedding.ts';
 
@@ -36,6 +38,11 @@ export type ClassifyOutput =
       label: string;
       score: number;
       flagged?: boolean;
+      /**
+       * Jailbreak: the piece whose score this is: the whole text (0) or one of its windows (1..n),
+       * with offsets into the text as the router reads it (its first 6144 and last 2048 characters).
+       */
+      window?: { index: number; of: number; start: number; end: number };
       entities?: { type: string; start: number; end: number; score: number }[];
     }
   | { id: unknown; error: string };
@@ -66,8 +73,14 @@ export function parseClassifyLine(
   return { id, text: record.text };
 }
 
+/** Every PII type: the structured identifiers and the tagger's names, places, addresses and organisations. */
 function piiOutput(input: ClassifyInput): ClassifyOutput {
-  const entities = detectPii(input.text)
+  const structured = detectPii(input.text);
+  const names = shippedNameTagger()
+    .tag(input.text)
+    .filter((name) => structured.every((id) => id.end <= name.start || name.end <= id.start));
+  const entities = [...structured, ...names]
+    .sort((a, b) => a.start - b.start)
     .filter((span) => span.score >= DEFAULT_PII_MIN_CONFIDENCE)
     .map((span) => ({ type: span.type, start: span.start, end: span.end, score: round(span.score) }));
   const top = Math.max(0, ...entities.map((entity) => entity.score));
@@ -76,19 +89,45 @@ function piiOutput(input: ClassifyInput): ClassifyOutput {
     : { id: input.id, label: 'none', score: 1, entities };
 }
 
+type Verdict = Awaited<ReturnType<TrainedTextClassifier['classify']>>[number];
+
+/** A text's pieces as a detection head reads them: the text, then its windows (when the card has some). */
+interface Piece {
+  text: string;
+  start: number;
+  end: number;
+}
+
+function piecesOf(text: string, head: TrainedTextClassifier): Piece[] {
+  const windows = head.decision?.windows;
+  const whole = { text, start: 0, end: text.length };
+  if (windows === undefined) return [whole];
+  return [whole, ...textWindows(text, windows).map((w) => ({ text: text.slice(w.start, w.end), ...w }))];
+}
+
 function headOutput(
   task: ClassifyTask,
   head: TrainedTextClassifier,
   input: ClassifyInput,
-  verdict: Awaited<ReturnType<TrainedTextClassifier['classify']>>[number],
+  verdicts: readonly Verdict[],
+  pieces: readonly Piece[],
 ): ClassifyOutput {
   const decision = head.decision;
+  const first = verdicts[0] as Verdict;
   if (task !== 'jailbreak' || decision === undefined) {
-    return { id: input.id, label: verdict.label, score: round(verdict.score) };
+    return { id: input.id, label: first.label, score: round(first.score) };
   }
+  let top = 0;
+  verdicts.forEach((candidate, i) => {
+    const best = (verdicts[top] as Verdict).scores[decision.negativeLabel] ?? 0;
+    if ((candidate.scores[decision.negativeLabel] ?? 0) < best) top = i;
+  });
+  const verdict = verdicts[top] as Verdict;
+  const piece = pieces[top] as Piece;
+  const window = { index: top, of: pieces.length - 1, start: piece.start, end: piece.end };
   const benign = verdict.scores[decision.negativeLabel] ?? 0;
   if (!isFlagged(verdict, decision))
-    return { id: input.id, label: decision.negativeLabel, score: round(benign), flagged: false };
+    return { id: input.id, label: decision.negativeLabel, score: round(benign), flagged: false, window };
   let label = verdict.label;
   if (label === decision.negativeLabel) {
     const attacks = head.labels.filter((candidate) => candidate !== decision.negativeLabel);
@@ -96,7 +135,7 @@ function headOutput(
       (verdict.scores[candidate] ?? 0) > (verdict.scores[best] ?? 0) ? candidate : best,
     );
   }
-  return { id: input.id, label, score: round(1 - benign), flagged: true };
+  return { id: input.id, label, score: round(1 - benign), flagged: true, window };
 }
 
 /** Where `classify` finds a head and, for a head not over the embedded encoder, that encoder. */
@@ -145,13 +184,17 @@ export async function* classifyAll(
     const valid = batch.filter((item): item is ClassifyInput => 'text' in item);
     const verdicts = new Map<ClassifyInput, ClassifyOutput>();
     if (model !== undefined && valid.length > 0) {
-      const texts = valid.map((item) => clipForModel(item.text));
+      const pieces = valid.map((item) => piecesOf(clipForModel(item.text), model.head));
+      const texts = pieces.flat().map((piece) => piece.text);
       const encodings = await encodeTexts(model.embedder, texts);
       const results = await model.head.classify(
         texts.map((text, i) => ({ text, ...(encodings[i] as TextEncoding) })),
       );
+      let at = 0;
       valid.forEach((item, i) => {
-        verdicts.set(item, headOutput(task, model.head, item, results[i] as (typeof results)[number]));
+        const own = pieces[i] as Piece[];
+        verdicts.set(item, headOutput(task, model.head, item, results.slice(at, at + own.length), own));
+        at += own.length;
       });
     }
     for (const item of batch) {

@@ -18,6 +18,7 @@ import { loadPolicyEncoder, loadVettedPolicyFile } from './policy/load.ts';
 import { formatIssue, PolicyError } from './policy/policy-error.ts';
 import { policyJsonSchema, renderPolicyReference } from './policy/reference.ts';
 import { builtinRegistry } from './registry.ts';
+import { trainNameTaggerCommand } from './train-name-tagger.ts';
 import { trainProjectionCommand } from './train-projection.ts';
 import { defaultDataFiles, HEAD_DIRS, HEAD_TASKS, type HeadTask, trainTask } from './training/head-tasks.ts';
 import { formatClassificationReport, formatDetection } from './training/metrics.ts';
@@ -293,11 +294,11 @@ program
     process.stdout.write(renderPolicyReference(builtinRegistry));
   });
 
-type TrainTask = HeadTask | 'projection';
+type TrainTask = HeadTask | 'projection' | 'pii';
 
 function trainTaskName(value: string): TrainTask {
-  if (value !== 'projection' && !(HEAD_TASKS as readonly string[]).includes(value))
-    throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, 'projection'].join(', ')}`);
+  if (value !== 'projection' && value !== 'pii' && !(HEAD_TASKS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, 'projection', 'pii'].join(', ')}`);
   return value as TrainTask;
 }
 
@@ -321,7 +322,7 @@ program
   )
   .argument(
     '<task>',
-    "domain, jailbreak or custom; or projection (the embedded encoder's, from STS-B pairs)",
+    "domain, jailbreak or custom; projection (the embedded encoder's, from STS-B pairs); or pii (the named-entity tagger, from the PII data)",
     trainTaskName,
   )
   .option(
@@ -330,7 +331,7 @@ program
   )
   .option(
     '--out <dir>',
-    'output folder (domain and jailbreak default to models/<task>, projection to models/glove-sif-100d-projection)',
+    'output folder (domain and jailbreak default to models/<task>, projection to models/glove-sif-100d-projection, pii to models/pii-names)',
   )
   .option('--seed <n>', 'random seed', seed, 1)
   .option(
@@ -361,6 +362,7 @@ program
         }
         return trainProjectionCommand(options).catch(reportPolicyError);
       }
+      if (task === 'pii') return trainNameTaggerCommand(options);
       const files = options.data ?? defaultDataFiles(task);
       const out = options.out ?? (task === 'custom' ? undefined : HEAD_DIRS[task]);
       if (files.length === 0 || out === undefined) {

@@ -208,6 +208,29 @@ describe('semantic-router CLI', () => {
       label: expect.stringMatching(/^(injection|jailbreak|harmful)$/),
     });
     expect(benign).toMatchObject({ id: 2, flagged: false, label: 'benign' });
+    expect(attack.window).toEqual({ index: 0, of: 0, start: 0, end: 61 });
+  });
+
+  it('classify jailbreak names the window of a long text that decided, and classify pii the names and addresses', async () => {
+    const report = Array.from({ length: 20 }, (_, i) => `Section ${i}: revenue grew in region ${i}.`).join(
+      '\n',
+    );
+    const inputs = tempFile(
+      'long.jsonl',
+      `${JSON.stringify({ id: 'doc', text: report })}\n${JSON.stringify({ id: 'who', text: 'Please send the parcel to Maria Gonzalez at 221 Baker Street.' })}\n`,
+    );
+    const [doc] = (await cli('classify', 'jailbreak', '--jsonl', inputs)).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(doc.window.of).toBeGreaterThan(0);
+    expect(doc.window.index).toBeLessThanOrEqual(doc.window.of);
+    const who = (await cli('classify', 'pii', '--jsonl', inputs)).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))[1];
+    expect(who.entities.map((e: { type: string }) => e.type)).toEqual(['PERSON', 'STREET_ADDRESS']);
+    expect(who.entities[0]).toMatchObject({ start: 26, end: 40 });
   });
 
   it('train --policy trains a head over the policy encoder, and classify runs it with that policy', async () => {

@@ -2,11 +2,14 @@ import { z } from 'zod';
 import type { ChatRole } from '../request/chat-request.ts';
 import type { RouterRequest } from '../request/router-request.ts';
 import { resolveOverlaps } from '../signals/pii/detectors.ts';
+import { type NameTagger, shippedNameTagger } from '../signals/pii/name-tagger.ts';
 import {
   DEFAULT_PII_MIN_CONFIDENCE,
+  isNameType,
   PII_TYPES,
   type PiiSpan,
   type PiiType,
+  STRUCTURED_PII_TYPES,
 } from '../signals/pii/pii-types.ts';
 import { type MaybeLater, messagesPii } from '../signals/pii/request-pii.ts';
 import { definePlugin, type RoutePlan } from './plugin.ts';
@@ -21,8 +24,10 @@ const Params = z
     entities: z
       .array(z.enum(PII_TYPES))
       .min(1)
-      .default([...PII_TYPES])
-      .describe('The entity types acted on; all of them by default.'),
+      .default([...STRUCTURED_PII_TYPES])
+      .describe(
+        'The entity types acted on; the structured identifiers by default. List PERSON, LOCATION, STREET_ADDRESS or ORGANIZATION to act on what the trained tagger finds (see the `pii` signal).',
+      ),
     minConfidence: z
       .number()
       .min(0)
@@ -52,6 +57,7 @@ function findPii(
   request: RouterRequest,
   types: ReadonlySet<PiiType>,
   minConfidence: number,
+  tagger: NameTagger | undefined,
   roles?: ReadonlySet<ChatRole>,
 ): MaybeLater<Map<number, PiiSpan[]>> {
   const indices: number[] = [];
@@ -66,7 +72,7 @@ function findPii(
     });
     return found;
   };
-  const perMessage = messagesPii(request, indices);
+  const perMessage = messagesPii(request, indices, tagger);
   return perMessage instanceof Promise ? perMessage.then(collect) : collect(perMessage);
 }
 
@@ -96,6 +102,7 @@ export const piiPlugin = definePlugin({
   },
   create(params) {
     const types = new Set<PiiType>(params.entities);
+    const tagger = params.entities.some(isNameType) ? shippedNameTagger() : undefined;
     const { action, minConfidence } = params;
     const act = (plan: RoutePlan, found: Map<number, PiiSpan[]>) => {
       if (found.size === 0) return;
@@ -122,7 +129,7 @@ export const piiPlugin = definePlugin({
     const roles = action === 'redact' ? REDACTED_ROLES : undefined;
     return {
       apply(plan, request) {
-        const found = findPii(request, types, minConfidence, roles);
+        const found = findPii(request, types, minConfidence, tagger, roles);
         if (found instanceof Promise) return found.then((spans) => act(plan, spans));
         act(plan, found);
       },

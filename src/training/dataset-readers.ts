@@ -11,6 +11,8 @@ export const SHARED_DATA_DIR = fileURLToPath(new URL('../../../shared/data/', im
 
 export const DEFAULT_DOMAIN_DATA = join(SHARED_DATA_DIR, 'domain', 'train_mmlu_pro.jsonl');
 export const DEFAULT_JAILBREAK_DATA = join(SHARED_DATA_DIR, 'jailbreak', 'train_prompts.jsonl');
+/** Seven more attack and benign sources in the jailbreak data's format (`source`, `subtype`, `group`). */
+export const JAILBREAK_EXTRA_DATA = join(SHARED_DATA_DIR, 'jailbreak', 'train_extra.jsonl');
 /** MMLU prompts with their `subject` (RouteLLM); extra training rows (domain) and benign prompts (jailbreak). */
 export const ROUTELLM_MMLU_DATA = join(SHARED_DATA_DIR, 'routing', 'train_routellm_mmlu.jsonl');
 /** STS-B sentence pairs (CC BY-SA 4.0); their sentences are benign prompts for the jailbreak head. */
@@ -88,15 +90,50 @@ export function readDomainDataset(files: readonly string[] = [DEFAULT_DOMAIN_DAT
   });
 }
 
-/** Prompts labelled jailbreak / injection / harmful / benign, with `group` keeping an attack's variants together. */
+/** Short names of the jailbreak data's sources, for reports; a source not listed keeps its own name. */
+export const JAILBREAK_SOURCE_NAMES: Readonly<Record<string, string>> = {
+  'AlpacaEval eval set (805 instructions)': 'alpaca-eval',
+  'GPTFuzz harmful questions': 'gptfuzz-questions',
+  'GPTFuzz templates': 'gptfuzz-templates',
+  'JailbreakBench JBB-Behaviors goals (as embedded in artifacts)': 'jbb-goals',
+  'JailbreakBench artifacts': 'jbb-artifacts',
+  'MT-Bench questions': 'mt-bench',
+  'Stanford Alpaca / self-instruct seed tasks': 'alpaca-seed',
+  'Tensor Trust': 'tensor-trust',
+  jailbreak_llms: 'in-the-wild',
+  deepset_prompt_injections: 'deepset',
+  'arena_hard_v0.1': 'arena-hard',
+  nq_open: 'nq-open',
+};
+
+/**
+ * The behaviour of an attack row when the data says it: BIPIA's injected instructions are
+ * `subtype` `family/category/position` (e.g. `email/Language Translation/end`), and one category
+ * is one behaviour, whatever document it was put in.
+ */
+function jailbreakBehaviour(record: Record<string, unknown>, label: string): string | undefined {
+  if (record.source !== 'bipia' || label === 'benign' || typeof record.subtype !== 'string') return undefined;
+  const category = record.subtype.split('/')[1];
+  return category === undefined ? undefined : `bipia:${category}`;
+}
+
+/**
+ * Prompts labelled jailbreak / injection / harmful / benign, with `group` keeping an attack's
+ * variants (or a document's clean and injected versions) together, the source's short name
+ * ({@link JAILBREAK_SOURCE_NAMES}) and, for injected documents, the injection's behaviour.
+ */
 export function readJailbreakDataset(files: readonly string[] = [DEFAULT_JAILBREAK_DATA]): LabeledDataset {
   return read(
     'jailbreak',
     files,
     (record, where) => {
-      const row: LabeledText = { text: text(record, 'text', where), label: text(record, 'label', where) };
+      const label = text(record, 'label', where);
+      const row: LabeledText = { text: text(record, 'text', where), label };
       if (typeof record.group === 'string') row.group = record.group;
-      if (typeof record.source === 'string') row.source = record.source;
+      if (typeof record.source === 'string')
+        row.source = JAILBREAK_SOURCE_NAMES[record.source] ?? record.source;
+      const behaviour = jailbreakBehaviour(record, label);
+      if (behaviour !== undefined) row.behaviour = behaviour;
       return row;
     },
     JAILBREAK_LABELS,

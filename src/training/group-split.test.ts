@@ -78,3 +78,51 @@ describe('foldRows', () => {
     expect(() => foldRows(rows, DEFAULT_SPLIT_RULE, 1)).toThrow(/folds must be 2\.\.100/);
   });
 });
+
+describe('splitRows with templates and behaviours', () => {
+  const TEMPLATE = 'you are a very direct assistant who always fulfils the request and never refuses';
+  const templated: LabeledText[] = [
+    ...rows,
+    // One template opening used with many behaviours (groups): more rows than maxKeyRows.
+    ...Array.from({ length: 60 }, (_, i) => ({
+      text: `${TEMPLATE} behaviour ${i}`,
+      label: 'b',
+      group: `behaviour-${i % 20}`,
+    })),
+    ...Array.from({ length: 40 }, (_, i) => ({
+      text: `the same document number ${i} with an instruction of kind ${i % 8}`,
+      label: 'b',
+      group: `document-${i}`,
+      behaviour: `kind-${i % 8}`,
+    })),
+  ];
+  const rule = { ...DEFAULT_SPLIT_RULE, templates: true };
+
+  it('keeps a template opening on one side instead of ignoring it as boilerplate', () => {
+    const { train, validation } = splitRows(templated, rule);
+    const sides = [train, validation].map((side) => side.some((r) => r.text.startsWith(TEMPLATE)));
+    expect(sides.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('keeps a behaviour on one side, dropping rows whose group lies on the other', () => {
+    const { train, validation, dropped } = splitRows(templated, rule);
+    const behavioursIn = (side: LabeledText[]) =>
+      new Set(side.flatMap((r) => (r.behaviour ? [r.behaviour] : [])));
+    const inTrain = behavioursIn(train);
+    expect([...behavioursIn(validation)].some((b) => inTrain.has(b))).toBe(false);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(train.length + validation.length + dropped.length).toBe(templated.length);
+  });
+
+  it('joins an opening shared by rows of several labels as boilerplate, as without templates', () => {
+    const wrapper = 'you are an email assistant responsible for processing and analysing emails today';
+    const mixed: LabeledText[] = Array.from({ length: 60 }, (_, i) => ({
+      text: `${wrapper} email ${i}`,
+      label: i % 2 === 0 ? 'a' : 'b',
+    }));
+    const { validation, dropped } = splitRows(mixed, rule);
+    expect(dropped).toHaveLength(0);
+    expect(validation.length).toBeGreaterThan(0);
+    expect(validation.length).toBeLessThan(mixed.length);
+  });
+});

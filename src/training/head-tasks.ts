@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import type { Embedder } from '../models/embedder.ts';
 import type { HeadCard, HeadInputs } from '../models/heads/head-card.ts';
 import { DEFAULT_LEXICAL_CONFIG, type LexicalConfig } from '../models/heads/lexical-featurizer.ts';
+import type { WindowConfig } from '../models/heads/text-windows.ts';
 import { MODELS_DIR } from '../models/model-files.ts';
 import {
   DEFAULT_DOMAIN_DATA,
   DEFAULT_JAILBREAK_DATA,
+  JAILBREAK_EXTRA_DATA,
   readCustomDataset,
   readDomainDataset,
   readJailbreakDataset,
@@ -17,7 +19,7 @@ import {
   jailbreakWrittenRows,
   type WrittenRows,
 } from './extra-rows.ts';
-import { DEFAULT_SPLIT_RULE, describeSplitRule, splitRows } from './group-split.ts';
+import { DEFAULT_SPLIT_RULE, describeSplitRule, type SplitRule, splitRows } from './group-split.ts';
 import { writeHead } from './head-export.ts';
 import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from './head-trainer.ts';
 import { AUGMENTATION_KINDS } from './jailbreak-augmentation.ts';
@@ -42,13 +44,30 @@ export const HEAD_DIRS = {
   jailbreak: join(MODELS_DIR, 'jailbreak'),
 } as const;
 
+/**
+ * The jailbreak data's split: the default one (same salt, so the same components), with templates
+ * and behaviours kept on one side too: 96 of the 387 validation attacks of the default split shared a
+ * template opening with 19-197 training rows.
+ */
+export const JAILBREAK_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, templates: true };
+
+/** How the jailbreak head reads a long text besides whole (the router reads at most 8192 characters). */
+export const JAILBREAK_WINDOWS: WindowConfig = { chars: 512, max: 16 };
+
+/** Largest share of the benign prompts of any one source (held out) the block threshold may flag. */
+export const JAILBREAK_BLOCK_RATE = 0.005;
+
 /** Largest share of benign training prompts (scored out of fold) the jailbreak threshold may flag. */
 export const JAILBREAK_FALSE_POSITIVE_RATE = 0.02;
 
-interface TaskRecipe {
+/** How the project trains one of its heads. */
+export interface TaskRecipe {
   description: string;
   defaultData: string[];
   read(files: readonly string[]): LabeledDataset;
+  split: SplitRule;
+  /** Drop training rows that near-duplicate a validation text (data gathered from several sources). */
+  dropNearDuplicates: boolean;
   lexical: LexicalConfig;
   inputs: HeadInputs;
   trainer: Omit<TrainerOptions, 'seed'>;
@@ -61,6 +80,7 @@ interface TaskRecipe {
   /** Hand-written training rows shipped with the project (never held out, never in validation). */
   written?: () => WrittenRows;
   detection?: TrainingRunOptions['detection'];
+  windows?: WindowConfig;
 }
 
 const RECIPES: Record<HeadTask, TaskRecipe> = {
@@ -69,6 +89,8 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
       'Classifies a prompt into one of the 14 MMLU-Pro subject categories (the domain of a question), for routing by subject.',
     defaultData: [DEFAULT_DOMAIN_DATA],
     read: readDomainDataset,
+    split: DEFAULT_SPLIT_RULE,
+    dropNearDuplicates: false,
     // Twice the default buckets: fewer collisions among 14 subjects' vocabularies (+0.5 point on validation).
     lexical: { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 17 },
     // Token pooling measured no gain here (validation 80.5% → 79.9%).
@@ -82,8 +104,11 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
   jailbreak: {
     description:
       'Detects jailbreaks, prompt injections and harmful requests; a prompt is flagged when P(not benign) reaches the threshold.',
-    defaultData: [DEFAULT_JAILBREAK_DATA],
+    defaultData: [DEFAULT_JAILBREAK_DATA, JAILBREAK_EXTRA_DATA],
     read: readJailbreakDataset,
+    split: JAILBREAK_SPLIT_RULE,
+    // Sources quote each other (JailbreakBench's behaviours come partly from AdvBench and HarmBench).
+    dropNearDuplicates: true,
     // The figures below were measured over the encoder before its learned projection; over the
     // projected encoder the same recipe gives 91.2% of validation attacks at 1.4% of its benign
     // prompts (92.3% out of fold at 1.9%); with the multilingual rows (`written`), 90.7% at 0.0%
@@ -123,12 +148,19 @@ const RECIPES: Record<HeadTask, TaskRecipe> = {
     augmentWeight: 0.2,
     extra: jailbreakExtraRows,
     written: jailbreakWrittenRows,
-    detection: { negativeLabel: 'benign', maxFalsePositiveRate: JAILBREAK_FALSE_POSITIVE_RATE },
+    detection: {
+      negativeLabel: 'benign',
+      maxFalsePositiveRate: JAILBREAK_FALSE_POSITIVE_RATE,
+      blockRate: JAILBREAK_BLOCK_RATE,
+    },
+    windows: JAILBREAK_WINDOWS,
   },
   custom: {
     description: 'A text classifier trained on user-supplied labelled texts.',
     defaultData: [],
     read: (files) => readCustomDataset(files),
+    split: DEFAULT_SPLIT_RULE,
+    dropNearDuplicates: false,
     lexical: DEFAULT_LEXICAL_CONFIG,
     inputs: 'sentence',
     folds: 1,
@@ -148,8 +180,9 @@ export function validationRows(
   task: HeadTask,
   files: readonly string[] = defaultDataFiles(task),
 ): { dataset: LabeledDataset; rows: LabeledText[] } {
-  const dataset = RECIPES[task].read(files);
-  return { dataset, rows: splitRows(dataset.rows, DEFAULT_SPLIT_RULE).validation };
+  const recipe = RECIPES[task];
+  const dataset = recipe.read(files);
+  return { dataset, rows: splitRows(dataset.rows, recipe.split).validation };
 }
 
 export interface TrainTaskOptions {
@@ -166,40 +199,58 @@ export interface TrainTaskOptions {
   inputs?: HeadInputs;
 }
 
-/** Trains one head end to end and writes it (head.onnx, card.json, README.md) into `out`. */
-export async function trainTask(
-  options: TrainTaskOptions,
-  onProgress?: (progress: TrainingProgress) => void,
-): Promise<{ card: HeadCard; result: TrainingRunResult }> {
+/** What a task's recipe trains on and how, before it runs: the inputs of {@link runTraining}. */
+export interface TaskRun {
+  recipe: TaskRecipe;
+  dataset: LabeledDataset;
+  extra: ExtraRows | undefined;
+  written: WrittenRows | undefined;
+  options: TrainingRunOptions;
+}
+
+/** Reads a task's data and builds the training run its recipe describes (the split's training side). */
+export function prepareTaskRun(options: Omit<TrainTaskOptions, 'out' | 'name'>): TaskRun {
   const recipe = RECIPES[options.task];
   const dataset = recipe.read(options.files);
-  const extra = recipe.extra?.(dataset, splitRows(dataset.rows, DEFAULT_SPLIT_RULE));
+  const extra = recipe.extra?.(dataset, splitRows(dataset.rows, recipe.split));
   const extraBenign = extra?.augmentationMaterial ? extra.rows.filter((row) => row.label === 'benign') : [];
   const written = recipe.written?.();
   const extraTrain = [
     ...(extra ? [{ rows: extra.rows, weight: extra.weight }] : []),
     ...(written ? [{ rows: written.rows, weight: written.weight }] : []),
   ];
-  const trainer = { ...recipe.trainer, seed: options.seed };
-  const folds = options.folds ?? recipe.folds;
-  const inputs = options.inputs ?? recipe.inputs;
-  const result = await runTraining(
-    {
+  return {
+    recipe,
+    dataset,
+    extra,
+    written,
+    options: {
       dataset,
       encoder: options.encoder,
       lexical: recipe.lexical,
-      inputs,
-      trainer,
-      folds,
-      split: DEFAULT_SPLIT_RULE,
+      inputs: options.inputs ?? recipe.inputs,
+      trainer: { ...recipe.trainer, seed: options.seed },
+      folds: options.folds ?? recipe.folds,
+      split: recipe.split,
+      dropNearDuplicates: recipe.dropNearDuplicates,
       augmentPerKind: recipe.augmentPerKind,
       augmentWeight: recipe.augmentWeight,
       extraBenign,
       ...(extraTrain.length > 0 ? { extraTrain } : {}),
       ...(recipe.detection ? { detection: recipe.detection } : {}),
+      ...(recipe.windows ? { windows: recipe.windows } : {}),
     },
-    onProgress,
-  );
+  };
+}
+
+/** Trains one head end to end and writes it (head.onnx, card.json, README.md) into `out`. */
+export async function trainTask(
+  options: TrainTaskOptions,
+  onProgress?: (progress: TrainingProgress) => void,
+): Promise<{ card: HeadCard; result: TrainingRunResult }> {
+  const { recipe, dataset, extra, written, options: run } = prepareTaskRun(options);
+  const { trainer, folds, inputs } = run;
+  const result = await runTraining(run, onProgress);
   const encoderName = options.encoder.id.split('@')[0] as string;
   const card = writeHead(
     options.out,
@@ -215,9 +266,9 @@ export async function trainTask(
       ...(result.decision ? { decision: result.decision } : {}),
       data: [...dataset.files, ...(extra?.files ?? [])],
       split: {
-        rule: describeSplitRule(DEFAULT_SPLIT_RULE),
-        salt: DEFAULT_SPLIT_RULE.salt,
-        validationPercent: DEFAULT_SPLIT_RULE.validationPercent,
+        rule: `${describeSplitRule(recipe.split)}${recipe.dropNearDuplicates ? `; training rows that near-duplicate a validation text of another source are dropped (${result.droppedNearDuplicates})` : ''}`,
+        salt: recipe.split.salt,
+        validationPercent: recipe.split.validationPercent,
         trainRows: result.trainRows,
         validationRows: result.validationRows,
       },
@@ -226,7 +277,7 @@ export async function trainTask(
         heldOut:
           folds === 1
             ? `one model; inner split: ${describeSplitRule(INNER_SPLIT_RULE)} (applied to the training side; early stopping${recipe.detection ? ' and the threshold' : ''})`
-            : `${folds} folds of the training side, a component's fold being floor(bucket × ${folds} / 100) with its bucket from ${describeSplitRule(FOLD_RULE).replace(/; a component goes to validation.*$/, '')} and the first 4 bytes of sha256("${FOLD_RULE.salt}:" + its smallest key) mod 100; one model per fold, trained on the other folds and early-stopped on its own${recipe.detection ? ', which it also scores for the threshold' : ''}; the head is the models' logit average (their hidden units side by side)`,
+            : `${folds} folds of the training side, a component's fold being floor(bucket × ${folds} / 100) with its bucket from ${describeSplitRule({ ...recipe.split, salt: FOLD_RULE.salt }).replace(/; a component goes to validation.*$/, '')}${recipe.split.templates ? ' (a row with a template or behaviour going by its first one)' : ''} and the first 4 bytes of sha256("${FOLD_RULE.salt}:" + its smallest key) mod 100; one model per fold, trained on the other folds and early-stopped on its own${recipe.detection ? ', which it also scores for the threshold' : ''}; the head is the models' logit average (their hidden units side by side)`,
         augmentation:
           recipe.augmentPerKind > 0
             ? {

@@ -106,6 +106,56 @@ export function thresholdForFalsePositiveRate(
   return Math.min(1, boundary + 1e-6);
 }
 
+/**
+ * The lowest threshold that flags at most `rate` of the negatives of every group (e.g. source) with
+ * at least `minRows` negatives: the highest of the groups' own thresholds.
+ */
+export function thresholdForEverySource(
+  scores: readonly number[],
+  positive: readonly boolean[],
+  groups: readonly string[],
+  rate: number,
+  minRows: number,
+): number {
+  let highest = 0;
+  for (const group of new Set(groups)) {
+    const members = scores.flatMap((score, i) => (groups[i] === group && !positive[i] ? [score] : []));
+    if (members.length < minRows) continue;
+    highest = Math.max(
+      highest,
+      thresholdForFalsePositiveRate(
+        members,
+        members.map(() => false),
+        rate,
+      ),
+    );
+  }
+  return highest;
+}
+
+/** Per group: `caught/attacks` (its positives) or `flagged/benign` (its negatives) at each threshold, as text. */
+export function detectionBySource(
+  scores: readonly number[],
+  positive: readonly boolean[],
+  groups: readonly string[],
+  threshold: number,
+  blockThreshold: number | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const group of [...new Set(groups)].sort()) {
+    for (const kind of [true, false]) {
+      const members = scores.flatMap((score, i) =>
+        groups[i] === group && positive[i] === kind ? [score] : [],
+      );
+      if (members.length === 0) continue;
+      const count = (t: number) => members.filter((score) => score >= t).length;
+      const block = blockThreshold === undefined ? '' : `, ${count(blockThreshold)} at the block threshold`;
+      out[`${group} ${kind ? 'attacks' : 'benign'}`] = `${count(threshold)}/${members.length}${block}`;
+    }
+  }
+  return out;
+}
+
 function percent(value: number): string {
   return Number.isNaN(value) ? '  n/a' : `${(value * 100).toFixed(1).padStart(5)}%`;
 }

@@ -44,8 +44,8 @@ function shingles(words: readonly string[], n: number): Set<string> {
  * question stem and the same stem with a passage or its options attached are caught).
  */
 export class NearDuplicateIndex {
-  private readonly exact = new Set<string>();
-  private readonly prefixes = new Map<string, number>();
+  private readonly exact = new Map<string, number[]>();
+  private readonly prefixes = new Map<string, number[]>();
   private readonly byShingle = new Map<string, number[]>();
   private readonly sizes: number[] = [];
 
@@ -55,14 +55,15 @@ export class NearDuplicateIndex {
   ) {
     for (const text of references) {
       const normalized = normalizeText(text);
-      if (normalized === '') continue;
-      this.exact.add(normalized);
-      const words = normalized.split(' ');
-      if (words.length >= rule.prefixWords) {
-        const prefix = words.slice(0, rule.prefixWords).join(' ');
-        this.prefixes.set(prefix, (this.prefixes.get(prefix) ?? 0) + 1);
-      }
       const id = this.sizes.length;
+      if (normalized === '') {
+        this.sizes.push(0);
+        continue;
+      }
+      push(this.exact, normalized, id);
+      const words = normalized.split(' ');
+      if (words.length >= rule.prefixWords)
+        push(this.prefixes, words.slice(0, rule.prefixWords).join(' '), id);
       const own = shingles(words, rule.shingleWords);
       this.sizes.push(own.size);
       for (const s of own) {
@@ -75,14 +76,19 @@ export class NearDuplicateIndex {
 
   /** Whether `text` duplicates or nearly duplicates a reference text. */
   has(text: string): boolean {
+    return this.matches(text).length > 0;
+  }
+
+  /** The references (by their order in the constructor's input) that `text` duplicates or nearly duplicates. */
+  matches(text: string): number[] {
     const normalized = normalizeText(text);
-    if (normalized === '') return false;
-    if (this.exact.has(normalized)) return true;
+    if (normalized === '') return [];
+    const found = new Set<number>(this.exact.get(normalized));
     const words = normalized.split(' ');
     if (words.length >= this.rule.prefixWords) {
       // An opening shared by many references is boilerplate ("This question refers to the following…"), not a stem.
-      const holders = this.prefixes.get(words.slice(0, this.rule.prefixWords).join(' ')) ?? 0;
-      if (holders > 0 && holders <= MAX_KEY_HOLDERS) return true;
+      const holders = this.prefixes.get(words.slice(0, this.rule.prefixWords).join(' ')) ?? [];
+      if (holders.length <= MAX_KEY_HOLDERS) for (const id of holders) found.add(id);
     }
     const own = shingles(words, this.rule.shingleWords);
     const shared = new Map<number, number>();
@@ -94,8 +100,14 @@ export class NearDuplicateIndex {
     }
     for (const [id, count] of shared) {
       const smaller = Math.min(own.size, this.sizes[id] as number);
-      if (smaller > 0 && count / smaller >= this.rule.maxContainment) return true;
+      if (smaller > 0 && count / smaller >= this.rule.maxContainment) found.add(id);
     }
-    return false;
+    return [...found].sort((a, b) => a - b);
   }
+}
+
+function push(map: Map<string, number[]>, key: string, id: number): void {
+  const list = map.get(key);
+  if (list) list.push(id);
+  else map.set(key, [id]);
 }

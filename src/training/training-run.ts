@@ -3,15 +3,19 @@ import { denseInput } from '../models/heads/dense-input.ts';
 import { denseInputWidth, type HeadDecision, type HeadInputs } from '../models/heads/head-card.ts';
 import { type HeadWeights, headProbabilities } from '../models/heads/head-weights.ts';
 import { type LexicalConfig, lexicalFeatures } from '../models/heads/lexical-featurizer.ts';
+import { textWindows, type WindowConfig } from '../models/heads/text-windows.ts';
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
 import { seededRandom } from '../models/seeded-random.ts';
+import { clipForModel } from '../signals/request-embedding.ts';
+import { chooseDecision, type DetectionTarget, type HeldOutDetection } from './detection-decision.ts';
 import { DEFAULT_SPLIT_RULE, foldRows, type SplitRule, splitRows } from './group-split.ts';
 import { averageHeads } from './head-ensemble.ts';
 import { evaluateHead, type HeadEvaluation, type ScoreTexts } from './head-evaluation.ts';
 import { type EpochProgress, type TrainerOptions, type TrainingExample, trainHead } from './head-trainer.ts';
 import { augmentJailbreakRows } from './jailbreak-augmentation.ts';
 import type { LabeledDataset, LabeledText } from './labeled-text.ts';
-import { detectionAt, thresholdForFalsePositiveRate } from './metrics.ts';
+import { NearDuplicateIndex } from './near-duplicates.ts';
+import { windowRows } from './window-rows.ts';
 
 /** The inner split of the training side, for early stopping and choosing the threshold (one model). */
 export const INNER_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, salt: 'inner-v1', validationPercent: 15 };
@@ -19,11 +23,13 @@ export const INNER_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, salt: 'inner
 /** How the training side is dealt into folds when a head is cross-fitted (its `validationPercent` is unused). */
 export const FOLD_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, salt: 'fold-v1' };
 
-/** How a detection head's threshold is set: the benign rate flagged on held-out training rows. */
-export interface DetectionTarget {
-  negativeLabel: string;
-  maxFalsePositiveRate: number;
+/** The inner split or the folds under a task's own split rule (its templates and behaviours too). */
+function heldOutRule(base: SplitRule, split: SplitRule): SplitRule {
+  return { ...split, salt: base.salt, validationPercent: base.validationPercent };
 }
+
+/** A text's features, as training reads them; shareable between runs over one encoder and config. */
+export type FeatureCache = Map<string, { embedding: Float32Array; lexical: TrainingExample['lexical'] }>;
 
 export interface TrainingRunOptions {
   dataset: LabeledDataset;
@@ -33,6 +39,19 @@ export interface TrainingRunOptions {
   inputs: HeadInputs;
   trainer: TrainerOptions;
   split: SplitRule;
+  /**
+   * The rows to train on and to validate on, instead of `split` (e.g. every source but one, and
+   * that source); `split` still deals the training rows into the inner split or folds.
+   */
+  partition?: { train: LabeledText[]; validation: LabeledText[] };
+  /**
+   * Drop training rows that near-duplicate a validation text of another source (sources quoting
+   * each other); within a source the split's components already keep duplicates on one side.
+   */
+  dropNearDuplicates?: boolean;
+  /** Features computed by an earlier run over the same encoder, inputs and lexical config; filled as texts are featurised. */
+  featureCache?: FeatureCache;
+
   /**
    * 1: one model, early-stopped on the inner split of the training side. K ≥ 2: cross-fitting: the
    * training side is dealt into K folds ({@link FOLD_RULE}), one model is trained on each K − 1
@@ -54,19 +73,17 @@ export interface TrainingRunOptions {
    */
   extraTrain?: { rows: LabeledText[]; weight: number }[];
   detection?: DetectionTarget;
+  /**
+   * Detection heads only: also read long texts in these windows, a text's score being its highest
+   * piece's (the threshold is chosen on those scores), and train on windows of long benign rows and
+   * on the window around an instruction inserted into a benign row of the same group.
+   */
+  windows?: WindowConfig;
 }
 
 export type TrainingProgress =
   | { phase: 'features'; done: number; total: number }
   | { phase: 'train'; part: number; parts: number; epoch: EpochProgress };
-
-/** Detection on held-out natural training rows at the chosen threshold. */
-export interface HeldOutDetection {
-  recall: number;
-  flaggedBenign: number;
-  attacks: number;
-  benign: number;
-}
 
 export interface TrainingRunResult {
   weights: HeadWeights;
@@ -74,13 +91,24 @@ export interface TrainingRunResult {
   /** Detection on the held-out rows the threshold was chosen on (the inner split, or every row out of fold). */
   heldOutDetection?: HeldOutDetection;
   evaluation: HeadEvaluation;
+  /** Label probabilities of texts under the trained head (the shipped weights). */
+  score: ScoreTexts;
   trainRows: number;
+  /** Training rows dropped as near-duplicates of validation texts. */
+  droppedNearDuplicates: number;
   validationRows: number;
   examples: { train: number; heldOut: number; augmented: number; extra: number };
   /** Per model (one, or one per fold): the epoch whose weights were kept, and epochs run. */
   models: { heldOutRows: number; bestEpoch: number; epochsRun: number }[];
   classWeights: Record<string, number>;
   seconds: number;
+}
+
+/** The probabilities of the piece least likely to be `negative` (a text's score is its worst piece's). */
+function highestPiece(pieces: readonly Float32Array[], negative: number): Float32Array {
+  let best = pieces[0] as Float32Array;
+  for (const piece of pieces) if ((piece[negative] as number) < (best[negative] as number)) best = piece;
+  return best;
 }
 
 /** Rounds the lexical table to float16, as the ONNX head stores it, so measurements match the shipped head. */
@@ -96,9 +124,9 @@ const expand = (rows: readonly LabeledText[], weight: number): Pending[] =>
   );
 
 /** The held-out parts of the training side: the inner split (one model) or K folds. */
-function heldOutParts(train: readonly LabeledText[], folds: number): LabeledText[][] {
-  if (folds === 1) return [splitRows(train, INNER_SPLIT_RULE).validation];
-  return foldRows(train, FOLD_RULE, folds);
+function heldOutParts(train: readonly LabeledText[], folds: number, split: SplitRule): LabeledText[][] {
+  if (folds === 1) return [splitRows(train, heldOutRule(INNER_SPLIT_RULE, split)).validation];
+  return foldRows(train, heldOutRule(FOLD_RULE, split), folds);
 }
 
 /**
@@ -117,29 +145,50 @@ export async function runTraining(
     throw new Error(`encoder ${encoder.id} has no token pooling`);
   const encode = (texts: readonly string[]) => encodeTexts(encoder, texts);
   const labelIndex = new Map(dataset.labels.map((label, i) => [label, i]));
-  const { train, validation } = splitRows(dataset.rows, options.split);
-  const parts = heldOutParts(train, options.folds);
+  const partition = options.partition ?? splitRows(dataset.rows, options.split);
+  const { validation } = partition;
+  let train = partition.train;
+  const trainedOn = train.length;
+  if (options.dropNearDuplicates) {
+    const references = new NearDuplicateIndex(validation.map((row) => row.text));
+    train = train.filter((row) =>
+      references.matches(row.text).every((id) => validation[id]?.source === row.source),
+    );
+  }
+  const parts = heldOutParts(train, options.folds, options.split);
   const random = seededRandom(options.trainer.seed ^ 0x5eed);
+  const windows = options.detection ? options.windows : undefined;
+  const negativeLabel = options.detection?.negativeLabel ?? '';
   const plans = parts.map((held) => {
     const heldSet = new Set(held);
     const fit = train.filter((row) => !heldSet.has(row));
     return {
       fit,
       held,
-      augmentFit: augmentJailbreakRows(fit, random, options.augmentPerKind, options.extraBenign),
+      augmentFit: [
+        ...augmentJailbreakRows(fit, random, options.augmentPerKind, options.extraBenign),
+        ...(windows ? windowRows(fit, windows, negativeLabel, random, options.augmentPerKind) : []),
+      ],
       augmentHeld: augmentJailbreakRows(held, random, Math.round(options.augmentPerKind * 0.25)),
     };
   });
+  /** The texts a detection head reads of a text: the text (as the router cuts it) and its windows. */
+  const piecesOf = (text: string): string[] => {
+    const clipped = clipForModel(text);
+    if (!windows) return [clipped];
+    return [clipped, ...textWindows(clipped, windows).map((w) => clipped.slice(w.start, w.end))];
+  };
 
   // Each distinct text is featurised once, however many parts use it.
-  const featureCache = new Map<string, { embedding: Float32Array; lexical: TrainingExample['lexical'] }>();
+  const featureCache: FeatureCache = options.featureCache ?? new Map();
   const allTexts = new Set<string>();
   const extraRows = (options.extraTrain ?? []).flatMap((group) => group.rows);
   for (const pending of [expand(train, 1), expand(extraRows, 1)])
     for (const p of pending) allTexts.add(p.text);
+  if (options.detection) for (const row of train) for (const piece of piecesOf(row.text)) allTexts.add(piece);
   for (const plan of plans)
     for (const p of [...expand(plan.augmentFit, 1), ...expand(plan.augmentHeld, 1)]) allTexts.add(p.text);
-  const texts = [...allTexts];
+  const texts = [...allTexts].filter((text) => !featureCache.has(text));
   for (let start = 0; start < texts.length; start += 256) {
     const chunk = texts.slice(start, start + 256);
     const encodings = await encode(chunk);
@@ -160,7 +209,7 @@ export async function runTraining(
 
   const models: TrainingRunResult['models'] = [];
   const trainedWeights: HeadWeights[] = [];
-  const heldOutScores: { probabilities: Float32Array; label: number }[] = [];
+  const heldOutScores: { probabilities: Float32Array; label: number; source: string }[] = [];
   let classWeights: number[] = [];
   let examples = { train: 0, heldOut: 0, augmented: 0, extra: extraRows.length };
   for (const [k, plan] of plans.entries()) {
@@ -181,11 +230,20 @@ export async function runTraining(
     );
     const weights = roundLexical(trained.weights);
     trainedWeights.push(weights);
-    for (const e of natural)
-      heldOutScores.push({
-        probabilities: headProbabilities(weights, e.embedding, e.lexical),
-        label: e.label,
-      });
+    if (options.detection) {
+      const negative = labelIndex.get(negativeLabel) as number;
+      for (const row of plan.held) {
+        const pieces = examplesOf(piecesOf(row.text).map((text) => ({ text, label: row.label, weight: 1 })));
+        heldOutScores.push({
+          probabilities: highestPiece(
+            pieces.map((e) => headProbabilities(weights, e.embedding, e.lexical)),
+            negative,
+          ),
+          label: labelIndex.get(row.label) as number,
+          source: row.source ?? 'unknown',
+        });
+      }
+    }
     models.push({
       heldOutRows: plan.held.length,
       bestEpoch: trained.bestEpoch,
@@ -201,7 +259,7 @@ export async function runTraining(
   }
   const weights = averageHeads(trainedWeights);
 
-  const score: ScoreTexts = async (texts) => {
+  const scorePieces = async (texts: readonly string[]): Promise<Float32Array[]> => {
     const out: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += 256) {
       const chunk = texts.slice(start, start + 256);
@@ -213,43 +271,33 @@ export async function runTraining(
     }
     return out;
   };
+  const score: ScoreTexts = async (texts) => {
+    if (!options.detection) return scorePieces(texts);
+    const negative = labelIndex.get(negativeLabel) as number;
+    const pieces = texts.map(piecesOf);
+    const scored = await scorePieces(pieces.flat());
+    let at = 0;
+    return pieces.map((own) => {
+      const probabilities = scored.slice(at, at + own.length);
+      at += own.length;
+      return highestPiece(probabilities, negative);
+    });
+  };
 
-  let decision: HeadDecision | undefined;
-  let heldOutDetection: HeldOutDetection | undefined;
-  if (options.detection) {
-    const negative = labelIndex.get(options.detection.negativeLabel);
-    if (negative === undefined) throw new Error(`no label ${options.detection.negativeLabel} in the data`);
-    const flagScores = heldOutScores.map((s) => 1 - (s.probabilities[negative] as number));
-    const positives = heldOutScores.map((s) => s.label !== negative);
-    const threshold = thresholdForFalsePositiveRate(
-      flagScores,
-      positives,
-      options.detection.maxFalsePositiveRate,
-    );
-    const report = detectionAt(flagScores, positives, threshold);
-    heldOutDetection = {
-      recall: Number(report.recall.toFixed(4)),
-      flaggedBenign: Number(report.falsePositiveRate.toFixed(4)),
-      attacks: report.positives,
-      benign: report.negatives,
-    };
-    const where =
-      options.folds === 1
-        ? 'the benign prompts of the inner split (its natural rows; synthetic rows train only)'
-        : `the benign prompts of the training side, each scored by the fold model that did not train on it (natural rows only; ${options.folds} folds)`;
-    decision = {
-      negativeLabel: options.detection.negativeLabel,
-      threshold: Number(threshold.toFixed(6)),
-      rule: `flag when P(not ${options.detection.negativeLabel}) >= threshold; the threshold is the lowest that flags at most ${(options.detection.maxFalsePositiveRate * 100).toFixed(1)}% of ${where}, never the validation split`,
-    };
-  }
+  const chosen = options.detection
+    ? chooseDecision(options.detection, heldOutScores, dataset.labels, options.folds, windows)
+    : undefined;
+  const decision = chosen?.decision;
+  const heldOutDetection = chosen?.heldOutDetection;
   const evaluation = await evaluateHead(dataset.labels, validation, score, decision);
   return {
     weights,
     ...(decision ? { decision } : {}),
     ...(heldOutDetection ? { heldOutDetection } : {}),
     evaluation,
+    score,
     trainRows: train.length,
+    droppedNearDuplicates: trainedOn - train.length,
     validationRows: validation.length,
     examples,
     models,

@@ -1,4 +1,5 @@
 import { checkLexicalConfig, type LexicalConfig } from './lexical-featurizer.ts';
+import { checkWindowConfig, type WindowConfig } from './text-windows.ts';
 
 /** The head's files in its folder. */
 export const HEAD_FILES = { model: 'head.onnx', card: 'card.json', readme: 'README.md' } as const;
@@ -12,6 +13,14 @@ export interface HeadDecision {
   threshold: number;
   /** How the threshold was chosen, in words. */
   rule: string;
+  /**
+   * The windows the threshold was chosen with: a long text is flagged when it or one of these
+   * windows of it reaches the threshold (absent: the text is read whole only).
+   */
+  windows?: WindowConfig;
+  /** A higher threshold for refusing a request outright, and how it was chosen (absent: none). */
+  blockThreshold?: number;
+  blockRule?: string;
 }
 
 /**
@@ -93,6 +102,12 @@ export function checkHeadCard(value: unknown): HeadCard {
       fail(`\`decision.negativeLabel\` ${decision.negativeLabel} is not one of the labels`);
     if (!(decision.threshold >= 0 && decision.threshold <= 1))
       fail('`decision.threshold` must be within 0..1');
+    if (decision.windows !== undefined)
+      try {
+        checkWindowConfig(decision.windows);
+      } catch (error) {
+        fail(`\`decision\`: ${(error as Error).message}`);
+      }
   }
   return card as HeadCard;
 }

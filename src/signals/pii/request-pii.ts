@@ -1,6 +1,7 @@
 import { type RouterRequest, SCOPE_SEPARATOR, type TextScope } from '../../request/router-request.ts';
 import { scanInWindows, WHOLE_TEXT_CHARS } from '../text/windows.ts';
 import { detectPii, resolveOverlaps } from './detectors.ts';
+import { NAME_TAGGER_MAX_CHARS, type NameTagger } from './name-tagger.ts';
 import type { PiiSpan } from './pii-types.ts';
 
 /** Spans now, or (for a long text scanned in pauses) later. */
@@ -20,12 +21,67 @@ export function messagePii(request: RouterRequest, index: number): MaybeLater<re
   });
 }
 
-/** The PII of each message in `indices`, in order; synchronous when every message's is. */
+/**
+ * How many characters of each message the tagger reads, per request: the request's messages from
+ * the last one back, each from its start, until {@link NAME_TAGGER_MAX_CHARS} characters are
+ * spent, so the tagger's work per request is bounded however many messages arrive. Computed once.
+ */
+function nameBudget(request: RouterRequest): ReadonlyMap<number, number> {
+  return request.derived('pii-names:budget', () => {
+    const budget = new Map<number, number>();
+    let left = NAME_TAGGER_MAX_CHARS;
+    const { messages } = request.chat;
+    for (let index = messages.length - 1; index >= 0 && left > 0; index--) {
+      const chars = Math.min(left, messages[index]?.text.length ?? 0);
+      budget.set(index, chars);
+      left -= chars;
+    }
+    return budget;
+  });
+}
+
+/**
+ * The names, places, addresses and organisations the tagger finds in one message (in the part of
+ * it the request's budget lets it read, see {@link nameBudget}), once per request.
+ */
+export function messageNames(request: RouterRequest, index: number, tagger: NameTagger): readonly PiiSpan[] {
+  return request.derived(`pii-names:message:${index}`, () => {
+    const chars = nameBudget(request).get(index) ?? 0;
+    return chars === 0 ? [] : tagger.tag((request.chat.messages[index]?.text ?? '').slice(0, chars));
+  });
+}
+
+/**
+ * The PII of one message: the structured identifiers and, when a tagger is given, the named
+ * entities (the tagger reads a bounded part of the request, so they are found at once), an
+ * identifier winning where the two overlap (its rules are surer than the tagger).
+ */
+export function messageFindings(
+  request: RouterRequest,
+  index: number,
+  tagger: NameTagger | undefined,
+): MaybeLater<readonly PiiSpan[]> {
+  const structured = messagePii(request, index);
+  if (tagger === undefined) return structured;
+  return request.derived(`pii-all:message:${index}`, (): MaybeLater<readonly PiiSpan[]> => {
+    const merge = (ids: readonly PiiSpan[]) =>
+      resolveOverlaps([
+        ...ids,
+        ...messageNames(request, index, tagger).filter((name) =>
+          ids.every((id) => id.end <= name.start || name.end <= id.start),
+        ),
+      ]);
+    return structured instanceof Promise ? structured.then(merge) : merge(structured);
+  });
+}
+
+/** The PII of each message in `indices`, in order (names too with a tagger); synchronous when every message's is. */
 export function messagesPii(
   request: RouterRequest,
   indices: readonly number[],
+  tagger?: NameTagger,
 ): MaybeLater<(readonly PiiSpan[])[]> {
-  const found = indices.map((index) => messagePii(request, index));
+  const found = indices.map((index) => messageFindings(request, index, tagger));
   return found.some((spans) => spans instanceof Promise)
     ? Promise.all(found)
     : (found as (readonly PiiSpan[])[]);
@@ -51,10 +107,14 @@ function shiftIntoScope(
  * The PII in a scope's text (offsets into `request.text(scope)`), assembled from the messages'
  * detections: no identifier crosses a message boundary, so no text is scanned twice.
  */
-export function scopePii(request: RouterRequest, scope: TextScope): MaybeLater<readonly PiiSpan[]> {
-  return request.derived(`pii:${scope}`, (): MaybeLater<readonly PiiSpan[]> => {
+export function scopePii(
+  request: RouterRequest,
+  scope: TextScope,
+  tagger?: NameTagger,
+): MaybeLater<readonly PiiSpan[]> {
+  return request.derived(`pii:${scope}${tagger ? ':names' : ''}`, (): MaybeLater<readonly PiiSpan[]> => {
     const indices = request.messagesIn(scope);
-    const found = messagesPii(request, indices);
+    const found = messagesPii(request, indices, tagger);
     return found instanceof Promise
       ? found.then((spans) => shiftIntoScope(request, indices, spans))
       : shiftIntoScope(request, indices, found);
