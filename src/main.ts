@@ -110,10 +110,12 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const metrics = createMetrics();
   const models = options.models ?? sharedModelLibrary();
   const health = new RouterHealth();
-  const policies = new PolicyStore(await loadVettedPolicyFile(policyFile, registry, models));
+  // What selectors learn lives here, across policy reloads.
+  const load = { models, processState: {} };
+  const policies = new PolicyStore(await loadVettedPolicyFile(policyFile, registry, load));
   for (const warning of policies.current.warnings) logger.warn(formatIssue(warning, policyFile));
   if (options.watch ?? true) {
-    policies.watch(policyFile, registry, models, {
+    policies.watch(policyFile, registry, load, {
       onReload(policy) {
         metrics.policyReloads.inc({ result: 'ok' });
         health.reloaded();

@@ -1,9 +1,8 @@
 import { decide } from './decision/decide.ts';
 import { emptyPlan, type RoutePlan } from './plugins/plugin.ts';
 import type { CompiledDecision, RuntimePolicy } from './policy/runtime-policy.ts';
-import type { ModelSpec } from './policy/schema.ts';
 import type { RouterRequest } from './request/router-request.ts';
-import { selectStatic } from './selection/static-selection.ts';
+import type { ModelSpec } from './selection/model-spec.ts';
 import type { SignalResult } from './signals/signal.ts';
 import { runSignals, type SignalObserver } from './signals/signal-runner.ts';
 
@@ -164,7 +163,7 @@ export async function route(
   started = now;
 
   const continueOnGuardFailure = policy.settings.onGuardFailure === 'continue';
-  const match = decide(policy, matched, unknown, continueOnGuardFailure);
+  const match = decide(policy.decisions, policy.defaultDecision, matched, unknown, continueOnGuardFailure);
   if ('unresolved' in match) {
     const failed = match.signals.map((key) => `${key} failed: ${results.get(key)?.error ?? 'unknown'}`);
     return guardUnavailable(match.unresolved.name, failed.join('; '), failed, results);
@@ -213,9 +212,14 @@ export async function route(
       reason.push(`prompt over the requested model's window of ${window} tokens`);
     }
   } else {
-    const selection = await selectStatic(candidates, request.tokens, request.budget);
+    const selection = await decision.selector.select({
+      request,
+      decision: decision.name,
+      candidates,
+      signals: results,
+    });
     model = selection.model;
-    if (selection.note) reason.push(selection.note);
+    if (selection.notes) reason.push(...selection.notes);
   }
   observer.stageFinished('selection', (performance.now() - started) / 1000);
   return { kind: 'route', decision: decision.name, model, reason, plan, signals: results };

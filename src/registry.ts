@@ -4,6 +4,7 @@ import { reasoningPlugin } from './plugins/reasoning.ts';
 import { rejectPlugin } from './plugins/reject.ts';
 import { systemPromptPlugin } from './plugins/system-prompt.ts';
 import type { Registry } from './policy/registry.ts';
+import { staticSelection } from './selection/static-selection.ts';
 import { contextLengthSignal } from './signals/context-length.ts';
 import { domainSignal } from './signals/domain.ts';
 import { embeddingSignal } from './signals/embedding.ts';
@@ -14,7 +15,10 @@ import { languageSignal } from './signals/language.ts';
 import { piiSignal } from './signals/pii.ts';
 import { requestedModelSignal } from './signals/requested-model.ts';
 
-/** Every signal and plugin type the router ships. Adding one is one import and one list entry. */
+/**
+ * Every signal type, plugin type and selection method the router ships. Adding one is one import and
+ * one list entry.
+ */
 export const builtinRegistry: Registry = {
   signals: [
     keywordSignal,
@@ -28,4 +32,5 @@ export const builtinRegistry: Registry = {
     jailbreakSignal,
   ],
   plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin, reasoningPlugin],
+  selections: [staticSelection],
 };

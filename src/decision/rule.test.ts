@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Rule } from '../policy/schema.ts';
 import { compileRule, evaluateRule, explainRule } from './rule.ts';
+import type { Rule } from './rule-schema.ts';
 
 const KEYS = ['k:a', 'k:b', 'k:c'];
 

@@ -1,4 +1,4 @@
-import type { Rule } from '../policy/schema.ts';
+import type { Rule } from './rule-schema.ts';
 
 /**
  * A rule compiled against the policy's signal list: leaves hold the signal's index, so evaluation

@@ -1,6 +1,6 @@
 import { Headers } from '../headers.ts';
+import { rewriteBody } from '../mutation/rewrite-body.ts';
 import type { RouteOutcome } from '../pipeline.ts';
-import { rewriteBody } from '../request/rewrite-body.ts';
 import type { RouterRequest } from '../request/router-request.ts';
 import { type HeaderEncoding, safeHeaderValue, setHeader } from './header-map.ts';
 import type { HeaderValueOption, ProcessingResponse } from './messages.ts';

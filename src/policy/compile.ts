@@ -4,13 +4,22 @@ import { type SignalConstraint, satisfiable } from '../decision/analysis.ts';
 import { type CompiledRule, compileRule } from '../decision/rule.ts';
 import type { ModelLibrary } from '../models/model-library.ts';
 import { sharedModelLibrary } from '../models/shared-model-library.ts';
-import { type SignalContext, signalKey } from '../signals/signal.ts';
+import type { ModelSpec } from '../selection/model-spec.ts';
+import type { Selector } from '../selection/selector.ts';
+import { type CompiledSignal, type SignalContext, signalKey } from '../signals/signal.ts';
 import { signalOrder } from '../signals/signal-runner.ts';
 import type { Locator } from './parse.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
-import type { CompiledDecision, CompiledPlugin, CompiledSignal, RuntimePolicy } from './runtime-policy.ts';
-import type { EncoderSpec, ModelSpec, PluginSpec, Policy, SignalSpec } from './schema.ts';
+import type { CompiledDecision, CompiledPlugin, RuntimePolicy } from './runtime-policy.ts';
+import type { EncoderSpec, PluginSpec, Policy, SelectionSpec, SignalSpec } from './schema.ts';
+
+/** Stands in for a selector that could not be built: the policy is refused, so it never runs. */
+const UNBUILT_SELECTOR: Selector = {
+  select() {
+    throw new Error('this selector could not be built');
+  },
+};
 
 type Path = (string | number)[];
 
@@ -58,8 +67,14 @@ export function compilePolicy(
     models?: ModelLibrary;
     /** The folder relative paths are resolved from; the source file's folder by default. */
     baseDir?: string;
+    /**
+     * The router's process-wide state, which selectors keep what they learn in (it outlives the
+     * policy); a fresh one by default.
+     */
+    processState?: object;
   },
 ): RuntimePolicy {
+  const processState = options.processState ?? {};
   const issues: PolicyIssue[] = [];
   const issueAt = (severity: PolicyIssue['severity'], path: Path, message: string): PolicyIssue => ({
     severity,
@@ -169,6 +184,18 @@ export function compilePolicy(
         return [];
       }
     });
+  const buildSelector = (spec: SelectionSpec, decision: string, path: Path): Selector => {
+    const definition = registry.selections.find((d) => d.method === spec.method);
+    const { method: _method, ...params } = spec;
+    const problems = definition?.validate?.(params) ?? [];
+    for (const problem of problems) report('error', path, problem);
+    try {
+      if (definition && problems.length === 0) return definition.create(params, { decision, processState });
+    } catch (error) {
+      report('error', path, `cannot build selection ${spec.method}: ${(error as Error).message}`);
+    }
+    return UNBUILT_SELECTOR;
+  };
   const isGuard = (plugins: readonly CompiledPlugin[], declared: boolean | undefined) =>
     declared ?? plugins.some((plugin) => plugin.protects);
 
@@ -216,6 +243,7 @@ export function compilePolicy(
         candidates: resolveModels(spec.models, ['decisions', i, 'models']),
         plugins,
         guard,
+        selector: buildSelector(spec.selection, spec.name, ['decisions', i, 'selection']),
       };
     },
   );
@@ -231,6 +259,7 @@ export function compilePolicy(
     candidates: resolveModels(defaultSpec.models, ['defaultDecision', 'models']),
     plugins: defaultPlugins,
     guard: isGuard(defaultPlugins, undefined),
+    selector: buildSelector(defaultSpec.selection, defaultSpec.name, ['defaultDecision', 'selection']),
   };
 
   signals.forEach((s, i) => {

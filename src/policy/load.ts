@@ -9,20 +9,28 @@ import { PolicyError } from './policy-error.ts';
 import type { Registry } from './registry.ts';
 import type { RuntimePolicy } from './runtime-policy.ts';
 
+/** What a policy is compiled against besides its registry (see `compilePolicy`). */
+export interface LoadOptions {
+  /** Where models come from; the process-wide library by default. */
+  models?: ModelLibrary;
+  /** The router's process-wide state, kept across reloads; a fresh one by default. */
+  processState?: object;
+}
+
 /** Parses and compiles policy text; throws a PolicyError listing every problem. */
 export function loadPolicyText(
   text: string,
   registry: Registry,
   source: string,
-  models?: ModelLibrary,
+  options: LoadOptions = {},
 ): RuntimePolicy {
   const { policy, locate } = parsePolicy(text, registry, source);
-  return compilePolicy(policy, registry, { source, text, locate, ...(models && { models }) });
+  return compilePolicy(policy, registry, { source, text, locate, ...options });
 }
 
 /** Reads, parses and compiles a policy file. */
-export function loadPolicyFile(file: string, registry: Registry, models?: ModelLibrary): RuntimePolicy {
-  return loadPolicyText(readFileSync(file, 'utf8'), registry, file, models);
+export function loadPolicyFile(file: string, registry: Registry, options: LoadOptions = {}): RuntimePolicy {
+  return loadPolicyText(readFileSync(file, 'utf8'), registry, file, options);
 }
 
 /**
@@ -33,9 +41,9 @@ export function loadPolicyFile(file: string, registry: Registry, models?: ModelL
 export async function loadVettedPolicyFile(
   file: string,
   registry: Registry,
-  models?: ModelLibrary,
+  options: LoadOptions = {},
 ): Promise<RuntimePolicy> {
-  const policy = loadPolicyFile(file, registry, models);
+  const policy = loadPolicyFile(file, registry, options);
   const problems = await policy.vetting;
   if (problems.length > 0) throw new PolicyError(file, [...problems, ...policy.warnings]);
   return policy;

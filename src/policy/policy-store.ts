@@ -1,7 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
-import type { ModelLibrary } from '../models/model-library.ts';
-import { loadVettedPolicyFile } from './load.ts';
+import { type LoadOptions, loadVettedPolicyFile } from './load.ts';
 import type { Registry } from './registry.ts';
 import type { RuntimePolicy } from './runtime-policy.ts';
 
@@ -41,7 +40,7 @@ export class PolicyStore {
   watch(
     file: string,
     registry: Registry,
-    models: ModelLibrary | undefined,
+    options: LoadOptions,
     events: PolicyStoreEvents = {},
     debounceMs = 100,
   ): void {
@@ -51,7 +50,7 @@ export class PolicyStore {
     const load = async () => {
       let next: RuntimePolicy;
       try {
-        next = await loadVettedPolicyFile(file, registry, models);
+        next = await loadVettedPolicyFile(file, registry, options);
       } catch (error) {
         events.onReloadError?.(error);
         return;

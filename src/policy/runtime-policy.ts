@@ -1,22 +1,11 @@
 import type { CompiledRule } from '../decision/rule.ts';
 import type { DecisionPlugin } from '../plugins/plugin.ts';
-import type { Signal } from '../signals/signal.ts';
+import type { ModelSpec } from '../selection/model-spec.ts';
+import type { Selector } from '../selection/selector.ts';
+import type { CompiledSignal } from '../signals/signal.ts';
 import type { SignalOrder } from '../signals/signal-runner.ts';
 import type { PolicyIssue } from './policy-error.ts';
-import type { ModelSpec, Policy, PolicySettings } from './schema.ts';
-
-export interface CompiledSignal {
-  /** `type:name`, the key rules and results use. */
-  key: string;
-  type: string;
-  signal: Signal;
-  /** The signal waits on a model, so `signalTimeoutMs` bounds it (see `SignalDefinition`). */
-  waitsOnModel: boolean;
-  /** A guard decision's rule reads it: it is evaluated before the others. */
-  readByGuard: boolean;
-  /** Its cost is bounded whatever the prompt's size (see `SignalDefinition.cheap`). */
-  cheap: boolean;
-}
+import type { Policy, PolicySettings } from './schema.ts';
 
 export interface CompiledDecision {
   name: string;
@@ -25,6 +14,8 @@ export interface CompiledDecision {
   rule: CompiledRule | undefined;
   candidates: ModelSpec[];
   plugins: CompiledPlugin[];
+  /** Chooses among the candidates that may serve a request (the decision's `selection`). */
+  selector: Selector;
   /**
    * The decision protects (it has a `reject` or `pii` plugin, or the policy says `guard: true`): when
    * it cannot be evaluated, or one of its plugins fails, the request is refused unless

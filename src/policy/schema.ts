@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { type Rule, RuleSchema } from '../decision/rule-schema.ts';
+import { ModelSchema } from '../selection/model-spec.ts';
 import type { Registry } from './registry.ts';
 
 export const API_VERSION = 'semantic-router.io/v1';
@@ -7,86 +9,6 @@ export const KIND = 'RoutingPolicy';
 const Name = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'names are lower-case letters, digits, ".", "_" and "-"');
-
-/**
- * A decision's condition: a signal reference `type:name` (true when that signal matched), or
- * exactly one of `all` / `any` (lists of rules) or `not` (one rule).
- */
-export type Rule = string | { all: Rule[] } | { any: Rule[] } | { not: Rule };
-
-export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
-  z.union([
-    z
-      .string()
-      .regex(/^[a-z0-9-]+:[a-z0-9._-]+$/, 'a signal reference is written type:name, e.g. keyword:code'),
-    z.object({ all: z.array(RuleSchema).min(1) }).strict(),
-    z.object({ any: z.array(RuleSchema).min(1) }).strict(),
-    z.object({ not: RuleSchema }).strict(),
-  ]),
-);
-
-/** How a model family switches reasoning on and off in a chat completions body (see `reasoningFamily`). */
-export const REASONING_FAMILIES = ['openai', 'qwen3', 'deepseek', 'gpt-oss'] as const;
-export type ReasoningFamily = (typeof REASONING_FAMILIES)[number];
-
-const ModelSchema = z
-  .object({
-    name: z
-      .string()
-      .min(1)
-      .describe('The model name clients and the router use; written into the body `model`.'),
-    description: z.string().optional(),
-    endpoint: z
-      .object({
-        cluster: z.string().min(1).describe('The Envoy cluster that serves this model.'),
-      })
-      .strict()
-      .describe('Where Envoy sends requests for this model (its route matches `x-selected-model`).'),
-    upstreamModel: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        'The model name the backend expects, when it differs from `name` (e.g. a vLLM served-model-name).',
-      ),
-    pricing: z
-      .object({
-        inputPerMillion: z.number().min(0).describe('USD per 1M prompt tokens.'),
-        outputPerMillion: z.number().min(0).describe('USD per 1M completion tokens.'),
-      })
-      .strict()
-      .optional(),
-    contextWindow: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe(
-        'Largest prompt, in tokens, the model accepts; selection skips models the prompt does not fit.',
-      ),
-    private: z
-      .boolean()
-      .optional()
-      .describe(
-        'The model runs where personal data may go (e.g. self-hosted). A `pii` plugin with `action: private` sends requests containing personal data only to such models.',
-      ),
-    reasoningFamily: z
-      .enum(REASONING_FAMILIES)
-      .optional()
-      .describe(
-        "How the `reasoning` plugin switches this model's reasoning in the forwarded body. `openai` (OpenAI reasoning models): `reasoning_effort` set to the effort, or `minimal` when off (the lowest setting of GPT-5; o-series models accept only `low`, `medium` and `high`, and GPT-5.1 and later list `none` instead of `minimal`). `qwen3` (Qwen3 on vLLM or SGLang): `chat_template_kwargs.enable_thinking` true or false. `deepseek` (DeepSeek V3.1 on vLLM or SGLang): `chat_template_kwargs.thinking` true or false. `gpt-oss`: `reasoning_effort` set to the effort, or `low` when off, since it cannot be switched off. Without a family the plugin leaves the body alone.",
-      ),
-  })
-  .strict();
-
-const SelectionSchema = z
-  .object({
-    method: z
-      .enum(['static'])
-      .default('static')
-      .describe('`static`: the first candidate whose context window fits the prompt.'),
-  })
-  .strict();
 
 const SettingsSchema = z
   .object({
@@ -225,6 +147,13 @@ export function createPolicySchema(registry: Registry) {
     entry(d.type, d.params, { name: Name, description: z.string().optional() }),
   );
   const pluginEntries = registry.plugins.map((d) => entry(d.type, d.params, {}));
+  const selectionEntries = registry.selections.map((d) =>
+    d.params.extend({ method: z.literal(d.method).describe(d.description) }).strict(),
+  );
+  const SelectionSpec = z
+    .discriminatedUnion('method', nonEmpty(selectionEntries, 'selection'))
+    .default({ method: 'static' })
+    .describe('How the model is chosen among the candidates that may serve the request; see Selection.');
   const SignalSpec = z.discriminatedUnion('type', nonEmpty(signalEntries, 'signal'));
   const PluginSpec = z.discriminatedUnion('type', nonEmpty(pluginEntries, 'plugin'));
 
@@ -239,7 +168,7 @@ export function createPolicySchema(registry: Registry) {
         .describe('Higher priorities are evaluated first; equal priorities keep file order.'),
       when: RuleSchema.describe('The condition.'),
       models: z.array(z.string().min(1)).min(1).describe('Candidate models, in order of preference.'),
-      selection: SelectionSchema.default({ method: 'static' }),
+      selection: SelectionSpec,
       plugins: z
         .array(PluginSpec)
         .default([])
@@ -261,7 +190,7 @@ export function createPolicySchema(registry: Registry) {
         .array(z.string().min(1))
         .min(1)
         .describe('Candidate models; the first is also the fail-open target.'),
-      selection: SelectionSchema.default({ method: 'static' }),
+      selection: SelectionSpec,
       plugins: z.array(PluginSpec).default([]).describe('See Plugins.'),
     })
     .strict()
@@ -298,13 +227,17 @@ export interface Policy {
   defaultDecision: Omit<DecisionSpec, 'priority' | 'when' | 'guard'>;
 }
 
-export type ModelSpec = z.infer<typeof ModelSchema>;
 export type PolicySettings = z.infer<typeof SettingsSchema>;
 
 export interface SignalSpec {
   type: string;
   name: string;
   description?: string | undefined;
+  [param: string]: unknown;
+}
+
+export interface SelectionSpec {
+  method: string;
   [param: string]: unknown;
 }
 
@@ -319,7 +252,7 @@ export interface DecisionSpec {
   priority: number;
   when: Rule;
   models: string[];
-  selection: z.infer<typeof SelectionSchema>;
+  selection: SelectionSpec;
   plugins: PluginSpec[];
   guard?: boolean | undefined;
 }

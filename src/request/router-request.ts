@@ -32,7 +32,6 @@ export class RouterRequest {
   readonly budget: RequestBudget;
   readonly #texts = new Map<TextScope, string>();
   readonly #lowerTexts = new Map<TextScope, string>();
-  readonly #derived = new Map<string, unknown>();
   #tokens: PromptTokenCounter | undefined;
   #textChars: number | undefined;
 
@@ -98,18 +97,6 @@ export class RouterRequest {
   /** Indices into `chat.messages` of the messages `text(scope)` is made of, in order. */
   messagesIn(scope: TextScope): readonly number[] {
     return messagesIn(this.chat.messages, scope);
-  }
-
-  /**
-   * A value computed from the request at most once, on first use, and shared by every caller using
-   * the same key (e.g. the PII found in a message, read by signals and plugins alike). Keys start
-   * with the name of what they hold, e.g. `pii:message:2`.
-   */
-  derived<T>(key: string, compute: () => T): T {
-    if (this.#derived.has(key)) return this.#derived.get(key) as T;
-    const value = compute();
-    this.#derived.set(key, value);
-    return value;
   }
 }
 

@@ -1,13 +1,9 @@
-import type { ModelSpec } from '../policy/schema.ts';
+import { z } from 'zod';
 import type { RequestBudget } from '../request/request-budget.ts';
+import type { ModelSpec } from './model-spec.ts';
+import { defineSelection, type Selection } from './selector.ts';
 
-/** The model chosen for a request and, when the choice was constrained, why. */
-export interface Selection {
-  model: ModelSpec;
-  note?: string;
-}
-
-/** What selection needs to know about the prompt's size: whether it fits a window of so many tokens. */
+/** What fitting a context window needs to know about the prompt's size. */
 export interface PromptSize {
   atMostFromBytes(limit: number): boolean;
   atMostPausing(limit: number, budget: RequestBudget): Promise<boolean>;
@@ -19,7 +15,7 @@ export interface PromptSize {
  * prompt is tokenized only as far as the windows need, and not at all when its byte length shows
  * that it fits.
  */
-export async function selectStatic(
+export async function firstThatFits(
   candidates: readonly ModelSpec[],
   prompt: PromptSize,
   budget: RequestBudget,
@@ -35,11 +31,24 @@ export async function selectStatic(
       (await prompt.atMostPausing(window, budget))
     ) {
       return tooSmall
-        ? { model, note: `${tooSmall.name} window < prompt (over ${tooSmall.contextWindow} tokens)` }
+        ? { model, notes: [`${tooSmall.name} window < prompt (over ${tooSmall.contextWindow} tokens)`] }
         : { model };
     }
     tooSmall ??= model;
   }
   const largest = candidates.reduce((a, b) => ((b.contextWindow ?? 0) > (a.contextWindow ?? 0) ? b : a));
-  return { model: largest, note: `no candidate fits the prompt (over ${largest.contextWindow} tokens)` };
+  return { model: largest, notes: [`no candidate fits the prompt (over ${largest.contextWindow} tokens)`] };
 }
+
+/** `static`: the decision's models in the order the policy lists them, the first that fits. */
+export const staticSelection = defineSelection({
+  method: 'static',
+  description:
+    'The first candidate, in the order the decision lists them, whose context window holds the prompt (the largest window when none does).',
+  params: z.object({}).strict(),
+  create() {
+    return {
+      select: ({ request, candidates }) => firstThatFits(candidates, request.tokens, request.budget),
+    };
+  },
+});

@@ -6,8 +6,9 @@ import type { TextClassification, TextClassifier } from '../models/heads/text-cl
 import { MODELS_DIR } from '../models/model-files.ts';
 import type { ModelHandle } from '../models/model-library.ts';
 import { STATIC_ENCODER_NAME } from '../models/static-encoder/static-encoder-files.ts';
+import { Memo } from '../request/memo.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
-import { modelText, perText, requestEncoding } from './request-embedding.ts';
+import { modelText, modelTextKey, requestEncoding } from './request-embedding.ts';
 import type { SignalContext } from './signal.ts';
 
 /** The parameters every head-based signal has: which head, and which messages it reads. */
@@ -89,6 +90,9 @@ export function checkHeadEncoder(classifier: TextClassifier, embedder: Embedder)
     throw new Error(`${classifier.id} reads token pooling, which encoder ${embedder.id} does not provide`);
 }
 
+/** Verdicts by head and text. */
+const VERDICTS = new Memo<string, Promise<TextClassification>>();
+
 /**
  * One head's verdict on a scope's text, computed once per request and shared by every signal using
  * the head (keyed by the text, so scopes with the same text share it too).
@@ -98,7 +102,8 @@ export function requestVerdict(
   head: BoundHead,
   scope: TextScope,
 ): Promise<TextClassification> {
-  return perText(request, `verdicts:${head.classifier.id}`, modelText(request, scope), async (text) => {
+  const text = modelText(request, scope);
+  return VERDICTS.of(request, modelTextKey(head.classifier.id, text), async () => {
     const encoding = await requestEncoding(request, head.embedder, scope);
     const [verdict] = await head.classifier.classify([{ text, ...encoding }]);
     if (verdict === undefined) throw new Error(`${head.classifier.id} returned no verdict`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Memo } from '../request/memo.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 import { detectLanguage, type LanguageGuess, supportedLanguages } from './language-detector.ts';
 import { defineSignal, type SignalResult } from './signal.ts';
@@ -36,9 +37,11 @@ const Params = z
 
 type LanguageParams = z.infer<typeof Params>;
 
+const LANGUAGES = new Memo<TextScope, LanguageGuess & { length: number }>();
+
 /** The language of a scope, detected once per request and shared by every `language` signal. */
 function scopeLanguage(request: RouterRequest, scope: TextScope): LanguageGuess & { length: number } {
-  return request.derived(`language:${scope}`, () => {
+  return LANGUAGES.of(request, scope, () => {
     const text = request.text(scope).trim();
     return { length: text.length, ...(text === '' ? { code: '', score: 0 } : detectLanguage(text)) };
   });

@@ -1,4 +1,5 @@
 import { type Embedder, encodeTexts, type TextEncoding } from '../models/embedder.ts';
+import { Memo } from '../request/memo.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 
 /** Characters of a scope's text that models read: the start and the end of a longer text. */
@@ -11,7 +12,17 @@ const TAIL_CHARS = 2048;
  * often sits), so the cost of a request does not grow with its size.
  */
 export function modelText(request: RouterRequest, scope: TextScope): string {
-  return request.derived(`model-text:${scope}`, () => clipForModel(request.text(scope)));
+  return MODEL_TEXT.of(request, scope, () => clipForModel(request.text(scope)));
+}
+
+const MODEL_TEXT = new Memo<TextScope, string>();
+
+/** Encodings by encoder and text: `${encoder id}\u0000${text}`. */
+const ENCODINGS = new Memo<string, Promise<TextEncoding>>();
+
+/** The key of a value computed once per model and distinct text of a request. */
+export function modelTextKey(modelId: string, text: string): string {
+  return `${modelId}\u0000${text}`;
 }
 
 /** A text cut to at most {@link MODEL_TEXT_CHARS}: its start and its end. */
@@ -31,7 +42,8 @@ export function requestEncoding(
   embedder: Embedder,
   scope: TextScope,
 ): Promise<TextEncoding> {
-  return perText(request, `encodings:${embedder.id}`, modelText(request, scope), async (text) => {
+  const text = modelText(request, scope);
+  return ENCODINGS.of(request, modelTextKey(embedder.id, text), async () => {
     const [encoding] = await encodeTexts(embedder, [text]);
     if (encoding === undefined) throw new Error(`${embedder.id} returned no vector`);
     return encoding;
@@ -45,20 +57,4 @@ export async function requestEmbedding(
   scope: TextScope,
 ): Promise<Float32Array> {
   return (await requestEncoding(request, embedder, scope)).embedding;
-}
-
-/** A value computed once per distinct text of a request, under a name (a model's id). */
-export function perText<T>(
-  request: RouterRequest,
-  name: string,
-  text: string,
-  compute: (text: string) => T,
-): T {
-  const values = request.derived(name, () => new Map<string, T>());
-  let value = values.get(text);
-  if (value === undefined) {
-    value = compute(text);
-    values.set(text, value);
-  }
-  return value;
 }

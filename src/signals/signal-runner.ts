@@ -1,7 +1,6 @@
-import type { CompiledSignal } from '../policy/runtime-policy.ts';
 import { BudgetExhausted } from '../request/request-budget.ts';
 import type { RouterRequest } from '../request/router-request.ts';
-import type { SignalResult } from './signal.ts';
+import type { CompiledSignal, SignalResult } from './signal.ts';
 
 /** Why a signal has no answer: it threw, its model took too long, or the request's time ran out. */
 export type SignalFailure = 'error' | 'timeout' | 'budget';

@@ -39,6 +39,20 @@ export interface Signal {
   evaluate(request: RouterRequest): SignalResult | Promise<SignalResult>;
 }
 
+/** A signal of a compiled policy, as the runner sees it. */
+export interface CompiledSignal {
+  /** `type:name`, the key rules and results use. */
+  key: string;
+  type: string;
+  signal: Signal;
+  /** The signal waits on a model, so `signalTimeoutMs` bounds it (see `SignalDefinition`). */
+  waitsOnModel: boolean;
+  /** A guard decision's rule reads it: it is evaluated before the others. */
+  readByGuard: boolean;
+  /** Its cost is bounded whatever the prompt's size (see `SignalDefinition.cheap`). */
+  cheap: boolean;
+}
+
 /**
  * How two signals of one type relate, for the policy analyser: `disjoint` (never both match),
  * `implies` (whenever the first matches the second does), or `unknown`.

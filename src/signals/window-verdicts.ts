@@ -1,9 +1,13 @@
 import { encodeTexts, type TextEncoding } from '../models/embedder.ts';
 import type { TextClassification } from '../models/heads/text-classifier.ts';
 import { textWindows, type WindowConfig } from '../models/heads/text-windows.ts';
+import { Memo } from '../request/memo.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 import { type BoundHead, requestVerdict } from './classifier-verdict.ts';
-import { modelText, perText } from './request-embedding.ts';
+import { modelText, modelTextKey } from './request-embedding.ts';
+
+/** Verdicts on a text and its windows, by head, window size and text. */
+const PIECE_VERDICTS = new Memo<string, Promise<PieceVerdict[]>>();
 
 /**
  * A head's verdict on one piece of a scope's model text: the whole text (`window` 0) or one of its
@@ -28,8 +32,8 @@ export function requestPieceVerdicts(
   windows: WindowConfig | undefined,
 ): Promise<PieceVerdict[]> {
   const text = modelText(request, scope);
-  const key = `pieces:${head.classifier.id}:${windows ? `${windows.chars}x${windows.max}` : 'whole'}`;
-  return perText(request, key, text, async () => {
+  const shape = windows ? `${windows.chars}x${windows.max}` : 'whole';
+  return PIECE_VERDICTS.of(request, modelTextKey(`${head.classifier.id}:${shape}`, text), async () => {
     const whole = await requestVerdict(request, head, scope);
     const pieces: PieceVerdict[] = [{ window: 0, start: 0, end: text.length, verdict: whole }];
     const cuts = windows ? textWindows(text, windows) : [];

@@ -125,7 +125,7 @@ describe('random policies from the schema', () => {
         async (policy, requests) => {
           let runtime: ReturnType<typeof loadPolicyText>;
           try {
-            runtime = loadPolicyText(stringify(policy), builtinRegistry, 'fuzz.yaml', models);
+            runtime = loadPolicyText(stringify(policy), builtinRegistry, 'fuzz.yaml', { models });
           } catch (error) {
             expect(error).toBeInstanceOf(PolicyError);
             return;

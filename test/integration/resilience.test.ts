@@ -49,6 +49,7 @@ const corruptPlugin = definePlugin({
   }),
 });
 const registry: Registry = {
+  ...builtinRegistry,
   signals: [...builtinRegistry.signals, flakySignal],
   plugins: [...builtinRegistry.plugins, brokenPlugin, corruptPlugin],
 };

@@ -1,3 +1,4 @@
+import { Memo } from '../../request/memo.ts';
 import { type RouterRequest, SCOPE_SEPARATOR, type TextScope } from '../../request/router-request.ts';
 import { scanInWindows, WHOLE_TEXT_CHARS } from '../text/windows.ts';
 import { detectPii, resolveOverlaps } from './detectors.ts';
@@ -7,6 +8,18 @@ import type { PiiSpan } from './pii-types.ts';
 /** Spans now, or (for a long text scanned in pauses) later. */
 export type MaybeLater<T> = T | Promise<T>;
 
+const MESSAGE_PII = new Memo<number, MaybeLater<readonly PiiSpan[]>>();
+const NAME_BUDGET = new Memo<'names', ReadonlyMap<number, number>>();
+/** By tagger and message: `${tagger name}\u0000${index}`. */
+const MESSAGE_NAMES = new Memo<string, readonly PiiSpan[]>();
+const MESSAGE_FINDINGS = new Memo<string, MaybeLater<readonly PiiSpan[]>>();
+/** By scope, and tagger when names are read. */
+const SCOPE_PII = new Memo<string, MaybeLater<readonly PiiSpan[]>>();
+
+function taggerKey(tagger: NameTagger, index: number): string {
+  return `${tagger.card.name}\u0000${index}`;
+}
+
 /**
  * The PII in one message's text (offsets into `chat.messages[index].text`), detected once per request
  * and shared by every signal and plugin that asks. A text longer than 128 KiB is scanned window by
@@ -14,7 +27,7 @@ export type MaybeLater<T> = T | Promise<T>;
  * far below what windows overlap by).
  */
 export function messagePii(request: RouterRequest, index: number): MaybeLater<readonly PiiSpan[]> {
-  return request.derived(`pii:message:${index}`, (): MaybeLater<readonly PiiSpan[]> => {
+  return MESSAGE_PII.of(request, index, (): MaybeLater<readonly PiiSpan[]> => {
     const text = request.chat.messages[index]?.text ?? '';
     if (text.length <= WHOLE_TEXT_CHARS) return detectPii(text);
     return scanInWindows(text, request.budget, (window) => detectPii(window)).then(resolveOverlaps);
@@ -27,7 +40,7 @@ export function messagePii(request: RouterRequest, index: number): MaybeLater<re
  * spent, so the tagger's work per request is bounded however many messages arrive. Computed once.
  */
 function nameBudget(request: RouterRequest): ReadonlyMap<number, number> {
-  return request.derived('pii-names:budget', () => {
+  return NAME_BUDGET.of(request, 'names', () => {
     const budget = new Map<number, number>();
     let left = NAME_TAGGER_MAX_CHARS;
     const { messages } = request.chat;
@@ -45,7 +58,7 @@ function nameBudget(request: RouterRequest): ReadonlyMap<number, number> {
  * it the request's budget lets it read, see {@link nameBudget}), once per request.
  */
 export function messageNames(request: RouterRequest, index: number, tagger: NameTagger): readonly PiiSpan[] {
-  return request.derived(`pii-names:message:${index}`, () => {
+  return MESSAGE_NAMES.of(request, taggerKey(tagger, index), () => {
     const chars = nameBudget(request).get(index) ?? 0;
     return chars === 0 ? [] : tagger.tag((request.chat.messages[index]?.text ?? '').slice(0, chars));
   });
@@ -63,7 +76,7 @@ export function messageFindings(
 ): MaybeLater<readonly PiiSpan[]> {
   const structured = messagePii(request, index);
   if (tagger === undefined) return structured;
-  return request.derived(`pii-all:message:${index}`, (): MaybeLater<readonly PiiSpan[]> => {
+  return MESSAGE_FINDINGS.of(request, taggerKey(tagger, index), (): MaybeLater<readonly PiiSpan[]> => {
     const merge = (ids: readonly PiiSpan[]) =>
       resolveOverlaps([
         ...ids,
@@ -82,9 +95,12 @@ export function messagesPii(
   tagger?: NameTagger,
 ): MaybeLater<(readonly PiiSpan[])[]> {
   const found = indices.map((index) => messageFindings(request, index, tagger));
-  return found.some((spans) => spans instanceof Promise)
-    ? Promise.all(found)
-    : (found as (readonly PiiSpan[])[]);
+  const now: (readonly PiiSpan[])[] = [];
+  for (const spans of found) {
+    if (spans instanceof Promise) return Promise.all(found);
+    now.push(spans);
+  }
+  return now;
 }
 
 function shiftIntoScope(
@@ -112,7 +128,8 @@ export function scopePii(
   scope: TextScope,
   tagger?: NameTagger,
 ): MaybeLater<readonly PiiSpan[]> {
-  return request.derived(`pii:${scope}${tagger ? ':names' : ''}`, (): MaybeLater<readonly PiiSpan[]> => {
+  const key = tagger ? `${scope}\u0000${tagger.card.name}` : scope;
+  return SCOPE_PII.of(request, key, (): MaybeLater<readonly PiiSpan[]> => {
     const indices = request.messagesIn(scope);
     const found = messagesPii(request, indices, tagger);
     return found instanceof Promise

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyPlan, type ReasoningEffort, type RoutePlan, type SystemPromptMode } from '../plugins/plugin.ts';
-import type { ReasoningFamily } from '../policy/schema.ts';
+import type { ReasoningFamily } from '../selection/model-spec.ts';
 import type { SignalSpan } from '../signals/signal.ts';
 import { rewriteBody } from './rewrite-body.ts';
 

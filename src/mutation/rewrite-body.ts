@@ -1,8 +1,8 @@
 import type { RoutePlan } from '../plugins/plugin.ts';
-import type { ReasoningFamily } from '../policy/schema.ts';
+import { type ChatMessage, CONTENT_PART_SEPARATOR, contentPartText } from '../request/chat-request.ts';
+import { isRecord } from '../request/is-record.ts';
+import type { ReasoningFamily } from '../selection/model-spec.ts';
 import type { SignalSpan } from '../signals/signal.ts';
-import { type ChatMessage, CONTENT_PART_SEPARATOR, contentPartText } from './chat-request.ts';
-import { isRecord } from './is-record.ts';
 
 type Message = Record<string, unknown>;
 
