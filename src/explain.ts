@@ -18,6 +18,8 @@ export interface Explanation {
   model: string | null;
   reason: string[];
   rejected?: { status: number; code: string; message: string };
+  /** When a stage answered the request itself (a cache hit): the status it answered with. */
+  answered?: { status: number };
   signals: Record<string, SignalResult>;
 }
 
@@ -58,6 +60,16 @@ export async function explainRequest(policy: RuntimePolicy, request: RouterReque
       decision: outcome.decision,
       model: outcome.model.name,
       reason: outcome.reason,
+      signals,
+    };
+  }
+  if (outcome.kind === 'respond') {
+    return {
+      id: request.id,
+      decision: outcome.decision,
+      model: null,
+      reason: outcome.reason,
+      answered: { status: outcome.response.status },
       signals,
     };
   }

@@ -1,15 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { ADMIN_SERVICE_NAME, createRouterAdmin, loadAdminService } from './admin-api/router-admin.ts';
+import type { RouterContext } from './extproc/exchange.ts';
 import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import type { ModelLibrary } from './models/model-library.ts';
 import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { describeStaleHead, staleHeads } from './models/stale-heads.ts';
 import { isLoopback } from './observability/admin-access.ts';
 import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
+import { ExchangeRecord } from './observability/exchange-record.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createPipelineObserver } from './observability/pipeline-observer.ts';
 import { RouterHealth } from './observability/router-health.ts';
+import { usageAccounting } from './observability/usage-accounting.ts';
 import { loadVettedPolicyFile } from './policy/load.ts';
 import { formatIssue } from './policy/policy-error.ts';
 import { PolicyStore } from './policy/policy-store.ts';
@@ -146,7 +149,14 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
       );
     }
   }
-  const ctx = { policies, metrics, logger, observer: createPipelineObserver(metrics) };
+  const ctx: RouterContext = {
+    policies,
+    observer: createPipelineObserver(metrics),
+    events: () => new ExchangeRecord(metrics, logger),
+    responseObservers: (outcome) => [usageAccounting(metrics, outcome.model)],
+    connectionRetired: () => metrics.connectionsRetired.inc(),
+    warn: (message) => logger.warn(message),
+  };
   let extProc: ExtProcServer | undefined;
   let admin: AdminServer | undefined;
   let ready = false;

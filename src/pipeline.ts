@@ -2,11 +2,17 @@ import { decide } from './decision/decide.ts';
 import { emptyPlan, type RoutePlan } from './plugins/plugin.ts';
 import type { CompiledDecision, RuntimePolicy } from './policy/runtime-policy.ts';
 import type { RouterRequest } from './request/router-request.ts';
+import type { EarlyResponse, ResponseObserver } from './response/response-observer.ts';
 import type { ModelSpec } from './selection/model-spec.ts';
 import type { SignalResult } from './signals/signal.ts';
 import { runSignals, type SignalObserver } from './signals/signal-runner.ts';
+import type { EarlyAnswer, StageInput } from './stages/route-stage.ts';
 
-/** Where a request goes. Mutations are an exhaustive switch on `kind`. */
+/**
+ * Where a request goes. Mutations are an exhaustive switch on `kind`: `route` forwards it to a
+ * model, `respond` answers it with a complete response a stage gave (a cache hit), `reject` refuses
+ * it.
+ */
 export type RouteOutcome =
   | {
       kind: 'route';
@@ -15,6 +21,15 @@ export type RouteOutcome =
       /** Signal facts and selection notes that explain the choice, e.g. `keyword:code`. */
       reason: string[];
       plan: RoutePlan;
+      signals: ReadonlyMap<string, SignalResult>;
+      /** What watches the response (the selector's, the stages'): see `ResponseObserver`. */
+      observers: ResponseObserver[];
+    }
+  | {
+      kind: 'respond';
+      decision: string;
+      response: EarlyResponse;
+      reason: string[];
       signals: ReadonlyMap<string, SignalResult>;
     }
   | {
@@ -32,7 +47,7 @@ export type RouteOutcome =
 export type RequestStage = 'parse' | 'signals' | 'decision' | 'selection' | 'mutation' | 'request_path';
 
 /** Ways the pipeline serves less than the full policy, each counted once where it happens. */
-export type PipelineDegradation = 'guard_skipped' | 'plugin_error';
+export type PipelineDegradation = 'guard_skipped' | 'plugin_error' | 'stage_error';
 
 /** Receives stage timings, signal evaluations and degradations; implemented by observability. */
 export interface PipelineObserver extends SignalObserver {
@@ -201,7 +216,20 @@ export async function route(
     }
   }
 
+  const stageInput = { request, decision: decision.name, signals: results };
+  const early = await earlyAnswer(policy, stageInput, observer);
+  if (early) {
+    return {
+      kind: 'respond',
+      decision: decision.name,
+      response: early.response,
+      reason: [...reason, early.reason],
+      signals: results,
+    };
+  }
+
   let model: ModelSpec;
+  const observers: ResponseObserver[] = [];
   if (plan.privateOnly) reason.push('private models only');
   const allowed = (m: ModelSpec) => !plan.privateOnly || m.private === true;
   if (requestedModel && policy.settings.honorRequestedModel && allowed(requestedModel)) {
@@ -220,9 +248,35 @@ export async function route(
     });
     model = selection.model;
     if (selection.notes) reason.push(...selection.notes);
+    if (selection.observer) observers.push(selection.observer);
+  }
+  for (const stage of policy.stages) {
+    const watching = stage.observe?.({ ...stageInput, model });
+    if (watching) observers.push(watching);
   }
   observer.stageFinished('selection', (performance.now() - started) / 1000);
-  return { kind: 'route', decision: decision.name, model, reason, plan, signals: results };
+  return { kind: 'route', decision: decision.name, model, reason, plan, signals: results, observers };
+}
+
+/**
+ * The first early answer a stage gives, if any. A stage that fails is skipped and counted: a broken
+ * cache must not fail the requests it would have answered.
+ */
+async function earlyAnswer(
+  policy: RuntimePolicy,
+  input: StageInput,
+  observer: PipelineObserver,
+): Promise<EarlyAnswer | undefined> {
+  for (const stage of policy.stages) {
+    if (!stage.answer) continue;
+    try {
+      const answer = await stage.answer(input);
+      if (answer) return answer;
+    } catch {
+      observer.degraded('stage_error');
+    }
+  }
+  return undefined;
 }
 
 /** `keyword:code` becomes `keyword:code(python, debug)` when the signal says what it found. */
@@ -243,6 +297,7 @@ export function defaultRoute(policy: RuntimePolicy, why: string): RouteOutcome &
     reason: [why],
     plan: emptyPlan(),
     signals: NO_SIGNALS,
+    observers: [],
   };
 }
 

@@ -33,4 +33,5 @@ export const builtinRegistry: Registry = {
   ],
   plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin, reasoningPlugin],
   selections: [staticSelection],
+  stages: [],
 };

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { RouterError } from '../errors.ts';
 import { Headers } from '../headers.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
 import { failureOutcome, type PipelineObserver, type RouteOutcome, route } from '../pipeline.ts';
 import type { RuntimePolicy } from '../policy/runtime-policy.ts';
-import { parseChatRequest } from '../request/chat-request.ts';
+import { bodyTooLarge, type ChatRequest, chatLimits, parseChatRequest } from '../request/chat-request.ts';
 import { RequestBudget } from '../request/request-budget.ts';
 import { RouterRequest } from '../request/router-request.ts';
-import { SseUsageScanner, type Usage, usageFromJson } from '../response/usage.ts';
+import type { ExchangeEvents, ExchangeServices } from './exchange-events.ts';
 import { detectEncoding, type HeaderEncoding, readHeaders, setHeader } from './header-map.ts';
 import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.ts';
 import { outcomeMutation } from './mutations.ts';
+import { ResponseWatch } from './response-watch.ts';
 import {
   CONTINUE_REQUEST_BODY,
   CONTINUE_REQUEST_HEADERS,
@@ -23,39 +22,37 @@ import {
   PASS_THROUGH,
 } from './responses.ts';
 
-/** What every exchange shares: the policy being served, metrics, logs. */
-export interface RouterContext {
+/** What every exchange shares: the policy being served, the pipeline's observer, the services. */
+export interface RouterContext extends ExchangeServices {
   readonly policies: { readonly current: RuntimePolicy };
-  readonly metrics: Metrics;
-  readonly logger: Logger;
   readonly observer: PipelineObserver;
 }
 
 type Answer = ProcessingResponse | Promise<ProcessingResponse>;
 
 /**
- * The router's side of one ext_proc stream (one HTTP exchange). Phases arrive in Envoy's order;
- * each gets exactly one answer. The policy is pinned when the request headers arrive, so a reload
- * mid-exchange does not mix two policies.
+ * The router's side of one ext_proc stream (one HTTP exchange): phases and answers. Phases arrive in
+ * Envoy's order; each gets exactly one answer. The policy is pinned when the request headers
+ * arrive, so a reload mid-exchange does not mix two policies. What the exchange does is reported to
+ * its `ExchangeEvents` (logs and metrics live there); what watches the response is a list of
+ * `ResponseObserver`s.
  */
 export class Exchange {
   readonly #ctx: RouterContext;
+  readonly #events: ExchangeEvents;
+  readonly #started = performance.now();
   #policy: RuntimePolicy | undefined;
   #id = '';
-  #path = '';
   #headers: Map<string, string> = new Map();
   #encoding: HeaderEncoding = 'raw_value';
   #passThrough = false;
   #outcome: RouteOutcome | undefined;
-  #error: RouterError | undefined;
-  #status: number | undefined;
-  #streamedResponse: SseUsageScanner | undefined;
-  #responseChunks: Buffer[] = [];
-  #started = performance.now();
+  #watch: ResponseWatch | undefined;
   #complete = false;
 
-  constructor(ctx: RouterContext) {
+  constructor(ctx: RouterContext, events: ExchangeEvents) {
     this.#ctx = ctx;
+    this.#events = events;
   }
 
   /** True once the exchange got every answer it needs (a later cancel is Envoy closing the stream). */
@@ -76,7 +73,7 @@ export class Exchange {
       case 'response_body':
         return this.#responseBody(message.response_body ?? {});
       case 'response_trailers':
-        this.#complete = true;
+        this.#end(true);
         return CONTINUE_RESPONSE_TRAILERS;
       default:
         throw new RouterError('bad_request', `unknown ext_proc message ${String(message.request)}`);
@@ -108,10 +105,17 @@ export class Exchange {
     }
   }
 
+  /** The stream ended (for whatever reason): observers learn whether the response was whole, then the log line. */
+  finish(how: 'completed' | 'cancelled' | 'error'): void {
+    this.#end(false);
+    this.#events.finished(how, this.#complete);
+  }
+
   #failedClosed(): ProcessingResponse {
     this.#complete = true;
-    this.#error = new RouterError('unavailable', 'the router failed while checking this request');
-    return errorReply(503, this.#error.message, 'guard_unavailable', this.#encoding);
+    const error = new RouterError('unavailable', 'the router failed while checking this request');
+    this.#events.refused(error);
+    return errorReply(503, error.message, 'guard_unavailable', this.#encoding);
   }
 
   #requestHeaders(message: HttpHeaders): ProcessingResponse {
@@ -122,28 +126,27 @@ export class Exchange {
     this.#id = this.#headers.get(Headers.requestId) || randomUUID();
     const rawPath = this.#headers.get(Headers.path) ?? '';
     const query = rawPath.indexOf('?');
-    this.#path = query < 0 ? rawPath : rawPath.slice(0, query);
+    const path = query < 0 ? rawPath : rawPath.slice(0, query);
+    this.#events.identified(this.#id, path);
     const method = this.#headers.get(Headers.method);
-    if (method === 'GET' && policy.modelsPaths.has(this.#path)) {
+    if (method === 'GET' && policy.modelsPaths.has(path)) {
       this.#passThrough = true;
       this.#complete = true;
       return modelsReply(policy, this.#encoding);
     }
-    const isChat = method === 'POST' && policy.chatPaths.has(this.#path);
-    if (!isChat) {
+    if (method !== 'POST' || !policy.chatPaths.has(path)) {
       this.#passThrough = true;
       this.#complete = true;
-      this.#ctx.metrics.passThrough.inc();
+      this.#events.passedThrough();
       return PASS_THROUGH;
     }
     if (message.end_of_stream) {
-      return this.#reply(
+      return this.#refuse(
         new RouterError('bad_request', 'a chat request needs a JSON body; this one has none'),
       );
     }
-    const declared = Number(this.#headers.get(Headers.contentLength));
-    if (declared > policy.settings.maxBodyBytes) return this.#reply(this.#tooLarge(declared));
-    return CONTINUE_REQUEST_HEADERS;
+    const tooLarge = bodyTooLarge(Number(this.#headers.get(Headers.contentLength)), policy.settings);
+    return tooLarge ? this.#refuse(tooLarge) : CONTINUE_REQUEST_HEADERS;
   }
 
   #requestBody(message: HttpBody): Answer {
@@ -151,21 +154,27 @@ export class Exchange {
     if (this.#passThrough || !policy) return CONTINUE_REQUEST_BODY;
     const budget = new RequestBudget(policy.settings.budgetMs);
     const body = message.body ?? Buffer.alloc(0);
-    if (!message.end_of_stream && !this.#isWholeBody(body)) {
-      // Only BUFFERED mode hands the router the whole body; a part of one cannot be checked.
+    const declared = this.#headers.get(Headers.contentLength);
+    // Only BUFFERED mode hands the router the whole body; a part of one cannot be checked. A body
+    // without end_of_stream is whole when trailers follow it: its declared length says so, or,
+    // without one, whether it parses.
+    const partial = !message.end_of_stream && declared !== undefined && Number(declared) !== body.length;
+    if (partial)
       return this.#fail(policy, 'the router got only part of the request body (Envoy must buffer it)');
-    }
-    if (body.length > policy.settings.maxBodyBytes) return this.#reply(this.#tooLarge(body.length));
+    const tooLarge = bodyTooLarge(body.length, policy.settings);
+    if (tooLarge) return this.#refuse(tooLarge);
     const parseStarted = performance.now();
-    let request: RouterRequest;
+    let chat: ChatRequest;
     try {
-      const { maxJsonDepth, maxJsonValues, maxMessages } = policy.settings;
-      const chat = parseChatRequest(body, { maxDepth: maxJsonDepth, maxValues: maxJsonValues, maxMessages });
-      request = new RouterRequest(this.#id, this.#headers, chat, budget);
+      chat = parseChatRequest(body, chatLimits(policy.settings));
     } catch (error) {
-      if (error instanceof RouterError) return this.#reply(error);
-      throw error;
+      if (!(error instanceof RouterError)) throw error;
+      if (!message.end_of_stream && declared === undefined) {
+        return this.#fail(policy, 'the router got only part of the request body (Envoy must buffer it)');
+      }
+      return this.#refuse(error);
     }
+    const request = new RouterRequest(this.#id, this.#headers, chat, budget);
     this.#ctx.observer.stageFinished('parse', (performance.now() - parseStarted) / 1000);
     return this.#routeWithin(request, policy);
   }
@@ -180,34 +189,15 @@ export class Exchange {
     const outOfTime = new Promise<ProcessingResponse>((resolve) => {
       timer = setTimeout(() => {
         request.budget.cancel();
-        this.#ctx.metrics.degradations.inc({ kind: 'budget_exhausted' });
+        this.#events.outOfTime();
         resolve(this.#fail(policy, `no answer within the budget of ${policy.settings.budgetMs} ms`, request));
       }, request.budget.remaining());
     });
     const routed = route(request, policy, this.#ctx.observer).then(
       (outcome) => this.#answer(outcome, request, policy),
-      (error: unknown) => {
-        this.#ctx.logger.error({ err: error, id: this.#id }, 'routing failed');
-        return this.#fail(policy, 'routing failed', request);
-      },
+      (error: unknown) => this.#fail(policy, 'routing failed', request, error),
     );
     return Promise.race([routed, outOfTime]).finally(() => clearTimeout(timer));
-  }
-
-  /**
-   * In BUFFERED mode a request with trailers comes as one body message without end_of_stream (the
-   * trailers follow). The body is whole when its length is the declared one, or, with no declared
-   * length, when it parses as JSON; a STREAMED chunk is neither.
-   */
-  #isWholeBody(body: Buffer): boolean {
-    const declared = this.#headers.get(Headers.contentLength);
-    if (declared !== undefined) return Number(declared) === body.length;
-    try {
-      JSON.parse(body.toString('utf8'));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   #answer(outcome: RouteOutcome, request: RouterRequest, policy: RuntimePolicy): ProcessingResponse {
@@ -217,55 +207,66 @@ export class Exchange {
       response = outcomeMutation(outcome, request, this.#encoding);
     } catch (error) {
       // E.g. a body that cannot be written back: never forward the original instead.
-      this.#ctx.logger.error({ err: error, id: this.#id }, 'could not write the routed request');
-      return this.#fail(policy, 'the routed request could not be written', request);
+      return this.#fail(policy, 'the routed request could not be written', request, error);
     }
-    this.#outcome = outcome;
-    if (outcome.kind === 'reject') this.#complete = true;
+    this.#settle(outcome);
     const now = performance.now();
     this.#ctx.observer.stageFinished('mutation', (now - started) / 1000);
     this.#ctx.observer.stageFinished('request_path', (now - this.#started) / 1000);
     return response;
   }
 
+  /** Keeps the outcome; a routed one gets its response watched, any other ends the exchange here. */
+  #settle(outcome: RouteOutcome): void {
+    this.#outcome = outcome;
+    this.#events.routed(outcome);
+    if (outcome.kind !== 'route') {
+      this.#complete = true;
+      return;
+    }
+    const observers = [...this.#ctx.responseObservers(outcome), ...outcome.observers];
+    this.#watch = new ResponseWatch(observers, this.#started, (error) => this.#events.observerFailed(error));
+  }
+
   /**
    * The answer when the request could not be routed (see `failureOutcome`): refused when the policy
-   * has guards, else the default route or a 503 as `onError` says. Counted once, as an internal
-   * error. With a request, the default route is written as a routed body; without one (the body
-   * could not be read or written), a default route lets the original body through.
+   * has guards, else the default route or a 503 as `onError` says. Reported once. With a request,
+   * the default route is written as a routed body; without one, a default route lets the original
+   * body through.
    */
-  #fail(policy: RuntimePolicy, why: string, request?: RouterRequest): ProcessingResponse {
-    this.#ctx.metrics.errors.inc({ kind: 'internal' });
+  #fail(policy: RuntimePolicy, why: string, request?: RouterRequest, error?: unknown): ProcessingResponse {
+    this.#events.failed(why, error);
     const outcome = failureOutcome(policy, why);
     if (outcome?.kind === 'route') {
-      this.#ctx.metrics.degradations.inc({ kind: 'fail_open' });
+      this.#events.failedOpen();
+      let response: ProcessingResponse = CONTINUE_REQUEST_BODY;
       if (request) {
         try {
-          const response = outcomeMutation(outcome, request, this.#encoding);
-          this.#outcome = outcome;
-          return response;
+          response = outcomeMutation(outcome, request, this.#encoding);
         } catch {
-          // fall through to the unrouted default
+          // the original body goes on, unrouted
         }
       }
-      this.#outcome = outcome;
-      return CONTINUE_REQUEST_BODY;
+      this.#settle(outcome);
+      return response;
     }
     if (outcome) {
-      this.#outcome = outcome;
-      this.#complete = true;
+      this.#settle(outcome);
       return outcomeMutation(outcome, request, this.#encoding);
     }
-    this.#error = new RouterError('unavailable', `the router could not route this request (${why})`);
     this.#complete = true;
-    return errorReply(503, this.#error.message, this.#error.code, this.#encoding);
+    const refusal = new RouterError('unavailable', `the router could not route this request (${why})`);
+    return errorReply(503, refusal.message, refusal.code, this.#encoding);
   }
 
   #responseHeaders(message: HttpHeaders): ProcessingResponse {
     const headers = readHeaders(message.headers);
-    this.#status = Number(headers.get(Headers.status)) || undefined;
-    if (message.end_of_stream) this.#complete = true;
+    const status = Number(headers.get(Headers.status)) || undefined;
+    this.#events.responded(status);
     const outcome = this.#outcome;
+    const streamed = headers.get(Headers.contentType)?.startsWith('text/event-stream') === true;
+    this.#watch?.started(status ?? 0, headers, streamed);
+    if (message.end_of_stream) this.#end(true);
     if (outcome?.kind !== 'route') return { response_headers: {} };
     const response: ProcessingResponse = {
       response_headers: {
@@ -280,91 +281,28 @@ export class Exchange {
         },
       },
     };
-    if (headers.get(Headers.contentType)?.startsWith('text/event-stream')) {
-      // Buffering an event stream would hold every token until the end: ask Envoy to stream it.
-      this.#streamedResponse = new SseUsageScanner();
-      response.mode_override = { response_body_mode: 'STREAMED' };
-    }
+    // Buffering an event stream would hold every token until the end: ask Envoy to stream it.
+    if (streamed) response.mode_override = { response_body_mode: 'STREAMED' };
     return response;
   }
 
   #responseBody(message: HttpBody): ProcessingResponse {
-    const chunk = message.body;
-    if (this.#outcome?.kind === 'route' && chunk && chunk.length > 0) {
-      if (this.#streamedResponse) this.#streamedResponse.push(chunk);
-      else this.#responseChunks.push(chunk);
-    }
-    if (message.end_of_stream) {
-      this.#complete = true;
-      this.#recordUsage(
-        this.#streamedResponse
-          ? this.#streamedResponse.usage
-          : usageFromJson(Buffer.concat(this.#responseChunks)),
-      );
-      this.#responseChunks = [];
-    }
+    if (message.body && message.body.length > 0) this.#watch?.body(message.body);
+    if (message.end_of_stream) this.#end(true);
     return CONTINUE_RESPONSE_BODY;
   }
 
-  #recordUsage(usage: Usage | undefined): void {
-    const outcome = this.#outcome;
-    if (!usage || outcome?.kind !== 'route') return;
-    const { metrics } = this.#ctx;
-    const model = outcome.model.name;
-    metrics.tokens.inc({ model, direction: 'prompt' }, usage.promptTokens);
-    metrics.tokens.inc({ model, direction: 'completion' }, usage.completionTokens);
-    const pricing = outcome.model.pricing;
-    if (pricing) {
-      const cost =
-        (usage.promptTokens * pricing.inputPerMillion + usage.completionTokens * pricing.outputPerMillion) /
-        1e6;
-      metrics.cost.inc({ model }, cost);
-    }
+  /** The response is over (or the exchange is): observers hear it once. */
+  #end(complete: boolean): void {
+    if (complete) this.#complete = true;
+    this.#watch?.ended(complete);
+    this.#watch = undefined;
   }
 
-  #tooLarge(bytes: number): RouterError {
-    const limit = this.#policy?.settings.maxBodyBytes ?? 0;
-    return new RouterError(
-      'payload_too_large',
-      `request body of ${bytes} bytes exceeds the limit of ${limit} bytes`,
-    );
-  }
-
-  /** A client error (bad or oversized request), answered and counted. */
-  #reply(error: RouterError): ProcessingResponse {
-    this.#error = error;
+  /** A client error (bad or oversized request), answered and reported. */
+  #refuse(error: RouterError): ProcessingResponse {
     this.#complete = true;
-    this.#ctx.metrics.errors.inc({
-      kind: error.code === 'payload_too_large' ? 'payload_too_large' : 'bad_request',
-    });
+    this.#events.refused(error);
     return errorReply(error.status, error.message, error.code, this.#encoding);
-  }
-
-  /** Logs the one line per request and counts it; called once when the stream ends. */
-  finish(how: 'completed' | 'cancelled' | 'error'): void {
-    const { metrics, logger } = this.#ctx;
-    if (how !== 'completed' && !this.#complete) metrics.errors.inc({ kind: 'cancelled' });
-    if (this.#passThrough && !this.#outcome) return;
-    const outcome = this.#outcome;
-    const decision = outcome?.decision ?? (this.#error ? this.#error.code : 'none');
-    const model = outcome?.kind === 'route' ? outcome.model.name : '';
-    const result = outcome?.kind ?? (this.#error ? 'error' : 'incomplete');
-    metrics.requests.inc({ decision, model, outcome: result });
-    logger.info(
-      {
-        id: this.#id,
-        path: this.#path,
-        decision,
-        model: model || undefined,
-        outcome: result,
-        reason: outcome?.reason ?? this.#error?.message,
-        message: outcome?.kind === 'reject' ? outcome.message : undefined,
-        status:
-          this.#status ?? this.#error?.status ?? (outcome?.kind === 'reject' ? outcome.status : undefined),
-        stream: how,
-        ms: Math.round((performance.now() - this.#started) * 100) / 100,
-      },
-      'request',
-    );
   }
 }

@@ -11,6 +11,8 @@ import { errorReply } from './responses.ts';
  * - `route`: the body's `model` rewritten (and its messages and reasoning fields, if a plugin asked),
  *   content-length fixed, `x-selected-model` / `x-router-decision` / `x-router-reason` set, and the
  *   route cache cleared so Envoy picks the cluster from `x-selected-model`;
+ * - `respond`: the complete response a stage answered with (a cache hit), as a local reply, with
+ *   `x-router-decision`, `x-router-reason` and `x-request-id`;
  * - `reject`: a local reply with an OpenAI-style error, `x-router-decision` and `x-router-reason`
  *   saying which decision refused it and which signals fired.
  */
@@ -47,6 +49,25 @@ export function outcomeMutation(
             body_mutation: { body },
             clear_route_cache: true,
           },
+        },
+      };
+    }
+    case 'respond': {
+      const setHeaders: HeaderValueOption[] = Object.entries(outcome.response.headers).map(([name, value]) =>
+        header(name, value),
+      );
+      setHeaders.push(
+        header(Headers.decision, outcome.decision),
+        header(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),
+        header(Headers.contentLength, String(outcome.response.body.length)),
+      );
+      if (request) setHeaders.push(header(Headers.requestId, request.id));
+      return {
+        immediate_response: {
+          status: { code: outcome.response.status },
+          headers: { set_headers: setHeaders },
+          body: outcome.response.body,
+          details: 'semantic_router_answered',
         },
       };
     }

@@ -20,8 +20,8 @@ export interface ExtProcServer {
 /**
  * Serves Envoy's ExternalProcessor on one bidi stream per HTTP exchange, and the standard gRPC
  * health service on the same port. Answers are written in the order the messages came, including
- * when routing a body is asynchronous. A failure inside the router answers the phase unchanged
- * (fail open) and is counted; it never breaks the stream.
+ * when routing a body is asynchronous. A failure inside the router gets the exchange's failure
+ * answer (see `Exchange.failureAnswer`) and is reported; it never breaks the stream.
  */
 export function createExtProcHandler(
   ctx: RouterContext,
@@ -29,13 +29,13 @@ export function createExtProcHandler(
   idleTimeoutMs: number,
 ): grpc.handleBidiStreamingCall<ProcessingRequest, ProcessingResponse> {
   return (call) => {
-    const exchange = new Exchange(ctx);
-    ctx.metrics.activeStreams.inc();
+    const events = ctx.events();
+    const exchange = new Exchange(ctx, events);
     let tail: Promise<void> | undefined;
     let finished = false;
     // A stream on which nothing arrives for this long is closed, so a stalled peer holds nothing.
     const watched = idleStreams.watch(() => {
-      ctx.metrics.errors.inc({ kind: 'idle_stream' });
+      events.idle();
       call.emit('error', {
         code: grpc.status.DEADLINE_EXCEEDED,
         details: `no ext_proc message for ${idleTimeoutMs} ms`,
@@ -46,12 +46,10 @@ export function createExtProcHandler(
       if (finished) return;
       finished = true;
       watched.done();
-      ctx.metrics.activeStreams.dec();
       exchange.finish(how);
     };
     const failed = (message: ProcessingRequest, error: unknown) => {
-      ctx.metrics.errors.inc({ kind: 'protocol' });
-      ctx.logger.warn({ err: error }, 'ext_proc message could not be handled');
+      events.protocolError(error);
       return exchange.failureAnswer(message);
     };
     const answer = (message: ProcessingRequest): ProcessingResponse | Promise<ProcessingResponse> => {
@@ -95,7 +93,7 @@ export function createExtProcHandler(
     });
     call.on('cancelled', () => finish('cancelled'));
     call.on('error', (error) => {
-      ctx.logger.debug({ err: error }, 'ext_proc stream error');
+      events.streamError(error);
       finish('error');
     });
   };
@@ -169,8 +167,8 @@ export async function startExtProcServer(
       error ? reject(error) : resolve(bound),
     );
   });
-  if (!lifted && !retireBeforeResetLimit(server, () => ctx.metrics.connectionsRetired.inc())) {
-    ctx.logger.warn(
+  if (!lifted && !retireBeforeResetLimit(server, () => ctx.connectionRetired())) {
+    ctx.warn(
       'cannot watch HTTP/2 stream resets on this grpc-js: a peer that resets over 1000 streams in a burst loses its connection',
     );
   }

@@ -8,6 +8,8 @@ export const DEGRADATION_KINDS = [
   'signal_budget',
   'guard_skipped',
   'plugin_error',
+  'stage_error',
+  'observer_error',
   'budget_exhausted',
   'model_unavailable',
   'stale_head',

@@ -8,6 +8,7 @@ import type { ModelSpec } from '../selection/model-spec.ts';
 import type { Selector } from '../selection/selector.ts';
 import { type CompiledSignal, type SignalContext, signalKey } from '../signals/signal.ts';
 import { signalOrder } from '../signals/signal-runner.ts';
+import type { RouteStage } from '../stages/route-stage.ts';
 import type { Locator } from './parse.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
@@ -211,6 +212,21 @@ export function compilePolicy(
       return model ? [model] : [];
     });
 
+  const stages: RouteStage[] = [];
+  for (const definition of registry.stages) {
+    const block = policy[definition.key];
+    if (block === undefined) continue;
+    const params = block as Record<string, unknown>;
+    const problems = definition.validate?.(params) ?? [];
+    for (const problem of problems) report('error', [definition.key], problem);
+    if (problems.length > 0) continue;
+    try {
+      stages.push(definition.create(params, { processState, resolvePath: context.resolvePath }));
+    } catch (error) {
+      report('error', [definition.key], `cannot build ${definition.key}: ${(error as Error).message}`);
+    }
+  }
+
   const used = new Set<number>();
   const decisionNames = new Set<string>();
   const decisions: (CompiledDecision & { index: number; rule: CompiledRule })[] = policy.decisions.map(
@@ -285,6 +301,7 @@ export function compilePolicy(
     models,
     signals,
     signalOrder: signalOrder(signals),
+    stages,
     decisions: decisions.map(({ index: _index, ...decision }) => decision),
     defaultDecision,
     chatPaths: new Set(policy.settings.chatPaths),

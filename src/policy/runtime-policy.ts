@@ -4,6 +4,7 @@ import type { ModelSpec } from '../selection/model-spec.ts';
 import type { Selector } from '../selection/selector.ts';
 import type { CompiledSignal } from '../signals/signal.ts';
 import type { SignalOrder } from '../signals/signal-runner.ts';
+import type { RouteStage } from '../stages/route-stage.ts';
 import type { PolicyIssue } from './policy-error.ts';
 import type { Policy, PolicySettings } from './schema.ts';
 
@@ -46,6 +47,8 @@ export interface RuntimePolicy {
   readonly signals: readonly CompiledSignal[];
   /** The order the signals run in (see `runSignals`). */
   readonly signalOrder: SignalOrder;
+  /** The stages the policy configures, in the registry's order (see `RouteStage`). */
+  readonly stages: readonly RouteStage[];
   /** Sorted by priority (highest first), file order among equals. */
   readonly decisions: readonly CompiledDecision[];
   readonly defaultDecision: CompiledDecision;

@@ -196,6 +196,9 @@ export function createPolicySchema(registry: Registry) {
     .strict()
     .describe('Used when no decision matches, and when routing fails with `onError: default-route`.');
 
+  const stageBlocks = Object.fromEntries(
+    registry.stages.map((d) => [d.key, d.params.strict().optional().describe(d.description)]),
+  );
   return z
     .object({
       apiVersion: z.literal(API_VERSION),
@@ -210,6 +213,7 @@ export function createPolicySchema(registry: Registry) {
       signals: z.array(SignalSpec).default([]).describe('Facts computed for every request; see Signals.'),
       decisions: z.array(DecisionSchema).default([]).describe('Routing decisions; see Rules.'),
       defaultDecision: DefaultDecisionSchema,
+      ...stageBlocks,
     })
     .strict();
 }
@@ -225,6 +229,8 @@ export interface Policy {
   signals: SignalSpec[];
   decisions: DecisionSpec[];
   defaultDecision: Omit<DecisionSpec, 'priority' | 'when' | 'guard'>;
+  /** The blocks of the registry's stages, by key (`cache: {...}`), when present. */
+  [stage: string]: unknown;
 }
 
 export type PolicySettings = z.infer<typeof SettingsSchema>;

@@ -42,6 +42,32 @@ export interface ChatRequestLimits extends JsonShapeLimits {
   maxMessages: number;
 }
 
+/** The settings a policy bounds a request body with. */
+export interface BodyLimitSettings {
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  maxJsonValues: number;
+  maxMessages: number;
+}
+
+/** The parsing limits of a policy's settings. */
+export function chatLimits(settings: BodyLimitSettings): ChatRequestLimits {
+  return {
+    maxDepth: settings.maxJsonDepth,
+    maxValues: settings.maxJsonValues,
+    maxMessages: settings.maxMessages,
+  };
+}
+
+/** A 413 when a body of `bytes` (declared or received; NaN when unknown) is over the policy's limit. */
+export function bodyTooLarge(bytes: number, settings: BodyLimitSettings): RouterError | undefined {
+  if (!(bytes > settings.maxBodyBytes)) return undefined;
+  return new RouterError(
+    'payload_too_large',
+    `request body of ${bytes} bytes exceeds the limit of ${settings.maxBodyBytes} bytes`,
+  );
+}
+
 /** Generous bounds for callers without a policy (tools, tests). */
 export const DEFAULT_CHAT_LIMITS: ChatRequestLimits = { maxDepth: 64, maxValues: 100_000, maxMessages: 2048 };
 

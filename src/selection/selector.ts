@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RouterRequest } from '../request/router-request.ts';
+import type { ResponseObserver } from '../response/response-observer.ts';
 import type { SignalResult } from '../signals/signal.ts';
 import type { ModelSpec } from './model-spec.ts';
 
@@ -8,6 +9,8 @@ export interface Selection {
   model: ModelSpec;
   /** Short notes for `x-router-reason` and `explain`, e.g. each candidate's score. */
   notes?: string[];
+  /** Watches the response, e.g. to learn from its status, latency and cost. */
+  observer?: ResponseObserver;
 }
 
 /** What a selector sees of one request: the request, the decision, its candidates after filters, the signals. */

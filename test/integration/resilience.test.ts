@@ -142,6 +142,8 @@ describe('when parts of the router fail', () => {
     );
     try {
       expectImmediate(await closed.chat('corrupted request'), 503, 'unavailable');
+      // One failure, counted once (it used to be counted twice: as routing failed and as answered).
+      expect(await closed.metric('semantic_router_errors_total', { kind: 'internal' })).toBe(1);
     } finally {
       await closed.close();
     }

@@ -1,0 +1,30 @@
+import type { RouterRequest } from '../request/router-request.ts';
+import type { EarlyResponse, ResponseObserver } from '../response/response-observer.ts';
+import type { ModelSpec } from '../selection/model-spec.ts';
+import type { SignalResult } from '../signals/signal.ts';
+
+/** What a stage sees of a request once its decision is made. */
+export interface StageInput {
+  readonly request: RouterRequest;
+  readonly decision: string;
+  readonly signals: ReadonlyMap<string, SignalResult>;
+}
+
+/** A stage's early answer: the response, and why, in a few words for `x-router-reason`. */
+export interface EarlyAnswer {
+  response: EarlyResponse;
+  reason: string;
+}
+
+/**
+ * A stage of the route besides signals, decisions, plugins and selection, with two hooks:
+ * `answer` runs after the decision's plugins and before selection and may end the route with a
+ * complete response (a cache hit); `observe` runs once the model is chosen and may watch the
+ * response (to store it, or learn from it). Work a stage does per request follows the same rules as
+ * a signal's: bounded by the request's budget, never throwing for a bad request.
+ */
+export interface RouteStage {
+  readonly name: string;
+  answer?(input: StageInput): EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>;
+  observe?(input: StageInput & { readonly model: ModelSpec }): ResponseObserver | undefined;
+}
