@@ -4,14 +4,14 @@
  * plain "continue" answer of the matching kind.
  */
 import * as grpc from '@grpc/grpc-js';
+import { loadExtProcService } from './envoy-protos.ts';
 import {
   type CommonResponse,
   PROCESSING_PHASES,
   type ProcessingPhase,
   type ProcessingRequest,
-} from '../extproc/messages.ts';
-import { loadExtProcService } from '../extproc/protos.ts';
-import type { WireProcessingResponse } from './wire-types.ts';
+  type ProcessingResponse,
+} from './wire-types.ts';
 
 /** The server side of one `Process` call. */
 export interface FakeCall {
@@ -20,14 +20,14 @@ export interface FakeCall {
   /** Every message received so far. */
   readonly received: ProcessingRequest[];
   /** Every message sent so far. */
-  readonly sent: WireProcessingResponse[];
+  readonly sent: ProcessingResponse[];
   /** True once the client cancelled the call. */
   readonly cancelled: boolean;
   /** True once the client half-closed. */
   readonly clientEnded: boolean;
   /** Resolves when at least `count` messages have arrived (rejects after `timeoutMs`). */
   waitForReceived(count: number, timeoutMs?: number): Promise<void>;
-  send(response: WireProcessingResponse): void;
+  send(response: ProcessingResponse): void;
   /** Ends the call with OK, or with the given error status. */
   finish(error?: { code: grpc.status; details?: string }): void;
   /** Resolves when the call is over, saying how. */
@@ -42,11 +42,11 @@ export type FakeHandler = (
   request: ProcessingRequest,
   call: FakeCall,
 ) =>
-  | WireProcessingResponse
-  | WireProcessingResponse[]
+  | ProcessingResponse
+  | ProcessingResponse[]
   | undefined
   | null
-  | Promise<WireProcessingResponse | WireProcessingResponse[] | undefined | null>;
+  | Promise<ProcessingResponse | ProcessingResponse[] | undefined | null>;
 
 export interface FakeProcessor {
   /** `127.0.0.1:<port>` */
@@ -64,7 +64,7 @@ export function phaseOf(request: ProcessingRequest): ProcessingPhase {
 }
 
 /** The plain "continue" answer to a message of `phase`, optionally with a CommonResponse. */
-export function continueAnswer(phase: ProcessingPhase, common: CommonResponse = {}): WireProcessingResponse {
+export function continueAnswer(phase: ProcessingPhase, common: CommonResponse = {}): ProcessingResponse {
   switch (phase) {
     case 'request_headers':
       return { request_headers: { response: common } };
@@ -91,7 +91,7 @@ export async function startFakeProcessor(handler: FakeHandler = () => undefined)
   const calls: FakeCall[] = [];
   let nextId = 1;
   server.addService(loadExtProcService().service, {
-    Process(call: grpc.ServerDuplexStream<ProcessingRequest, WireProcessingResponse>) {
+    Process(call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
       calls.push(serveCall(nextId++, call, handler));
     },
   });
@@ -116,11 +116,11 @@ export async function startFakeProcessor(handler: FakeHandler = () => undefined)
 
 function serveCall(
   id: number,
-  call: grpc.ServerDuplexStream<ProcessingRequest, WireProcessingResponse>,
+  call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>,
   handler: FakeHandler,
 ): FakeCall {
   const received: ProcessingRequest[] = [];
-  const sent: WireProcessingResponse[] = [];
+  const sent: ProcessingResponse[] = [];
   const waiters = new Set<() => boolean>();
   let cancelled = false;
   let clientEnded = false;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { HeaderMutation } from '../extproc/messages.ts';
 import { HeaderMutationError } from './errors.ts';
 import { HeaderList } from './header-list.ts';
 import {
@@ -9,7 +8,7 @@ import {
   headersToProto,
   isValidHeaderName,
 } from './header-mutation.ts';
-import type { WireHeaderValueOption } from './wire-types.ts';
+import type { HeaderMutation, HeaderValueOption } from './wire-types.ts';
 
 const defaults: HeaderMutationOptions = {
   rawValue: true,
@@ -19,11 +18,7 @@ const defaults: HeaderMutationOptions = {
   skipContentLength: false,
 };
 
-function option(
-  key: string,
-  value: string,
-  extra: Partial<WireHeaderValueOption> = {},
-): WireHeaderValueOption {
+function option(key: string, value: string, extra: Partial<HeaderValueOption> = {}): HeaderValueOption {
   return { header: { key, raw_value: Buffer.from(value) }, ...extra };
 }
 

@@ -1,9 +1,9 @@
 /** What one emulated exchange reports back. */
-import type { ProcessingMode, ProcessingPhase, ProcessingRequest } from '../extproc/messages.ts';
+
 import type { RejectedMutation } from './header-mutation.ts';
 import type { DownstreamResponse, ForwardedRequest } from './http-types.ts';
 import type { DirectionMode } from './processing-mode.ts';
-import type { WireProcessingResponse } from './wire-types.ts';
+import type { ProcessingMode, ProcessingPhase, ProcessingRequest, ProcessingResponse } from './wire-types.ts';
 
 /** Kind of an ext_proc message: the member of its oneof. */
 export type MessageKind = ProcessingPhase | 'immediate_response' | 'unknown';
@@ -14,7 +14,7 @@ export interface MessageRecord {
   kind: MessageKind;
   /** Milliseconds since the exchange started. */
   atMs: number;
-  message: ProcessingRequest | WireProcessingResponse;
+  message: ProcessingRequest | ProcessingResponse;
   /** `end_of_stream` of a sent headers or body message. */
   endOfStream?: boolean;
   /** Body bytes of a sent body message. */

@@ -2,7 +2,7 @@
  * Processing modes: the filter's configured mode, how a `mode_override` combines with it, and the
  * per-direction state Envoy derives from a mode.
  */
-import type { BodySendMode, HeaderSendMode, ProcessingMode } from '../extproc/messages.ts';
+import type { BodySendMode, HeaderSendMode, ProcessingMode } from './wire-types.ts';
 
 /** A processing mode with every field present. */
 export type FullProcessingMode = Required<ProcessingMode>;

@@ -3,14 +3,13 @@
  * concurrent exchanges (one `Process` call per HTTP exchange, as Envoy opens one per request).
  */
 import * as grpc from '@grpc/grpc-js';
-import type { ProcessingRequest } from '../extproc/messages.ts';
-import { loadExtProcService } from '../extproc/protos.ts';
 import { type FilterConfig, type ResolvedFilterConfig, resolveFilterConfig } from './config.ts';
+import { loadExtProcService } from './envoy-protos.ts';
 import { type ResponseCallbacks, runExchange } from './exchange.ts';
 import type { ExchangeResult } from './exchange-result.ts';
 import type { HttpRequest, Upstream } from './http-types.ts';
 import type { ProcessCall } from './processor-stream.ts';
-import type { WireProcessingResponse } from './wire-types.ts';
+import type { ProcessingRequest, ProcessingResponse } from './wire-types.ts';
 
 export interface EmulatorOptions extends FilterConfig {
   /** Address of the ext_proc server, e.g. `127.0.0.1:50051` (any gRPC target string). */
@@ -36,7 +35,7 @@ interface ProcessClient extends grpc.Client {
   Process(
     metadata: grpc.Metadata,
     options?: grpc.CallOptions,
-  ): grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse>;
+  ): grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse>;
 }
 
 /** Envoy's ext_proc HTTP filter, emulated as a client of an ext_proc gRPC server. */

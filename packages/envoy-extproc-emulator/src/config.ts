@@ -2,9 +2,10 @@
  * The emulated filter's configuration: the subset of Envoy's `ExternalProcessor` filter config that
  * changes what goes over the ext_proc stream, plus the emulator's own choices.
  */
-import type { ProcessingMode } from '../extproc/messages.ts';
+
 import type { HeaderAppendSemantics, MutationRules } from './header-mutation.ts';
 import { type FullProcessingMode, resolveProcessingMode } from './processing-mode.ts';
+import type { ProcessingMode } from './wire-types.ts';
 
 export interface FilterConfig {
   /** `processing_mode`; unset fields take the emulator defaults (headers SEND, bodies BUFFERED, trailers SKIP). */

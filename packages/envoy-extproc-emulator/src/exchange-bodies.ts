@@ -2,7 +2,7 @@
  * The body and trailer steps both directions share: a BUFFERED body's answer, a STREAMED body
  * piped through the processor, trailers, and reading the frames of a body.
  */
-import type { CommonResponse } from '../extproc/messages.ts';
+
 import type { Frame } from './body-frames.ts';
 import {
   awaitAnswer,
@@ -16,6 +16,7 @@ import { EndOfExchange, type ExchangeState } from './exchange-state.ts';
 import type { HeaderList } from './header-list.ts';
 import { applyBodyMutation, headersToProto, mutatedBodyLength } from './header-mutation.ts';
 import { pipeStreamedBody } from './streamed-body.ts';
+import type { CommonResponse } from './wire-types.ts';
 
 /** A source of body frames: a body known in full, or a live one. */
 export type Frames = AsyncIterator<Frame> | Iterator<Frame>;

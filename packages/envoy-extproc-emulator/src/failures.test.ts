@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { onCleanup, setup } from '../../test/support/fake-processor-setup.ts';
 import { chatRequest, echoUpstream } from './chat.ts';
 import { ExtProcEmulator } from './emulator-client.ts';
 import { ExchangeAbortedError, ExtProcProtocolError } from './errors.ts';
 import { continueAnswer, type FakeHandler, phaseOf } from './fake-processor.ts';
+import { onCleanup, setup } from './fake-processor-setup.ts';
 import type { ForwardedRequest } from './http-types.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

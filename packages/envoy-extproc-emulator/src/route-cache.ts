@@ -1,6 +1,7 @@
 /** Envoy's route cache handling of an answer (`DecodingProcessorState::clearRouteCache`). */
-import type { CommonResponse, ProcessingPhase } from '../extproc/messages.ts';
+
 import type { RouteCacheEvent } from './exchange-result.ts';
+import type { CommonResponse, ProcessingPhase } from './wire-types.ts';
 
 export type RouteCacheAction = 'DEFAULT' | 'CLEAR' | 'RETAIN';
 

@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
-import { type EmulatorOptions, ExtProcEmulator } from '../../src/emulator/emulator-client.ts';
-import { type FakeHandler, startFakeProcessor } from '../../src/emulator/fake-processor.ts';
+import { type EmulatorOptions, ExtProcEmulator } from './emulator-client.ts';
+import { type FakeHandler, startFakeProcessor } from './fake-processor.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

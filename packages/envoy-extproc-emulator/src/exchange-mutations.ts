@@ -2,13 +2,14 @@
  * Applying what an answer asks of the headers and the route: header mutations under the filter's
  * rules, mutations Envoy skips as a whole, and clear_route_cache.
  */
-import type { CommonResponse, HeaderMutation, ProcessingPhase } from '../extproc/messages.ts';
+
 import { HeaderMutationError } from './errors.ts';
 import type { ExchangeState } from './exchange-state.ts';
 import type { HeaderList } from './header-list.ts';
 import { applyHeaderMutation, type RejectedMutation } from './header-mutation.ts';
 import { type DirectionMode, shouldRemoveContentLength } from './processing-mode.ts';
 import { routeCacheDecision } from './route-cache.ts';
+import type { CommonResponse, HeaderMutation, ProcessingPhase } from './wire-types.ts';
 
 /** Applies a header mutation to the headers of one direction (content-length skipped where the body mode drops it). */
 export function mutateHeaders(

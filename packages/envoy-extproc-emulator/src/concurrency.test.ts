@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProcessingRequest } from '../extproc/messages.ts';
 import { chatRequest, echoUpstream, sseUpstream } from './chat.ts';
 import { ExtProcEmulator } from './emulator-client.ts';
 import { continueAnswer, phaseOf, startFakeProcessor } from './fake-processor.ts';
 import { readHeaderValue } from './header-mutation.ts';
+import type { ProcessingRequest } from './wire-types.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

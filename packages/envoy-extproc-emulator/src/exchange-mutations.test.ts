@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from '../../test/support/fake-processor-setup.ts';
 import { chatBody, chatRequest, echoUpstream } from './chat.ts';
 import { continueAnswer, phaseOf } from './fake-processor.ts';
+import { setup } from './fake-processor-setup.ts';
 
 /** How the emulator applies a processor's header and body mutations, in both directions, as Envoy does. */
 

@@ -9,7 +9,6 @@
  * emulator.close();
  * ```
  */
-export type { BodySendMode, HeaderSendMode, ProcessingMode, ProcessingPhase } from '../extproc/messages.ts';
 export {
   type ChatBodyOptions,
   type ChatMessage,
@@ -36,15 +35,6 @@ export type {
   ModeOverrideEvent,
   RouteCacheEvent,
 } from './exchange-result.ts';
-/** A scriptable in-process ext_proc server, for tests and benchmarks that run without the router. */
-export {
-  continueAnswer,
-  type FakeCall,
-  type FakeHandler,
-  type FakeProcessor,
-  phaseOf,
-  startFakeProcessor,
-} from './fake-processor.ts';
 export { HeaderList } from './header-list.ts';
 export {
   applyBodyMutation,
@@ -64,3 +54,5 @@ export type {
   UpstreamResponse,
 } from './http-types.ts';
 export { DEFAULT_PROCESSING_MODE, type DirectionMode } from './processing-mode.ts';
+/** The ext_proc messages as the emulator sends and receives them. */
+export type * from './wire-types.ts';

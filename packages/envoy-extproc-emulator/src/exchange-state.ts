@@ -3,7 +3,7 @@
  * path, answer checks, ending), and the small operations every step uses: the clock, sending a
  * message, ending early, handing the response downstream.
  */
-import type { ProcessingPhase, ProcessingRequest } from '../extproc/messages.ts';
+
 import type { ResolvedFilterConfig } from './config.ts';
 import type { ExchangeAbortedError } from './errors.ts';
 import type { ExchangeContext } from './exchange.ts';
@@ -14,11 +14,11 @@ import type { ForwardedRequest, HttpRequest, Upstream } from './http-types.ts';
 import { type DirectionMode, requestDirection, responseDirection } from './processing-mode.ts';
 import type { ProcessorStream } from './processor-stream.ts';
 import { LazyAbortController } from './upstream-request.ts';
-import type { WireImmediateResponse } from './wire-types.ts';
+import type { ImmediateResponse, ProcessingPhase, ProcessingRequest } from './wire-types.ts';
 
 /** How an exchange ends early. */
 export type Ending =
-  | { kind: 'immediate'; phase: ProcessingPhase; response: WireImmediateResponse }
+  | { kind: 'immediate'; phase: ProcessingPhase; response: ImmediateResponse }
   | { kind: 'local'; phase: ProcessingPhase; status: number; details: string }
   | { kind: 'reset'; phase: ProcessingPhase; error: unknown };
 

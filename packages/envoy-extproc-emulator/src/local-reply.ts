@@ -3,7 +3,7 @@ import { HeaderMutationError } from './errors.ts';
 import { HeaderList } from './header-list.ts';
 import { applyHeaderMutation, type HeaderMutationOptions, type RejectedMutation } from './header-mutation.ts';
 import { statusCodeNumber } from './status-codes.ts';
-import type { WireImmediateResponse } from './wire-types.ts';
+import type { ImmediateResponse } from './wire-types.ts';
 
 export interface LocalReply {
   status: number;
@@ -22,7 +22,7 @@ export interface LocalReply {
 export function localReply(
   status: number,
   body: Buffer,
-  mutation: WireImmediateResponse['headers'],
+  mutation: ImmediateResponse['headers'],
   options: Omit<HeaderMutationOptions, 'replacingMessage' | 'skipContentLength'>,
 ): LocalReply {
   const headers = new HeaderList();
@@ -49,7 +49,7 @@ export function localReply(
 
 /** The local reply for a processor's ImmediateResponse. */
 export function immediateReply(
-  response: WireImmediateResponse,
+  response: ImmediateResponse,
   options: Omit<HeaderMutationOptions, 'replacingMessage' | 'skipContentLength'>,
 ): LocalReply {
   const status = statusCodeNumber(response.status?.code);

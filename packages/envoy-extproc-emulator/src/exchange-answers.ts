@@ -3,12 +3,16 @@
  * the end of the call, answers of the wrong kind, immediate responses and mode overrides.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { ProcessingMode, ProcessingPhase } from '../extproc/messages.ts';
 import { ExtProcProtocolError } from './errors.ts';
 import { kindOf } from './exchange-recorder.ts';
 import { EndOfExchange, type ExchangeState } from './exchange-state.ts';
 import { effectiveModeOverride, requestDirection, responseDirection } from './processing-mode.ts';
-import { durationToMs, type WireProcessingResponse } from './wire-types.ts';
+import {
+  durationToMs,
+  type ProcessingMode,
+  type ProcessingPhase,
+  type ProcessingResponse,
+} from './wire-types.ts';
 
 const OK = 0;
 const HEADER_PHASES: ReadonlySet<ProcessingPhase> = new Set(['request_headers', 'response_headers']);
@@ -17,7 +21,7 @@ const HEADER_PHASES: ReadonlySet<ProcessingPhase> = new Set(['request_headers', 
 export async function awaitAnswer(
   ex: ExchangeState,
   phase: ProcessingPhase,
-): Promise<WireProcessingResponse | undefined> {
+): Promise<ProcessingResponse | undefined> {
   const sentAt = ex.record.lastSentAt;
   ex.stream.armTimer(ex.config.messageTimeoutMs);
   let timeoutOverridden = false;
@@ -40,9 +44,9 @@ export async function awaitAnswer(
 /** Applies mode_override if allowed, ends on immediate_response, and sorts out answers of the wrong kind. */
 export function checkAnswer(
   ex: ExchangeState,
-  message: WireProcessingResponse,
+  message: ProcessingResponse,
   phase: ProcessingPhase,
-): WireProcessingResponse | undefined {
+): ProcessingResponse | undefined {
   if (message.mode_override) considerModeOverride(ex, message.mode_override, phase);
   const kind = kindOf(message);
   if (kind === 'immediate_response' && message.immediate_response) {
@@ -96,7 +100,7 @@ function considerModeOverride(ex: ExchangeState, mode: ProcessingMode, phase: Pr
 /** A timer extension arrived: re-arms the timer unless one was used already or it is out of bounds; returns whether one has now been used. */
 export function considerTimeoutOverride(
   ex: ExchangeState,
-  message: WireProcessingResponse,
+  message: ProcessingResponse,
   alreadyOverridden: boolean,
 ): boolean {
   const requested = message.override_message_timeout ? durationToMs(message.override_message_timeout) : 0;

@@ -1,6 +1,5 @@
 /** The running record of one exchange: the messages on the stream, the filter's decisions, the clock. */
 import { performance } from 'node:perf_hooks';
-import { PROCESSING_PHASES, type ProcessingPhase, type ProcessingRequest } from '../extproc/messages.ts';
 import type {
   ExchangeResult,
   MessageKind,
@@ -9,12 +8,17 @@ import type {
   RouteCacheEvent,
 } from './exchange-result.ts';
 import type { RejectedMutation } from './header-mutation.ts';
-import type { WireProcessingResponse } from './wire-types.ts';
+import {
+  PROCESSING_PHASES,
+  type ProcessingPhase,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from './wire-types.ts';
 
 const RESPONSE_KINDS = [...PROCESSING_PHASES, 'immediate_response'] as const;
 
 /** The member of a response's oneof (`unknown` when none is set, as in a bare timer extension). */
-export function kindOf(message: WireProcessingResponse): MessageKind {
+export function kindOf(message: ProcessingResponse): MessageKind {
   if (message.response) return message.response;
   return RESPONSE_KINDS.find((kind) => message[kind] !== undefined) ?? 'unknown';
 }
@@ -45,7 +49,7 @@ export class ExchangeRecorder {
     this.lastSentAt = record.atMs;
   }
 
-  received(message: WireProcessingResponse, latencyMs?: number, note?: MessageRecord['note']): MessageRecord {
+  received(message: ProcessingResponse, latencyMs?: number, note?: MessageRecord['note']): MessageRecord {
     const record: MessageRecord = {
       direction: 'received',
       kind: kindOf(message),

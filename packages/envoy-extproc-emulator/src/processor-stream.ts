@@ -3,15 +3,14 @@
  * the call, and the filter's message timer firing.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { ProcessingRequest } from '../extproc/messages.ts';
-import type { WireProcessingResponse } from './wire-types.ts';
+import type { ProcessingRequest, ProcessingResponse } from './wire-types.ts';
 
 export type StreamEvent =
-  | { type: 'message'; message: WireProcessingResponse }
+  | { type: 'message'; message: ProcessingResponse }
   | { type: 'closed'; status: grpc.StatusObject }
   | { type: 'timeout' };
 
-export type ProcessCall = grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse>;
+export type ProcessCall = grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse>;
 
 /**
  * Wraps a `Process` call. Answers are queued in arrival order; `next()` hands them out one at a
@@ -20,7 +19,7 @@ export type ProcessCall = grpc.ClientDuplexStream<ProcessingRequest, WireProcess
  */
 export class ProcessorStream {
   readonly #call: ProcessCall;
-  readonly #queue: WireProcessingResponse[] = [];
+  readonly #queue: ProcessingResponse[] = [];
   #status: grpc.StatusObject | undefined;
   #pendingStatus: grpc.StatusObject | undefined;
   #readableEnded = false;
@@ -34,7 +33,7 @@ export class ProcessorStream {
 
   constructor(call: ProcessCall) {
     this.#call = call;
-    call.on('data', (message: WireProcessingResponse) => {
+    call.on('data', (message: ProcessingResponse) => {
       this.#queue.push(message);
       this.#poke();
     });
@@ -126,7 +125,7 @@ export class ProcessorStream {
   }
 
   /** Answers received but never handed out by `next()`, removed from the queue. */
-  takeQueued(): WireProcessingResponse[] {
+  takeQueued(): ProcessingResponse[] {
     return this.#queue.splice(0);
   }
 

@@ -3,10 +3,16 @@
  * (`mutation_utils.cc` and the shared `mutation_rules` checker), and encoding header maps for the
  * requests the emulator sends.
  */
-import type { BodyMutation, HeaderMap, HeaderMutation, HeaderValue } from '../extproc/messages.ts';
+
 import { HeaderMutationError } from './errors.ts';
 import type { HeaderList } from './header-list.ts';
-import type { WireHeaderValueOption } from './wire-types.ts';
+import type {
+  BodyMutation,
+  HeaderMap,
+  HeaderMutation,
+  HeaderValue,
+  HeaderValueOption,
+} from './wire-types.ts';
 
 /**
  * Envoy's `HeaderMutationRules` (`mutation_rules` in the filter config). By default every header may
@@ -105,7 +111,7 @@ export function applyHeaderMutation(
     else rejected.push({ operation: 'remove', header: name, reason: 'disallowed by mutation rules' });
   }
 
-  for (const option of (mutation.set_headers ?? []) as WireHeaderValueOption[]) {
+  for (const option of mutation.set_headers ?? []) {
     const header = option.header;
     if (!header) continue;
     if (options.skipContentLength && header.key.toLowerCase() === 'content-length') {
@@ -165,7 +171,7 @@ export function mutatedBodyLength(mutation: BodyMutation): number {
 
 type AppendAction = 'append' | 'overwrite' | 'add-if-absent' | 'overwrite-if-exists';
 
-function resolveAppend(option: WireHeaderValueOption, semantics: HeaderAppendSemantics): AppendAction {
+function resolveAppend(option: HeaderValueOption, semantics: HeaderAppendSemantics): AppendAction {
   if (option.append !== undefined || semantics === 'envoy') {
     return option.append?.value ? 'append' : 'overwrite';
   }

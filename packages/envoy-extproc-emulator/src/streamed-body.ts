@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Frame } from './body-frames.ts';
 import { Notifier } from './notifier.ts';
 import type { ProcessorStream } from './processor-stream.ts';
-import type { WireProcessingResponse } from './wire-types.ts';
+import type { ProcessingResponse } from './wire-types.ts';
 
 /** What the pipeline needs from the exchange it runs in. */
 export interface StreamedBodyHost {
@@ -28,11 +28,11 @@ export interface StreamedBodyHost {
   /** The call ended: throws to end the exchange, or stops processing. */
   onClosed(status: grpc.StatusObject): void;
   /** A timer extension arrived; returns whether one has now been used. */
-  onTimeoutOverride(message: WireProcessingResponse, alreadyUsed: boolean): boolean;
+  onTimeoutOverride(message: ProcessingResponse, alreadyUsed: boolean): boolean;
   /** Records an answer and checks its kind: the answer, or `undefined` when processing stopped; throws to end the exchange. */
-  accept(message: WireProcessingResponse, latencyMs: number | undefined): WireProcessingResponse | undefined;
+  accept(message: ProcessingResponse, latencyMs: number | undefined): ProcessingResponse | undefined;
   /** Applies an answer to the frame it answers; returns the data to pass on. */
-  applyAnswer(answer: WireProcessingResponse, data: Buffer): Buffer;
+  applyAnswer(answer: ProcessingResponse, data: Buffer): Buffer;
 }
 
 /**

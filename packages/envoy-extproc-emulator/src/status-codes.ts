@@ -2,8 +2,7 @@
  * `envoy.type.v3.StatusCode` arrives by name (the loader decodes enums as strings); this maps it
  * back to the number, reading the enum from Envoy's own proto.
  */
-import * as protoLoader from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS } from '../extproc/protos.ts';
+import { loadEnvoyProto } from './envoy-protos.ts';
 
 interface EnumDefinition {
   type: { value: Array<{ name: string; number: number }> };
@@ -13,7 +12,7 @@ let byName: Map<string, number> | undefined;
 
 function statusCodesByName(): Map<string, number> {
   if (byName) return byName;
-  const definition = protoLoader.loadSync('envoy/type/v3/http_status.proto', PROTO_LOADER_OPTIONS);
+  const definition = loadEnvoyProto('envoy/type/v3/http_status.proto');
   const statusEnum = definition['envoy.type.v3.StatusCode'] as unknown as EnumDefinition;
   byName = new Map(statusEnum.type.value.map((entry) => [entry.name, entry.number]));
   return byName;

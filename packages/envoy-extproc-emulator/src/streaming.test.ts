@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from '../../test/support/fake-processor-setup.ts';
-import type { ProcessingRequest } from '../extproc/messages.ts';
 import { chatCompletionChunks, chatRequest, echoUpstream, sseUpstream } from './chat.ts';
 import { continueAnswer, type FakeHandler, phaseOf } from './fake-processor.ts';
+import { setup } from './fake-processor-setup.ts';
 import { readHeaderValue } from './header-mutation.ts';
+import type { ProcessingRequest } from './wire-types.ts';
 
 function contentType(request: ProcessingRequest): string | undefined {
   const header = request.response_headers?.headers?.headers?.find((h) => h.key === 'content-type');

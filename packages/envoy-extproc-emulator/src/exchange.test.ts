@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from '../../test/support/fake-processor-setup.ts';
-import type { ProcessingRequest } from '../extproc/messages.ts';
 import { chatBody, chatRequest, echoUpstream } from './chat.ts';
 import { continueAnswer, phaseOf } from './fake-processor.ts';
+import { setup } from './fake-processor-setup.ts';
 import { readHeaderValue } from './header-mutation.ts';
 import type { ForwardedRequest, Upstream } from './http-types.ts';
+import type { ProcessingRequest } from './wire-types.ts';
 
 function raw(value: string) {
   return { raw_value: Buffer.from(value) };
