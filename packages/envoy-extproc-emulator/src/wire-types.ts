@@ -112,13 +112,11 @@ export interface ImmediateResponse {
 }
 
 export type HeaderSendMode = 'DEFAULT' | 'SEND' | 'SKIP';
-export type BodySendMode =
-  | 'NONE'
-  | 'STREAMED'
-  | 'BUFFERED'
-  | 'BUFFERED_PARTIAL'
-  | 'FULL_DUPLEX_STREAMED'
-  | 'GRPC';
+/**
+ * The body modes of the bundled protos. Newer Envoy releases add FULL_DUPLEX_STREAMED and GRPC; a
+ * mode the bundled protos lack arrives as a number.
+ */
+export type BodySendMode = 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
 
 /** `envoy.extensions.filters.http.ext_proc.v3.ProcessingMode`. */
 export interface ProcessingMode {
