@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeOnnxModel } from '../onnx/onnx-graph.ts';
+import { encodeOnnxModel } from '../../../src/models/onnx/onnx-graph.ts';
 import { type TinyEncoderVariant, tinyEncoderGraph } from './tiny-encoder-graph.ts';
 import { tinyTokenizerJson } from './tiny-tokenizer.ts';
 import { buildTinyVocabulary } from './tiny-vocabulary.ts';

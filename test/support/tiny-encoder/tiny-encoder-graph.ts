@@ -1,5 +1,10 @@
-import type { OnnxAttributes, OnnxGraphSpec, OnnxInitializer, OnnxNode } from '../onnx/onnx-graph.ts';
-import { seededRandom } from '../seeded-random.ts';
+import type {
+  OnnxAttributes,
+  OnnxGraphSpec,
+  OnnxInitializer,
+  OnnxNode,
+} from '../../../src/models/onnx/onnx-graph.ts';
+import { seededRandom } from '../../../src/models/seeded-random.ts';
 import { TINY_TOPICS } from './tiny-vocabulary.ts';
 
 /** Sizes of the tiny BERT-style encoder. */

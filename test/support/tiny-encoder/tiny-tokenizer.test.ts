@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileSha256 } from '../model-files.ts';
+import { fileSha256 } from '../../../src/models/model-files.ts';
 import { writeTinyEncoder } from './tiny-encoder.ts';
 import { tinyTokenizerJson } from './tiny-tokenizer.ts';
 import { buildTinyVocabulary, TINY_SPECIAL_TOKENS } from './tiny-vocabulary.ts';
