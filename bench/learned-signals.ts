@@ -11,10 +11,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chatRequest, ExtProcEmulator, type Upstream } from 'envoy-extproc-emulator';
 import { parse, stringify } from 'yaml';
-import { chatRequest } from '../src/emulator/chat.ts';
-import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
-import type { Upstream } from '../src/emulator/http-types.ts';
 import { buildStaticEncoder } from '../src/models/static-encoder/build-static-encoder.ts';
 import { median, percentile, runLoad } from './load.ts';
 import { type ServerProcess, startRouterProcess } from './processes.ts';

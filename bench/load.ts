@@ -1,5 +1,4 @@
-import type { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
-import type { HttpRequest, Upstream } from '../src/emulator/http-types.ts';
+import type { ExtProcEmulator, HttpRequest, Upstream } from 'envoy-extproc-emulator';
 
 export interface LoadResult {
   /** Milliseconds the ext_proc hop added to each exchange (request path + response path). */

@@ -11,10 +11,14 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chatRequest, sseUpstream } from '../src/emulator/chat.ts';
-import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
-import type { ExchangeResult } from '../src/emulator/exchange-result.ts';
-import type { HttpRequest, Upstream } from '../src/emulator/http-types.ts';
+import {
+  chatRequest,
+  type ExchangeResult,
+  ExtProcEmulator,
+  type HttpRequest,
+  sseUpstream,
+  type Upstream,
+} from 'envoy-extproc-emulator';
 import { shippedFilterConfig } from '../test/support/shipped-envoy.ts';
 import { startRouterProcess } from './processes.ts';
 

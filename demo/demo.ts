@@ -8,7 +8,7 @@
  * Options (environment): DEMO_PORT (8080), POLICY (policies/default.yaml), GRPC_PORT (50051),
  * ADMIN_PORT (9190). Production puts the router behind Envoy: see docker-compose.yml.
  */
-import { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
+import { ExtProcEmulator } from 'envoy-extproc-emulator';
 import { DEFAULT_POLICY_FILE, startRouter } from '../src/main.ts';
 import { startDemoFront } from './front.ts';
 import { type MockBackend, startMockBackend } from './mock-backend.ts';

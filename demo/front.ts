@@ -6,8 +6,12 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExtProcEmulator } from '../src/emulator/emulator-client.ts';
-import type { ForwardedRequest, HttpRequest, UpstreamResponse } from '../src/emulator/http-types.ts';
+import type {
+  ExtProcEmulator,
+  ForwardedRequest,
+  HttpRequest,
+  UpstreamResponse,
+} from 'envoy-extproc-emulator';
 
 export interface DemoFrontOptions {
   port: number;

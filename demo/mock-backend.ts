@@ -8,6 +8,8 @@
  *   GET  /health                liveness
  *
  * Run it as a script: `PORT=8000 MODEL_NAME=llama-3.1-8b-instruct node --import tsx demo/mock-backend.ts`.
+ * It imports only Node's built-ins and uses only TypeScript that Node can strip, so Node 22.18 and newer
+ * also run it as it is; the demo's backend image (the Dockerfile's `demo-backends` stage) does.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -58,14 +60,23 @@ interface Usage {
 }
 
 class HttpError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+
   constructor(
-    readonly status: number,
+    status: number,
     message: string,
-    readonly type = 'invalid_request_error',
-    readonly code: string | null = null,
-    readonly param: string | null = null,
+    type = 'invalid_request_error',
+    code: string | null = null,
+    param: string | null = null,
   ) {
     super(message);
+    this.status = status;
+    this.type = type;
+    this.code = code;
+    this.param = param;
   }
 }
 

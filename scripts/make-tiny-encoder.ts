@@ -4,7 +4,7 @@
  * `--pooled` writes the variant with a `sentence_embedding` output and no `token_type_ids` input.
  */
 import { parseArgs } from 'node:util';
-import { writeTinyEncoder } from '../src/models/transformer-encoder/tiny-encoder.ts';
+import { writeTinyEncoder } from '../test/support/tiny-encoder/tiny-encoder.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

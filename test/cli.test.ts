@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { writeTinyEncoder } from '../src/models/transformer-encoder/tiny-encoder.ts';
 import { jailbreakHeadTrainedOver } from './support/stale-head.ts';
+import { writeTinyEncoder } from './support/tiny-encoder/tiny-encoder.ts';
 import { writeTopicData } from './support/topic-data.ts';
 
 const run = promisify(execFile);

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { REPO_ROOT, readPolicyModels } from './support/default-policy.ts';
@@ -14,7 +15,7 @@ interface Healthcheck {
 }
 interface Service {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; target?: string };
   command?: string | string[];
   entrypoint?: string | string[];
   environment?: Record<string, string | number | null> | string[];
@@ -160,6 +161,52 @@ function dockerfileBaseImages(text: string): string[] {
   return images;
 }
 
+interface DockerfileStage {
+  name: string | undefined;
+  /** The image (or earlier stage) it starts from, with ARG defaults substituted. */
+  base: string;
+  /** The stage's part of the Dockerfile, from its FROM line to the next one. */
+  text: string;
+}
+
+/** The stages of a Dockerfile, in order. */
+function dockerfileStages(text: string): DockerfileStage[] {
+  const args = new Map<string, string>();
+  const stages: DockerfileStage[] = [];
+  for (const line of text.split('\n')) {
+    const arg = /^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)/i.exec(line);
+    if (arg?.[1] && arg[2] && stages.length === 0) args.set(arg[1], arg[2].replace(/^"|"$/g, ''));
+    const from = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from?.[1]) {
+      const base = from[1].replace(
+        /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g,
+        (_m, name: string) => args.get(name) ?? '',
+      );
+      stages.push({ name: from[2], base, text: '' });
+    }
+    const current = stages.at(-1);
+    if (current) current.text += `${line}\n`;
+  }
+  return stages;
+}
+
+function dockerfileStage(name: string): DockerfileStage {
+  const stage = dockerfileStages(fs.readFileSync(DOCKERFILE, 'utf8')).find((s) => s.name === name);
+  if (!stage) throw new Error(`the Dockerfile has no stage "${name}"`);
+  return stage;
+}
+
+/** The Dockerfile stage a compose service builds (its `target`, or the last stage). */
+function buildStage(svc: Service): DockerfileStage {
+  const build = typeof svc.build === 'string' ? { context: svc.build } : (svc.build ?? {});
+  expect(path.resolve(REPO_ROOT, build.context ?? '.')).toBe(REPO_ROOT);
+  expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+  const stages = dockerfileStages(fs.readFileSync(DOCKERFILE, 'utf8'));
+  const stage = build.target === undefined ? stages.at(-1) : stages.find((s) => s.name === build.target);
+  if (!stage) throw new Error(`the Dockerfile has no stage "${build.target}"`);
+  return stage;
+}
+
 function dockerfileInstruction(text: string, instruction: string): string[] {
   return text
     .replace(/\\\n/g, ' ')
@@ -276,9 +323,15 @@ describe('docker-compose.yml', () => {
       }
     }
     for (const [name, svc] of backends) {
-      expect(argv(svc.entrypoint), name).toEqual(['node', '--import', 'tsx', 'demo/mock-backend.ts']);
+      expect(buildStage(svc).name, name).toBe('demo-backends');
+      expect(svc.entrypoint, `${name} runs what its image runs`).toBeUndefined();
     }
-    expect(fs.existsSync(path.join(REPO_ROOT, 'demo', 'mock-backend.ts'))).toBe(true);
+  });
+
+  it('builds the router from the Dockerfile’s last stage, the one a plain docker build gives', () => {
+    const router = service(readCompose(), 'router');
+    expect(buildStage(router)).toEqual(dockerfileStages(fs.readFileSync(DOCKERFILE, 'utf8')).at(-1));
+    expect(buildStage(router).name).toBe('runtime');
   });
 
   it('only depends on services that exist, and waits for health where a healthcheck exists', () => {
@@ -307,7 +360,7 @@ describe('docker-compose.yml', () => {
     }
     expect(healthcheckText(service(compose, 'router'))).toContain('127.0.0.1:9190/readyz');
     for (const name of ['backend-small', 'backend-large']) {
-      // The image's own HEALTHCHECK probes the router's admin port, so the backends must override it.
+      // The backends' image has no HEALTHCHECK: compose probes the port that PORT gives.
       const port = environment(service(compose, name)).PORT;
       expect(healthcheckText(service(compose, name)), name).toContain(`127.0.0.1:${port}/health`);
     }
@@ -316,11 +369,10 @@ describe('docker-compose.yml', () => {
   it('starts the router on the agreed ports with a policy file that exists in the repository', () => {
     const compose = readCompose();
     const router = service(compose, 'router');
-    const dockerfile = fs.readFileSync(DOCKERFILE, 'utf8');
     const cmd =
       argv(router.command).length > 0
         ? argv(router.command)
-        : jsonArgs(dockerfileInstruction(dockerfile, 'CMD'));
+        : jsonArgs(dockerfileInstruction(buildStage(router).text, 'CMD'));
     expect(cmd[0]).toBe('serve');
     expect(argAfter(cmd, '--grpc-port')).toBe('50051');
     expect(argAfter(cmd, '--admin-port')).toBe('9190');
@@ -358,19 +410,22 @@ describe('Dockerfile', () => {
   });
 
   it('builds with npm ci and skips the onnxruntime GPU download', () => {
-    const text = fs.readFileSync(DOCKERFILE, 'utf8');
+    const text = dockerfileStage('build').text;
     expect(dockerfileInstruction(text, 'ENV').join('\n')).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
     const runs = dockerfileInstruction(text, 'RUN').join('\n');
     expect(runs).toContain('npm ci');
     expect(runs).toContain('npm run build');
     expect(runs).toContain('npm prune --omit=dev');
+    // The workspaces (the Envoy emulator) are neither installed nor linked into node_modules.
+    expect(runs).toMatch(/npm ci[^\n]*--workspaces=false/);
+    expect(runs).toMatch(/npm prune[^\n]*--workspaces=false/);
     // `prepare` builds dist/ from the sources, which are copied after the dependencies are installed.
     const scripts = JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts ?? {};
     if (scripts.prepare) expect(runs).toMatch(/npm ci[^\n]*--ignore-scripts/);
   });
 
   it('runs node dist/cli.js as a non-root user, exposes the router ports and has a readiness healthcheck', () => {
-    const text = fs.readFileSync(DOCKERFILE, 'utf8');
+    const text = dockerfileStage('runtime').text;
     const users = dockerfileInstruction(text, 'USER');
     expect(users.length).toBeGreaterThan(0);
     expect(['root', '0']).not.toContain(users.at(-1));
@@ -389,10 +444,64 @@ describe('Dockerfile', () => {
     const probe = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD') + 'CMD'.length)) as string[];
     expect(probe[0]).toBe('node');
     expect(probe.join(' ')).toContain('http://127.0.0.1:9190/readyz');
-    expect(dockerfileInstruction(text, 'COPY').join('\n')).toMatch(/\/app\/demo\s+\.\/demo/);
   });
 
-  it('has a .dockerignore that keeps node_modules out but the demo backends in', () => {
+  it('puts only the router in its image: its build, dependencies, policies, protos and models', () => {
+    const copies = dockerfileInstruction(dockerfileStage('runtime').text, 'COPY').map((c) => c.split(/\s+/));
+    for (const copy of copies) expect(copy[0], copy.join(' ')).toBe('--from=build');
+    expect(copies.map((c) => c[1]).sort()).toEqual(
+      ['package.json', 'node_modules', 'dist', 'policies', 'proto', 'models'].map((p) => `/app/${p}`).sort(),
+    );
+    // The router runs compiled JavaScript; tsx (and the test tools) are dev dependencies, pruned.
+    const { dependencies } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    for (const tool of ['tsx', 'typescript', 'vitest', 'envoy-extproc-emulator']) {
+      expect(dependencies, tool).not.toHaveProperty(tool);
+    }
+  });
+
+  it('builds the demo backends into a stage of their own that runs demo/mock-backend.ts with Node alone', () => {
+    const stage = dockerfileStage('demo-backends');
+    // Node strips TypeScript types by default from 22.18 (and 23.6) on.
+    const [major = 0, minor = 0] = (/^node:(\d+)\.(\d+)/.exec(stage.base) ?? []).slice(1).map(Number);
+    expect(major * 1000 + minor, stage.base).toBeGreaterThanOrEqual(22_018);
+    const workdir = dockerfileInstruction(stage.text, 'WORKDIR').at(-1) ?? '/';
+    const entrypoint = jsonArgs(dockerfileInstruction(stage.text, 'ENTRYPOINT'));
+    expect(entrypoint[0]).toBe('node');
+    expect(entrypoint).toHaveLength(2);
+    const copies = dockerfileInstruction(stage.text, 'COPY').map((c) => c.split(/\s+/));
+    expect(copies).toHaveLength(1);
+    const [source = '', target = ''] = copies[0] ?? [];
+    expect(source).toBe('demo/mock-backend.ts');
+    expect(path.posix.resolve(workdir, target)).toBe(path.posix.resolve(workdir, entrypoint[1] ?? ''));
+    // As an ES module, whatever package.json is (not) near it.
+    expect(target).toMatch(/\.mts$/);
+    expect(fs.existsSync(path.join(REPO_ROOT, source))).toBe(true);
+  });
+
+  it('can run demo/mock-backend.ts without tsx: only Node built-ins, only TypeScript that Node strips', () => {
+    const file = path.join(REPO_ROOT, 'demo', 'mock-backend.ts');
+    const imports = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true).importedFiles;
+    expect(imports.map((i) => i.fileName).filter((name) => !name.startsWith('node:'))).toEqual([]);
+    const program = ts.createProgram([file], {
+      noEmit: true,
+      strict: true,
+      erasableSyntaxOnly: true,
+      verbatimModuleSyntax: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: ['node'],
+      skipLibCheck: true,
+    });
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(problems).toEqual([]);
+  });
+
+  it('has a .dockerignore that keeps node_modules and the workspaces out but the demo backends in', () => {
     const ignore = fs
       .readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
@@ -400,6 +509,7 @@ describe('Dockerfile', () => {
       .filter((l) => l !== '' && !l.startsWith('#'));
     expect(ignore).toContain('node_modules');
     expect(ignore).toContain('dist');
+    expect(ignore).toContain('packages');
     expect(ignore.some((l) => /^\/?demo\/?$/.test(l) || l.startsWith('demo/mock-backend.ts'))).toBe(false);
   });
 });

@@ -1,16 +1,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
-import { expect } from 'vitest';
-import { chatRequest, echoUpstream } from '../../src/emulator/chat.ts';
 import {
+  chatRequest,
   type EmulatorOptions,
   type ExchangeOptions,
+  type ExchangeResult,
   ExtProcEmulator,
-} from '../../src/emulator/emulator-client.ts';
-import type { ExchangeResult } from '../../src/emulator/exchange-result.ts';
-import type { HttpRequest, Upstream } from '../../src/emulator/http-types.ts';
+  echoUpstream,
+  type HttpRequest,
+  type Upstream,
+} from 'envoy-extproc-emulator';
+import { pino } from 'pino';
+import { expect } from 'vitest';
 import { type Router, type RouterOptions, startRouter } from '../../src/main.ts';
 import type { ModelLibrary } from '../../src/models/model-library.ts';
 import type { Logger } from '../../src/observability/logger.ts';

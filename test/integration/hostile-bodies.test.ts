@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { chatBody } from 'envoy-extproc-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatBody } from '../../src/emulator/chat.ts';
 import { DEFAULT_POLICY_PATH } from '../support/default-policy.ts';
 import { shippedFilterConfig } from '../support/shipped-envoy.ts';
 import { chatRequest, expectImmediate, expectRouteTo, type Harness, startHarness } from './harness.ts';

@@ -1,5 +1,5 @@
+import { chatCompletionChunks, sseUpstream } from 'envoy-extproc-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatCompletionChunks, sseUpstream } from '../../src/emulator/chat.ts';
 import { chatRequest, expectRouteTo, type Harness, startHarness } from './harness.ts';
 import { TEST_POLICY } from './policy.ts';
 

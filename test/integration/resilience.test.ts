@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { sseUpstream } from 'envoy-extproc-emulator';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sseUpstream } from '../../src/emulator/chat.ts';
 import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.ts';
 import { loadExtProcService } from '../../src/extproc/protos.ts';
 import { definePlugin } from '../../src/plugins/plugin.ts';

@@ -2,9 +2,10 @@
  * The seams for stages to come (a cache, a learning selector): a stage may answer a request early
  * with a complete response, JSON or an event stream, and may watch the response of a routed one.
  */
+
+import { sseUpstream } from 'envoy-extproc-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sseUpstream } from '../../src/emulator/chat.ts';
 import type { Registry } from '../../src/policy/registry.ts';
 import { builtinRegistry } from '../../src/registry.ts';
 import type { ResponseObserver } from '../../src/response/response-observer.ts';

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLibrary } from '../../src/models/model-library.ts';
 import { defaultModelLoaders } from '../../src/models/shared-model-library.ts';
-import { writeTinyEncoder } from '../../src/models/transformer-encoder/tiny-encoder.ts';
 import { loadPolicyEncoder } from '../../src/policy/load.ts';
 import { builtinRegistry } from '../../src/registry.ts';
 import { trainTask } from '../../src/training/head-tasks.ts';
+import { writeTinyEncoder } from '../support/tiny-encoder/tiny-encoder.ts';
 import { writeTopicData } from '../support/topic-data.ts';
 import { expectRouteTo, type Harness, startHarness } from './harness.ts';
 

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FilterConfig } from 'envoy-extproc-emulator';
 import { parse } from 'yaml';
-import type { FilterConfig } from '../../src/emulator/config.ts';
 import { REPO_ROOT } from './default-policy.ts';
 
 const EXT_PROC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';

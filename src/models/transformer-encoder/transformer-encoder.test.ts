@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedderContract } from '../../../test/contracts/embedder.contract.ts';
+import { type TinyEncoderFiles, writeTinyEncoder } from '../../../test/support/tiny-encoder/tiny-encoder.ts';
 import { cosine } from '../embedder.ts';
 import { fileSha256, ModelLoadError } from '../model-files.ts';
 import { encodeOnnxModel, type OnnxGraphSpec } from '../onnx/onnx-graph.ts';
 import { loadTextTokenizer } from './text-tokenizer.ts';
-import { type TinyEncoderFiles, writeTinyEncoder } from './tiny-encoder.ts';
 import { TransformerEncoder } from './transformer-encoder.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'transformer-encoder-'));
