@@ -37,9 +37,11 @@ export async function startDemo(options: {
     ...(options.quiet ? { logger: (await import('pino')).pino({ level: 'silent' }) } : {}),
   });
   const models = [...router.policies.current.models.values()];
+  /** One mock backend per cluster of the policy, as Envoy has one cluster per backend pool. */
   const backends = new Map<string, string>();
   const mocks: MockBackend[] = [];
   for (const model of models) {
+    if (backends.has(model.endpoint.cluster)) continue;
     const mock = await startMockBackend({
       port: 0,
       host: '127.0.0.1',
@@ -47,9 +49,9 @@ export async function startDemo(options: {
       chunkDelayMs: 15,
     });
     mocks.push(mock);
-    backends.set(model.name, `http://127.0.0.1:${mock.port}`);
+    backends.set(model.endpoint.cluster, `http://127.0.0.1:${mock.port}`);
   }
-  const defaultModel = router.policies.current.defaultDecision.candidates[0]?.name ?? '';
+  const defaultCluster = router.policies.current.defaultDecision.candidates[0]?.endpoint.cluster ?? '';
   const envoy = new ExtProcEmulator({
     target: `127.0.0.1:${router.grpcPort}`,
     messageTimeoutMs: 2000,
@@ -59,7 +61,7 @@ export async function startDemo(options: {
     port: options.frontPort,
     envoy,
     backends,
-    defaultBackend: backends.get(defaultModel) ?? [...backends.values()][0] ?? '',
+    defaultBackend: backends.get(defaultCluster) ?? [...backends.values()][0] ?? '',
   });
   return {
     frontPort: front.port,

@@ -17,9 +17,9 @@ export interface DemoFrontOptions {
   port: number;
   host?: string;
   envoy: ExtProcEmulator;
-  /** Base URL of the backend serving each model name (the value of `x-selected-model`). */
+  /** Base URL of the backend of each cluster (the value of `x-router-cluster`). */
   backends: ReadonlyMap<string, string>;
-  /** Where requests without `x-selected-model` go, like Envoy's catch-all route. */
+  /** Where requests without `x-router-cluster` go, like Envoy's catch-all route. */
   defaultBackend: string;
   maxBodyBytes?: number;
 }
@@ -60,7 +60,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function upstreamFor(options: DemoFrontOptions) {
   return async (forwarded: ForwardedRequest): Promise<UpstreamResponse> => {
-    const base = options.backends.get(forwarded.headers['x-selected-model'] ?? '') ?? options.defaultBackend;
+    const base = options.backends.get(forwarded.headers['x-router-cluster'] ?? '') ?? options.defaultBackend;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(forwarded.headers)) {
       if (!name.startsWith(':') && !HOP_HEADERS.has(name)) headers[name] = value;

@@ -2,8 +2,13 @@
  * Every HTTP header name the router reads or writes, in one place. Envoy lower-cases header keys.
  */
 export const Headers = {
-  /** Set on the forwarded request; Envoy's route table picks the cluster from it. */
+  /** Set on the forwarded request: the model the router chose (access logs, backends that read it). */
   selectedModel: 'x-selected-model',
+  /**
+   * Set on the forwarded request: the chosen model's `endpoint.cluster`. Envoy's route sends the
+   * request to the cluster it names (`cluster_header`).
+   */
+  cluster: 'x-router-cluster',
   /** Name of the decision that chose the model. */
   decision: 'x-router-decision',
   /** Why the decision matched, as a short human-readable list of the signals that fired. */

@@ -45,11 +45,12 @@ interface SocketAddress {
 interface HeaderMatcher {
   name: string;
   string_match?: { exact?: string };
+  present_match?: boolean;
 }
 interface Route {
   name?: string;
   match: { prefix?: string; path?: string; headers?: HeaderMatcher[] };
-  route?: { cluster?: string; timeout?: string };
+  route?: { cluster?: string; cluster_header?: string; timeout?: string };
 }
 interface HttpFilter {
   name: string;
@@ -244,6 +245,7 @@ describe('envoy/envoy.yaml', () => {
     it('lets the router set its headers, and nothing in the rules turns a refusal into a 500', () => {
       const rules = extProc.mutation_rules;
       for (const header of [
+        Headers.cluster,
         Headers.selectedModel,
         Headers.decision,
         Headers.reason,
@@ -282,40 +284,35 @@ describe('envoy/envoy.yaml', () => {
   });
 
   describe('routes', () => {
-    it('send every route to a cluster that exists', () => {
-      for (const route of routes) {
-        expect(route.route?.cluster, route.name).toBeDefined();
+    it('send a request to the cluster the router names in x-router-cluster, first', () => {
+      const [first] = routes;
+      expect(first?.match).toEqual({
+        prefix: '/',
+        headers: [{ name: Headers.cluster, present_match: true }],
+      });
+      expect(first?.route?.cluster_header).toBe(Headers.cluster);
+      expect(first?.route?.cluster).toBeUndefined();
+    });
+
+    it('have a cluster for the endpoint of every model of policies/default.yaml', () => {
+      for (const model of readPolicyModels()) {
+        expect(clusters.has(model.cluster), `${model.name} -> ${model.cluster}`).toBe(true);
+      }
+    });
+
+    it('send every other route to a cluster that exists', () => {
+      for (const route of routes.filter((r) => r.route?.cluster_header === undefined)) {
         expect(clusters.has(route.route?.cluster ?? ''), `${route.name} -> ${route.route?.cluster}`).toBe(
           true,
         );
       }
     });
 
-    it('give each model of policies/default.yaml one exact x-selected-model route to its cluster', () => {
-      const models = readPolicyModels();
-      const headerRoutes = routes.filter((r) =>
-        r.match.headers?.some((h) => h.name === Headers.selectedModel),
-      );
-      for (const model of models) {
-        const matching = headerRoutes.filter((r) =>
-          r.match.headers?.some(
-            (h) => h.name === Headers.selectedModel && h.string_match?.exact === model.name,
-          ),
-        );
-        expect(matching, model.name).toHaveLength(1);
-        expect(matching[0]?.route?.cluster, model.name).toBe(model.cluster);
-        expect(matching[0]?.match.prefix, model.name).toBe('/');
-        expect(matching[0]?.match.headers, model.name).toHaveLength(1);
-      }
-      expect(headerRoutes).toHaveLength(models.length);
-    });
-
-    it('send requests without x-selected-model to the small_model cluster, after the model routes', () => {
+    it('send requests without x-router-cluster to the small_model cluster, after the routed one', () => {
+      expect(routes).toHaveLength(2);
       const last = routes.at(-1);
       expect(last?.match).toEqual({ prefix: '/' });
       expect(last?.route?.cluster).toBe('small_model');
-      const catchAll = routes.filter((r) => !r.match.headers || r.match.headers.length === 0);
-      expect(catchAll).toEqual([last]);
     });
 
     it('give LLM requests a timeout far above the 15s default', () => {
@@ -324,10 +321,11 @@ describe('envoy/envoy.yaml', () => {
       }
     });
 
-    it('ignore an x-selected-model header sent by the client', () => {
+    it('ignore x-router-cluster and x-selected-model headers sent by the client', () => {
       const removed = (hcm.early_header_mutation_extensions ?? []).flatMap((ext) =>
         (ext.typed_config.mutations ?? []).map((m) => m.remove),
       );
+      expect(removed).toContain(Headers.cluster);
       expect(removed).toContain(Headers.selectedModel);
     });
   });
@@ -345,7 +343,10 @@ describe('envoy/envoy.yaml', () => {
     });
 
     it('reach the model backends over HTTP/1.1', () => {
-      const modelClusters = new Set(routes.map((r) => r.route?.cluster ?? ''));
+      const modelClusters = new Set([
+        ...readPolicyModels().map((model) => model.cluster),
+        ...routes.flatMap((r) => (r.route?.cluster ? [r.route.cluster] : [])),
+      ]);
       expect([...modelClusters].sort()).toEqual(['large_model', 'small_model']);
       for (const name of modelClusters) {
         const options = clusters.get(name)?.typed_extension_protocol_options?.[HTTP_OPTIONS_KEY] as

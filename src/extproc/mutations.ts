@@ -9,8 +9,9 @@ import { errorReply } from './responses.ts';
 /**
  * The answer to the request body for a routing outcome:
  * - `route`: the body's `model` rewritten (and its messages and reasoning fields, if a plugin asked),
- *   content-length fixed, `x-selected-model` / `x-router-decision` / `x-router-reason` set, and the
- *   route cache cleared so Envoy picks the cluster from `x-selected-model`;
+ *   content-length fixed, `x-router-cluster` / `x-selected-model` / `x-router-decision` /
+ *   `x-router-reason` set, and the route cache cleared so Envoy picks the cluster from
+ *   `x-router-cluster`;
  * - `respond`: the complete response a stage answered with (a cache hit), as a local reply, with
  *   `x-router-decision`, `x-router-reason` and `x-request-id`;
  * - `reject`: a local reply with an OpenAI-style error, `x-router-decision` and `x-router-reason`
@@ -35,6 +36,7 @@ export function outcomeMutation(
         chat.rolesRespelled ? chat.messages : undefined,
       );
       const setHeaders: HeaderValueOption[] = [
+        header(Headers.cluster, outcome.model.endpoint.cluster),
         header(Headers.selectedModel, outcome.model.name),
         header(Headers.decision, outcome.decision),
         header(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),

@@ -1,8 +1,20 @@
 import { z } from 'zod';
+import { Headers } from '../headers.ts';
 import { definePlugin } from './plugin.ts';
 
-/** Headers a policy must not set: Envoy pseudo-headers, framing, and the router's own routing headers. */
-const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'x-selected-model']);
+/**
+ * Headers a policy must not set: framing, the request id, and the router's own routing headers
+ * (`x-selected-model` and everything under `x-router-`, e.g. the cluster Envoy routes to).
+ */
+const RESERVED = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  Headers.selectedModel,
+  Headers.requestId,
+]);
+const isReserved = (name: string) => RESERVED.has(name) || name.startsWith('x-router-');
 
 const Params = z
   .object({
@@ -22,7 +34,7 @@ export const headersPlugin = definePlugin({
   params: Params,
   validate(params) {
     return Object.keys(params.set)
-      .filter((name) => RESERVED.has(name))
+      .filter(isReserved)
       .map((name) => `header ${name} is managed by the router or by Envoy and cannot be set by a policy`);
   },
   create(params) {

@@ -100,6 +100,12 @@ describe('compilePolicy', () => {
       message: 'cannot be set by a policy',
       path: ['defaultDecision', 'plugins', 0],
     },
+    {
+      name: 'a plugin setting the cluster Envoy routes to',
+      body: `${SIGNALS}defaultDecision:\n  models: [small]\n  plugins:\n    - { type: headers, set: { x-router-cluster: large_cluster } }\n`,
+      message: 'x-router-cluster is managed by the router',
+      path: ['defaultDecision', 'plugins', 0],
+    },
   ])('rejects $name', ({ body, message, path }) => {
     expect(errorsOf(body)).toContainEqual(
       expect.objectContaining({ path, message: expect.stringContaining(message) }),

@@ -11,13 +11,18 @@ export const ModelSchema = z
       .string()
       .min(1)
       .describe('The model name clients and the router use; written into the body `model`.'),
-    description: z.string().optional(),
+    description: z.string().optional().describe('What the model is for (shown by the admin API).'),
     endpoint: z
       .object({
-        cluster: z.string().min(1).describe('The Envoy cluster that serves this model.'),
+        cluster: z
+          .string()
+          .min(1)
+          .describe(
+            'The Envoy cluster that serves this model: the router names it in `x-router-cluster`, and Envoy routes to the cluster that header names.',
+          ),
       })
       .strict()
-      .describe('Where Envoy sends requests for this model (its route matches `x-selected-model`).'),
+      .describe('Where Envoy sends requests for this model.'),
     upstreamModel: z
       .string()
       .min(1)

@@ -264,7 +264,7 @@ describe('under load and cancellation', () => {
       inFlight.write({ request_body: { body, end_of_stream: true } });
       const answer = await answered(inFlight);
       expect(answer.request_body?.response?.header_mutation?.set_headers?.[0]?.header?.key).toBe(
-        'x-selected-model',
+        'x-router-cluster',
       );
       inFlight.end();
     } finally {

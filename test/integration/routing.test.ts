@@ -48,6 +48,7 @@ describe('routing chat requests', () => {
   ])('routes by $name', async ({ prompt, headers, model, decision }) => {
     const result = await h.chat(prompt, {}, headers);
     expectRouteTo(result, model, { decision, bodyModel: model === 'large' ? 'large-served-name' : model });
+    expect(result.forwarded?.headers['x-router-cluster']).toBe(`${model}_cluster`);
   });
 
   it('skips a candidate whose context window is too small for the prompt', async () => {
