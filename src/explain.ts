@@ -15,6 +15,8 @@ export interface ExplainInput {
 export interface Explanation {
   id: string;
   decision: string;
+  /** The decision's description in the policy, when it has one. */
+  decisionDescription?: string;
   model: string | null;
   reason: string[];
   rejected?: { status: number; code: string; message: string };
@@ -54,10 +56,17 @@ export function readPromptsJsonl(text: string): ExplainInput[] {
 export async function explainRequest(policy: RuntimePolicy, request: RouterRequest): Promise<Explanation> {
   const outcome = await route(request, policy, SILENT);
   const signals = Object.fromEntries(outcome.signals);
+  const description = [...policy.decisions, policy.defaultDecision].find(
+    (decision) => decision.name === outcome.decision,
+  )?.description;
+  const decided = {
+    id: request.id,
+    decision: outcome.decision,
+    ...(description !== undefined && { decisionDescription: description }),
+  };
   if (outcome.kind === 'route') {
     return {
-      id: request.id,
-      decision: outcome.decision,
+      ...decided,
       model: outcome.model.name,
       reason: outcome.reason,
       signals,
@@ -65,8 +74,7 @@ export async function explainRequest(policy: RuntimePolicy, request: RouterReque
   }
   if (outcome.kind === 'respond') {
     return {
-      id: request.id,
-      decision: outcome.decision,
+      ...decided,
       model: null,
       reason: outcome.reason,
       answered: { status: outcome.response.status },
@@ -74,8 +82,7 @@ export async function explainRequest(policy: RuntimePolicy, request: RouterReque
     };
   }
   return {
-    id: request.id,
-    decision: outcome.decision,
+    ...decided,
     model: null,
     reason: outcome.reason,
     rejected: { status: outcome.status, code: outcome.code, message: outcome.message },

@@ -37,6 +37,24 @@ export function loadAdminService(): grpc.ServiceClientConstructor {
   return (grpc.loadPackageDefinition(definition) as unknown as AdminPackage).semantic_router.v1.RouterAdmin;
 }
 
+/** The descriptions a policy gives, as `PolicyInfo` carries them (entries without one left out). */
+function policyDescriptions(policy: RuntimePolicy['policy']) {
+  const described = (entries: readonly { key: string; description?: string | undefined }[]) =>
+    Object.fromEntries(
+      entries.flatMap(({ key, description }) => (description === undefined ? [] : [[key, description]])),
+    );
+  return {
+    description: policy.metadata?.description ?? '',
+    model_descriptions: described(policy.models.map((m) => ({ key: m.name, description: m.description }))),
+    decision_descriptions: described(
+      [...policy.decisions, policy.defaultDecision].map((d) => ({ key: d.name, description: d.description })),
+    ),
+    signal_descriptions: described(
+      policy.signals.map((s) => ({ key: `${s.type}:${s.name}`, description: s.description })),
+    ),
+  };
+}
+
 /** Refuses a call `access` does not admit (UNAUTHENTICATED or PERMISSION_DENIED); true when refused. */
 function refused(
   access: AdminAccess,
@@ -86,6 +104,7 @@ export function createRouterAdmin(
         (explanation) =>
           callback(null, {
             decision: explanation.decision,
+            decision_description: explanation.decisionDescription ?? '',
             model: explanation.model ?? '',
             reason: explanation.reason,
             ...(explanation.rejected ? { rejection: explanation.rejected } : {}),
@@ -106,6 +125,7 @@ export function createRouterAdmin(
         decisions: [...policy.decisions.map((d) => d.name), policy.defaultDecision.name],
         signals: policy.signals.map((s) => s.key),
         warnings: policy.warnings.map((w) => formatIssue(w, file)),
+        ...policyDescriptions(policy.policy),
       });
     },
   };

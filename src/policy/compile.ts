@@ -254,6 +254,7 @@ export function compilePolicy(
       return {
         index: i,
         name: spec.name,
+        ...(spec.description !== undefined && { description: spec.description }),
         priority: spec.priority,
         rule,
         candidates: resolveModels(spec.models, ['decisions', i, 'models']),
@@ -270,6 +271,7 @@ export function compilePolicy(
   const defaultPlugins = buildPlugins(defaultSpec.plugins, ['defaultDecision', 'plugins']);
   const defaultDecision: CompiledDecision = {
     name: defaultSpec.name,
+    ...(defaultSpec.description !== undefined && { description: defaultSpec.description }),
     priority: Number.NEGATIVE_INFINITY,
     rule: undefined,
     candidates: resolveModels(defaultSpec.models, ['defaultDecision', 'models']),

@@ -10,6 +10,8 @@ import type { Policy, PolicySettings } from './schema.ts';
 
 export interface CompiledDecision {
   name: string;
+  /** What the policy says the decision is for; `explain` shows it beside the decision's name. */
+  description?: string;
   priority: number;
   /** Undefined for the default decision, which applies when nothing else matches. */
   rule: CompiledRule | undefined;
