@@ -17,8 +17,10 @@ import { loadVettedPolicyFile } from './policy/load.ts';
 import { formatIssue } from './policy/policy-error.ts';
 import { PolicyStore } from './policy/policy-store.ts';
 import type { Registry } from './policy/registry.ts';
+import type { RuntimePolicy } from './policy/runtime-policy.ts';
 import { builtinRegistry } from './registry.ts';
 import { warmTokenizer } from './request/token-count.ts';
+import { RedisConnections } from './state/redis-connections.ts';
 
 /** The policy served when none is given: `policies/default.yaml` of this package. */
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies/default.yaml', import.meta.url));
@@ -113,9 +115,30 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const metrics = createMetrics();
   const models = options.models ?? sharedModelLibrary();
   const health = new RouterHealth();
-  // What selectors learn lives here, across policy reloads.
-  const load = { models, processState: {} };
-  const policies = new PolicyStore(await loadVettedPolicyFile(policyFile, registry, load));
+  const redis = new RedisConnections({
+    unavailable(url, reason) {
+      metrics.degradations.inc({ kind: 'redis_unavailable' });
+      health.redisUnavailable(url, reason);
+      logger.error(
+        { redis: url, reason },
+        'redis unavailable: shared state is kept in memory until it returns',
+      );
+    },
+    restored(url) {
+      health.redisRestored(url);
+      logger.info({ redis: url }, 'redis available again');
+    },
+  });
+  // What selectors learn lives here, across policy reloads; so do the Redis connections.
+  const load = { models, processState: {}, redis };
+  let first: RuntimePolicy;
+  try {
+    first = await loadVettedPolicyFile(policyFile, registry, load);
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+  const policies = new PolicyStore(first);
   for (const warning of policies.current.warnings) logger.warn(formatIssue(warning, policyFile));
   if (options.watch ?? true) {
     policies.watch(policyFile, registry, load, {
@@ -123,12 +146,14 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
         metrics.policyReloads.inc({ result: 'ok' });
         health.reloaded();
         logger.info({ policy: policy.source, sha256: policy.digest }, 'policy reloaded');
+        void redis.closeAllBut(policy.redis);
         void reportModels(models, logger, metrics, health);
       },
       onReloadError(error) {
         metrics.policyReloads.inc({ result: 'error' });
         metrics.degradations.inc({ kind: 'policy_reload_failed' });
         health.reloadFailed(policyFile, error);
+        void redis.closeAllBut(policies.current.redis);
         logger.error({ err: error }, 'policy reload failed; still serving the previous policy');
       },
     });
@@ -182,6 +207,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   } catch (error) {
     policies.unwatch();
     await extProc?.close(0);
+    await redis.close();
     throw error;
   }
   ready = true;
@@ -207,6 +233,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
       policies.unwatch();
       await grpcServer.close(graceMs);
       await admin?.close();
+      await redis.close();
       logger.flush();
     },
   };

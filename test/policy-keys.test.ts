@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { chatRequest, echoUpstream } from 'envoy-extproc-emulator';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { loadAdminService } from '../src/admin-api/router-admin.ts';
@@ -175,6 +175,7 @@ describe('policy keys', () => {
   const setBy = new Map<string, KeyPath[]>();
 
   beforeAll(async () => {
+    process.env.EVERY_KEY_REDIS_URL = 'redis://127.0.0.1:1/1';
     for (const scenario of SCENARIOS) {
       const keys = schemaKeysIn(schema, parseYaml(scenario.text));
       setBy.set(scenario.name, keys);
@@ -200,6 +201,9 @@ describe('policy keys', () => {
       }
     }
   }, 60_000);
+  afterAll(() => {
+    delete process.env.EVERY_KEY_REDIS_URL;
+  });
 
   it('serves policies that between them set every key of the schema', () => {
     const set = new Set([...setBy.values()].flat().map((key) => canonical(key.schema)));

@@ -11,9 +11,12 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-/** Something that makes the router serve less than its policy: a model that failed, a reload that did. */
+/**
+ * Something that makes the router serve less than its policy: a model that failed, a reload that
+ * did, a Redis that is down (state kept in memory meanwhile).
+ */
 export interface Degradation {
-  kind: 'model_unavailable' | 'policy_reload_failed';
+  kind: 'model_unavailable' | 'policy_reload_failed' | 'redis_unavailable';
   /** What is affected (a model, the policy file), without host paths. */
   subject: string;
   reason: string;
@@ -35,7 +38,7 @@ function json(status: number, value: unknown): [number, string, string] {
 
 /**
  * `/readyz`: 200 `ready` when serving the whole policy, 200 `degraded` (with what is missing) when
- * serving with a model unavailable or after a failed reload, 503 `not ready` while starting or
+ * serving with a model unavailable, after a failed reload or while Redis is down, 503 `not ready` while starting or
  * stopping. `?strict` answers 503 when degraded too, for probes that should take such a router out
  * of rotation.
  */

@@ -15,6 +15,7 @@ export const DEGRADATION_KINDS = [
   'stale_head',
   'fail_open',
   'policy_reload_failed',
+  'redis_unavailable',
 ] as const;
 
 export type DegradationKind = (typeof DEGRADATION_KINDS)[number];

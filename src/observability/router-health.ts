@@ -3,12 +3,13 @@ import type { Degradation } from './admin-server.ts';
 
 /**
  * What the router serves without right now, for `/readyz`: the models that failed to load (as of
- * the last time the models settled) and the last policy reload, while it is a failure. Paths of the
- * host are left out.
+ * the last time the models settled), the last policy reload while it is a failure, and each Redis
+ * while it is down. Paths of the host (and Redis passwords) are left out.
  */
 export class RouterHealth {
   #models: Degradation[] = [];
   #reload: Degradation | undefined;
+  readonly #redis = new Map<string, Degradation>();
 
   /** The models that failed, as the library reports them now (replacing the earlier list). */
   modelsSettled(failed: readonly { description: string; error(): Error | undefined }[]): void {
@@ -38,7 +39,20 @@ export class RouterHealth {
     this.#reload = undefined;
   }
 
+  redisUnavailable(label: string, reason: string): void {
+    this.#redis.set(label, {
+      kind: 'redis_unavailable',
+      subject: label,
+      reason: withoutPaths(reason),
+      since: new Date().toISOString(),
+    });
+  }
+
+  redisRestored(label: string): void {
+    this.#redis.delete(label);
+  }
+
   degradations(): readonly Degradation[] {
-    return this.#reload ? [...this.#models, this.#reload] : this.#models;
+    return [...this.#models, ...(this.#reload ? [this.#reload] : []), ...this.#redis.values()];
   }
 }

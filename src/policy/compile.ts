@@ -9,6 +9,8 @@ import type { Selector } from '../selection/selector.ts';
 import { type CompiledSignal, type SignalContext, signalKey } from '../signals/signal.ts';
 import { signalOrder } from '../signals/signal-runner.ts';
 import type { RouteStage } from '../stages/route-stage.ts';
+import type { RedisConnections, SharedRedis } from '../state/redis-connections.ts';
+import type { RedisSettings } from '../state/redis-settings.ts';
 import type { Locator } from './parse.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import type { Registry } from './registry.ts';
@@ -73,6 +75,11 @@ export function compilePolicy(
      * policy); a fresh one by default.
      */
     processState?: object;
+    /**
+     * The router's Redis connections: a policy with a `redis` block gets its connection from here.
+     * Without them (validate, explain) the policy's state is kept in memory.
+     */
+    redis?: RedisConnections;
   },
 ): RuntimePolicy {
   const processState = options.processState ?? {};
@@ -185,13 +192,15 @@ export function compilePolicy(
         return [];
       }
     });
+  const redis = connectRedis(policy.redis, options.redis, report);
   const buildSelector = (spec: SelectionSpec, decision: string, path: Path): Selector => {
     const definition = registry.selections.find((d) => d.method === spec.method);
     const { method: _method, ...params } = spec;
     const problems = definition?.validate?.(params) ?? [];
     for (const problem of problems) report('error', path, problem);
     try {
-      if (definition && problems.length === 0) return definition.create(params, { decision, processState });
+      if (definition && problems.length === 0)
+        return definition.create(params, { decision, processState, redis });
     } catch (error) {
       report('error', path, `cannot build selection ${spec.method}: ${(error as Error).message}`);
     }
@@ -221,7 +230,7 @@ export function compilePolicy(
     for (const problem of problems) report('error', [definition.key], problem);
     if (problems.length > 0) continue;
     try {
-      stages.push(definition.create(params, { processState, resolvePath: context.resolvePath }));
+      stages.push(definition.create(params, { processState, redis, resolvePath: context.resolvePath }));
     } catch (error) {
       report('error', [definition.key], `cannot build ${definition.key}: ${(error as Error).message}`);
     }
@@ -304,6 +313,7 @@ export function compilePolicy(
     signals,
     signalOrder: signalOrder(signals),
     stages,
+    redis,
     decisions: decisions.map(({ index: _index, ...decision }) => decision),
     defaultDecision,
     chatPaths: new Set(policy.settings.chatPaths),
@@ -314,6 +324,21 @@ export function compilePolicy(
     warnings: issues,
     vetting: Promise.all(vets).then((found) => found.flat()),
   };
+}
+
+/** The policy's Redis connection, when it names one and the router has connections to give. */
+function connectRedis(
+  settings: RedisSettings | undefined,
+  connections: RedisConnections | undefined,
+  report: (severity: PolicyIssue['severity'], path: Path, message: string) => void,
+): SharedRedis | undefined {
+  if (!settings || !connections) return undefined;
+  try {
+    return connections.connect(settings);
+  } catch (error) {
+    report('error', ['redis', settings.urlEnv === undefined ? 'url' : 'urlEnv'], (error as Error).message);
+    return undefined;
+  }
 }
 
 function collectLeaves(rule: CompiledRule, into: number[] = []): number[] {

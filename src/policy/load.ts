@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Embedder } from '../models/embedder.ts';
 import type { ModelLibrary } from '../models/model-library.ts';
 import { sharedModelLibrary } from '../models/shared-model-library.ts';
+import type { RedisConnections } from '../state/redis-connections.ts';
 import { compilePolicy, createSignalContext } from './compile.ts';
 import { parsePolicy } from './parse.ts';
 import { PolicyError } from './policy-error.ts';
@@ -15,6 +16,8 @@ export interface LoadOptions {
   models?: ModelLibrary;
   /** The router's process-wide state, kept across reloads; a fresh one by default. */
   processState?: object;
+  /** The router's Redis connections (the policy's `redis` block connects through them); none by default. */
+  redis?: RedisConnections;
 }
 
 /** Parses and compiles policy text; throws a PolicyError listing every problem. */

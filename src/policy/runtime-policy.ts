@@ -5,6 +5,7 @@ import type { Selector } from '../selection/selector.ts';
 import type { CompiledSignal } from '../signals/signal.ts';
 import type { SignalOrder } from '../signals/signal-runner.ts';
 import type { RouteStage } from '../stages/route-stage.ts';
+import type { SharedRedis } from '../state/redis-connections.ts';
 import type { PolicyIssue } from './policy-error.ts';
 import type { Policy, PolicySettings } from './schema.ts';
 
@@ -51,6 +52,8 @@ export interface RuntimePolicy {
   readonly signalOrder: SignalOrder;
   /** The stages the policy configures, in the registry's order (see `RouteStage`). */
   readonly stages: readonly RouteStage[];
+  /** The Redis the policy's `redis` block names, when the router connected to it. */
+  readonly redis: SharedRedis | undefined;
   /** Sorted by priority (highest first), file order among equals. */
   readonly decisions: readonly CompiledDecision[];
   readonly defaultDecision: CompiledDecision;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Rule, RuleSchema } from '../decision/rule-schema.ts';
 import { ModelSchema } from '../selection/model-spec.ts';
+import { type RedisSettings, RedisSettingsSchema } from '../state/redis-settings.ts';
 import type { Registry } from './registry.ts';
 
 export const API_VERSION = 'semantic-router.io/v1';
@@ -213,6 +214,7 @@ export function createPolicySchema(registry: Registry) {
       signals: z.array(SignalSpec).default([]).describe('Facts computed for every request; see Signals.'),
       decisions: z.array(DecisionSchema).default([]).describe('Routing decisions; see Rules.'),
       defaultDecision: DefaultDecisionSchema,
+      redis: RedisSettingsSchema.optional(),
       ...stageBlocks,
     })
     .strict();
@@ -229,6 +231,7 @@ export interface Policy {
   signals: SignalSpec[];
   decisions: DecisionSpec[];
   defaultDecision: Omit<DecisionSpec, 'priority' | 'when' | 'guard'>;
+  redis?: RedisSettings | undefined;
   /** The blocks of the registry's stages, by key (`cache: {...}`), when present. */
   [stage: string]: unknown;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { RouterRequest } from '../request/router-request.ts';
 import type { ResponseObserver } from '../response/response-observer.ts';
 import type { SignalResult } from '../signals/signal.ts';
+import type { SharedRedis } from '../state/redis-connections.ts';
 import type { ModelSpec } from './model-spec.ts';
 
 /** The model chosen for a request and, when the choice was constrained or scored, why. */
@@ -35,6 +36,8 @@ export interface Selector {
 export interface SelectorContext {
   readonly decision: string;
   readonly processState: object;
+  /** The policy's Redis (its `redis` block), when it names one and the router is connected; else undefined. */
+  readonly redis: SharedRedis | undefined;
 }
 
 /**

@@ -1,10 +1,13 @@
 import type { z } from 'zod';
+import type { SharedRedis } from '../state/redis-connections.ts';
 import type { RouteStage } from './route-stage.ts';
 
 /** What a stage's factory may use besides its parameters. */
 export interface StageContext {
   /** The router's process-wide state: an owner for `Memo`s whose values outlive policy reloads. */
   readonly processState: object;
+  /** The policy's Redis (its `redis` block), when it names one and the router is connected; else undefined. */
+  readonly redis: SharedRedis | undefined;
   /** Resolves a path written in the policy (relative to the policy file's folder). */
   resolvePath(path: string): string;
 }
