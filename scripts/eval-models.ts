@@ -22,6 +22,7 @@ import type { TextEncoding } from '../src/models/embedder.ts';
 import type { HeadDecision } from '../src/models/heads/head-card.ts';
 import { loadTextClassifier, type TrainedTextClassifier } from '../src/models/heads/load-text-classifier.ts';
 import { textWindows } from '../src/models/heads/text-windows.ts';
+import { modelName } from '../src/models/model-id.ts';
 import { ensureStaticEncoder } from '../src/models/static-encoder/ensure-static-encoder.ts';
 import { StaticEncoder } from '../src/models/static-encoder/static-encoder.ts';
 import { STATIC_ENCODER_DIR } from '../src/models/static-encoder/static-encoder-files.ts';
@@ -91,7 +92,7 @@ function scorer(head: TrainedTextClassifier, encoder: StaticEncoder): ScoreTexts
 
 async function evaluate(task: HeadTask & ('domain' | 'jailbreak'), files: string[], encoder: StaticEncoder) {
   const head = await loadTextClassifier(HEAD_DIRS[task]);
-  if (head.encoderName !== encoder.id.split('@')[0])
+  if (head.encoderName !== modelName(encoder.id))
     throw new Error(`${head.id} reads ${head.encoderName} vectors, not ${encoder.id}`);
   const { rows } = validationRows(task, files);
   const started = performance.now();

@@ -1,5 +1,6 @@
 import type { Embedder } from './embedder.ts';
 import type { TextClassifier } from './heads/text-classifier.ts';
+import { modelName } from './model-id.ts';
 
 /**
  * A head running over the encoder it names, but not the build it was trained over: the encoder was
@@ -20,7 +21,7 @@ export interface StaleHead {
 export function staleHead(classifier: TextClassifier, embedder: Embedder): StaleHead | undefined {
   const { encoderId } = classifier;
   if (encoderId === undefined || encoderId === embedder.id) return undefined;
-  if (!embedder.id.startsWith(`${classifier.encoderName}@`)) return undefined;
+  if (modelName(embedder.id) !== classifier.encoderName) return undefined;
   return { head: classifier.id, trainedOver: encoderId, runsOver: embedder.id };
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Embedder } from '../models/embedder.ts';
 import type { TextClassification, TextClassifier } from '../models/heads/text-classifier.ts';
 import { MODELS_DIR } from '../models/model-files.ts';
+import { modelName } from '../models/model-id.ts';
 import type { ModelHandle } from '../models/model-library.ts';
 import { STATIC_ENCODER_NAME } from '../models/static-encoder/static-encoder-files.ts';
 import { Memo } from '../request/memo.ts';
@@ -81,7 +82,7 @@ export async function bindHead(
 
 /** Throws unless `embedder` is the encoder the head was trained on and gives the inputs it reads. */
 export function checkHeadEncoder(classifier: TextClassifier, embedder: Embedder): void {
-  if (!embedder.id.startsWith(`${classifier.encoderName}@`)) {
+  if (modelName(embedder.id) !== classifier.encoderName) {
     throw new Error(
       `${classifier.id} was trained on encoder ${classifier.encoderName}, but the policy's encoder is ${embedder.id}`,
     );

@@ -4,6 +4,7 @@ import type { HeadCard, HeadInputs } from '../models/heads/head-card.ts';
 import { DEFAULT_LEXICAL_CONFIG, type LexicalConfig } from '../models/heads/lexical-featurizer.ts';
 import type { WindowConfig } from '../models/heads/text-windows.ts';
 import { MODELS_DIR } from '../models/model-files.ts';
+import { modelName } from '../models/model-id.ts';
 import {
   DEFAULT_DOMAIN_DATA,
   DEFAULT_JAILBREAK_DATA,
@@ -251,7 +252,7 @@ export async function trainTask(
   const { recipe, dataset, extra, written, options: run } = prepareTaskRun(options);
   const { trainer, folds, inputs } = run;
   const result = await runTraining(run, onProgress);
-  const encoderName = options.encoder.id.split('@')[0] as string;
+  const encoderName = modelName(options.encoder.id);
   const card = writeHead(
     options.out,
     result.weights,

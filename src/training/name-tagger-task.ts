@@ -4,6 +4,7 @@ import type { Embedder } from '../models/embedder.ts';
 import { encodeHeadModel } from '../models/heads/head-graph.ts';
 import { firstLayerWidth, type HeadWeights } from '../models/heads/head-weights.ts';
 import { sha256 } from '../models/model-files.ts';
+import { modelName } from '../models/model-id.ts';
 import { fromFloat16, toFloat16 } from '../models/onnx/onnx-graph.ts';
 import { NAME_TAGGER_FILES, NameTagger, type NameTaggerCard } from '../signals/pii/name-tagger.ts';
 import {
@@ -181,7 +182,7 @@ export async function trainNameTagger(
   const card: NameTaggerCard = {
     ...draft,
     encoder: {
-      name: options.encoder.id.split('@')[0],
+      name: modelName(options.encoder.id),
       id: options.encoder.id,
       vocabulary: basename(options.vocabularyFile),
     },

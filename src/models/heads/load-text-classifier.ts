@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelLoadError, sha256 } from '../model-files.ts';
+import { modelId } from '../model-id.ts';
 import { denseInput } from './dense-input.ts';
 import { checkHeadCard, denseInputWidth, HEAD_FILES, type HeadCard, type HeadDecision } from './head-card.ts';
 import { readHeadWeights } from './head-model-reader.ts';
@@ -60,7 +61,7 @@ export async function loadTextClassifier(directory: string): Promise<TrainedText
   const denseKind = card.inputs ?? 'sentence';
   const encoderDims = card.encoder.dimensions;
   const dims = denseInputWidth(denseKind, encoderDims);
-  const id = `${card.name}@${digest.slice(0, 12)}`;
+  const id = modelId(card.name, digest);
   let weights: HeadWeights;
   try {
     weights = readHeadWeights(bytes, { labels, dims, buckets: card.lexical.buckets, hidden: card.hidden });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Embedder, TextEncoding } from '../embedder.ts';
 import { fileSha256, ModelLoadError } from '../model-files.ts';
+import { modelId } from '../model-id.ts';
 import { loadOnnxSession, type OnnxSession } from '../onnx/onnx-session.ts';
 import { CompactVocabulary } from './compact-vocabulary.ts';
 import {
@@ -70,12 +71,7 @@ export class StaticEncoder implements Embedder {
       readFileSync(join(directory, STATIC_ENCODER_FILES.vocabulary), 'utf8'),
     );
     const session = await loadOnnxSession(join(directory, STATIC_ENCODER_FILES.model));
-    return new StaticEncoder(
-      `${card.name}@${String(modelDigest).slice(0, 12)}`,
-      card.dimensions,
-      vocabulary,
-      session,
-    );
+    return new StaticEncoder(modelId(card.name, String(modelDigest)), card.dimensions, vocabulary, session);
   }
 
   /** The vocabulary rows the encoder reads for a text (exposed for lexical features and tests). */

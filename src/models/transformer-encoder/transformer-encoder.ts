@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { type Embedder, normalize } from '../embedder.ts';
 import { fileSha256, ModelLoadError } from '../model-files.ts';
+import { modelId } from '../model-id.ts';
 import { loadOnnxSession, type OnnxFeed, type OnnxOutput, type OnnxSession } from '../onnx/onnx-session.ts';
 import { loadTextTokenizer, type TextTokenizer, type TokenizedText } from './text-tokenizer.ts';
 
@@ -150,7 +151,7 @@ export class TransformerEncoder implements Embedder {
     const probe = feeds(session.inputNames, [tokenizer.encode('probe', maxTokens)], tokenizer.padId);
     const plan = await planOutput(session, probe, options.model, options.pooling ?? 'mean');
     const name = options.name ?? basename(options.model, extname(options.model));
-    const id = `${name}@${fileSha256(options.model).slice(0, 12)}`;
+    const id = modelId(name, fileSha256(options.model));
     return new TransformerEncoder(
       id,
       plan.dimensions,
