@@ -26,7 +26,7 @@ export class RouterError extends Error {
 }
 
 /** OpenAI-style error `type` for a status, as clients of the OpenAI API expect. */
-export function openAiErrorType(status: number): string {
+function openAiErrorType(status: number): string {
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';
   if (status === 404) return 'not_found_error';

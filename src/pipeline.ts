@@ -61,16 +61,16 @@ const NO_SIGNALS: ReadonlyMap<string, SignalResult> = new Map();
 const AFTER_SIGNALS_SHARE = 0.3;
 
 /** The code of the 503 answered when a guard could not do its work. */
-export const GUARD_UNAVAILABLE = 'guard_unavailable';
+const GUARD_UNAVAILABLE = 'guard_unavailable';
 
 /** The decision named on a request refused because routing failed in a policy with guards. */
-export const FAILED_CLOSED = 'failed-closed';
+const FAILED_CLOSED = 'failed-closed';
 
 /**
  * The answer when a guard could not be evaluated or one of its plugins failed, or routing failed in
  * a policy with guards (`decision` is then {@link FAILED_CLOSED}): fail closed.
  */
-export function guardUnavailable(
+function guardUnavailable(
   decision: string,
   why: string,
   reason: string[],
@@ -287,7 +287,7 @@ function withEvidence(fact: string, results: ReadonlyMap<string, SignalResult>):
 }
 
 /** The fail-open outcome: the default decision's first model, no plugins. */
-export function defaultRoute(policy: RuntimePolicy, why: string): RouteOutcome & { kind: 'route' } {
+function defaultRoute(policy: RuntimePolicy, why: string): RouteOutcome & { kind: 'route' } {
   const model = policy.defaultDecision.candidates[0];
   if (!model) throw new Error('the default decision has no model');
   return {

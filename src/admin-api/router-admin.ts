@@ -11,7 +11,7 @@ import { parseChatRequest } from '../request/chat-request.ts';
 import { RouterRequest } from '../request/router-request.ts';
 
 /** The router's own gRPC API, `proto/semantic_router/v1/admin.proto`. */
-export const ADMIN_PROTO_FILE = fileURLToPath(
+const ADMIN_PROTO_FILE = fileURLToPath(
   new URL('../../proto/semantic_router/v1/admin.proto', import.meta.url),
 );
 export const ADMIN_SERVICE_NAME = 'semantic_router.v1.RouterAdmin';

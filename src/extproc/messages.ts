@@ -31,7 +31,7 @@ export interface HttpTrailers {
 }
 
 /** The members of the `request` oneof of ProcessingRequest (and of the phase answers of ProcessingResponse). */
-export const PROCESSING_PHASES = [
+const PROCESSING_PHASES = [
   'request_headers',
   'response_headers',
   'request_body',

@@ -6,10 +6,7 @@ import * as protoLoader from '@grpc/proto-loader';
 const require = createRequire(import.meta.url);
 
 /** Folder of the Envoy, xDS, validate and googleapis protos shipped by `@grpc/grpc-js-xds`. */
-export const ENVOY_PROTO_ROOT = path.join(
-  path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')),
-  'deps',
-);
+const ENVOY_PROTO_ROOT = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
 
 /** Include paths that resolve every import of Envoy's API protos. */
 export const ENVOY_PROTO_INCLUDE_DIRS = ['envoy-api', 'xds', 'protoc-gen-validate', 'googleapis'].map((dir) =>
@@ -21,7 +18,7 @@ export const ENVOY_PROTO_INCLUDE_DIRS = ['envoy-api', 'xds', 'protoc-gen-validat
  * snake_case fields as in the protos (and in Envoy's YAML), enums as their names, bytes as Buffers,
  * and only the fields that were actually set (no defaults), with a virtual field naming each set oneof.
  */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
   longs: String,
   enums: String,

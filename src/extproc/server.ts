@@ -23,7 +23,7 @@ export interface ExtProcServer {
  * when routing a body is asynchronous. A failure inside the router gets the exchange's failure
  * answer (see `Exchange.failureAnswer`) and is reported; it never breaks the stream.
  */
-export function createExtProcHandler(
+function createExtProcHandler(
   ctx: RouterContext,
   idleStreams: IdleStreams,
   idleTimeoutMs: number,
@@ -126,7 +126,7 @@ export interface ExtraService {
 }
 
 /** How long an ext_proc stream may go without a message by default: Envoy's ext_proc stream timeout. */
-export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 600_000;
+const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 600_000;
 
 export interface ExtProcServerOptions {
   /** Other gRPC services served on the same port (e.g. the router's admin API). */

@@ -8,7 +8,7 @@ export interface PolicyIssue {
 }
 
 /** Formats `path` the way policy authors read it: `decisions[2].when.any[0]`. */
-export function formatPath(path: readonly (string | number)[]): string {
+function formatPath(path: readonly (string | number)[]): string {
   let text = '';
   for (const part of path) text += typeof part === 'number' ? `[${part}]` : text === '' ? part : `.${part}`;
   return text === '' ? '(root)' : text;

@@ -69,7 +69,7 @@ export function bodyTooLarge(bytes: number, settings: BodyLimitSettings): Router
 }
 
 /** Generous bounds for callers without a policy (tools, tests). */
-export const DEFAULT_CHAT_LIMITS: ChatRequestLimits = { maxDepth: 64, maxValues: 100_000, maxMessages: 2048 };
+const DEFAULT_CHAT_LIMITS: ChatRequestLimits = { maxDepth: 64, maxValues: 100_000, maxMessages: 2048 };
 
 /** What joins the texts of a message's content parts in {@link ChatMessage.text}. */
 export const CONTENT_PART_SEPARATOR = '\n';

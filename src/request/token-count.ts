@@ -155,11 +155,6 @@ export class PromptTokenCounter {
   }
 }
 
-/** The whole prompt's token count (see {@link PromptTokenCounter}). */
-export function countPromptTokens(messages: readonly ChatMessage[]): number {
-  return new PromptTokenCounter(messages).total();
-}
-
 /** Counts a few tokens, so that the BPE tables are built at start rather than by the first request. */
 export function warmTokenizer(): void {
   countTokens('warm up the tokenizer', AS_PLAIN_TEXT);

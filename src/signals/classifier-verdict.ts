@@ -34,7 +34,7 @@ export interface BoundHead {
 }
 
 /** The folder of a head: a shipped one (`models/<name>`) unless the policy names its own. */
-export function headDirectory(builtin: string, path: string | undefined, context: SignalContext): string {
+function headDirectory(builtin: string, path: string | undefined, context: SignalContext): string {
   return path === undefined ? join(MODELS_DIR, builtin) : context.resolvePath(path);
 }
 
@@ -43,7 +43,7 @@ export function headDirectory(builtin: string, path: string | undefined, context
  * checked (and the encoder start loading) when it loads; empty when the card is missing or
  * unreadable (the load error is reported when the model loads).
  */
-export function readCardSummary(directory: string): { labels?: string[]; encoderName?: string } {
+function readCardSummary(directory: string): { labels?: string[]; encoderName?: string } {
   const file = join(directory, 'card.json');
   if (!existsSync(file)) return {};
   try {
@@ -67,7 +67,7 @@ function headEncoder(encoderName: string, context: SignalContext): ModelHandle<E
  * policy loads) starts loading at once, beside the head, so both are among the models a router
  * waits for at start.
  */
-export async function bindHead(
+async function bindHead(
   directory: string,
   cardEncoderName: string | undefined,
   context: SignalContext,
@@ -135,7 +135,7 @@ export function prepareHead(
 }
 
 /** Checks that every label a signal names is one the head knows. */
-export function unknownLabels(
+function unknownLabels(
   labels: readonly string[],
   known: readonly string[] | undefined,
   directory: string,

@@ -7,7 +7,7 @@ import { defineSignal, type SignalResult } from './signal.ts';
 import { type PieceVerdict, requestPieceVerdicts } from './window-verdicts.ts';
 
 /** The classes of the shipped jailbreak head. */
-export const JAILBREAK_LABELS = ['benign', 'harmful', 'injection', 'jailbreak'] as const;
+const JAILBREAK_LABELS = ['benign', 'harmful', 'injection', 'jailbreak'] as const;
 
 const Params = z
   .object({

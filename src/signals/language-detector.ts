@@ -13,7 +13,7 @@ export interface LanguageGuess {
  * detector's cost grows with its input up to about 380 bytes, where it stops reading; a couple of
  * sentences tell the language as well as a page does.
  */
-export const LANGUAGE_SAMPLE_CHARS = 256;
+const LANGUAGE_SAMPLE_CHARS = 256;
 
 type Eld = typeof EldDetector;
 

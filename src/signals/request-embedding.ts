@@ -3,7 +3,7 @@ import { Memo } from '../request/memo.ts';
 import type { RouterRequest, TextScope } from '../request/router-request.ts';
 
 /** Characters of a scope's text that models read: the start and the end of a longer text. */
-export const MODEL_TEXT_CHARS = 8192;
+const MODEL_TEXT_CHARS = 8192;
 const TAIL_CHARS = 2048;
 
 /**

@@ -14,12 +14,12 @@ export const DEFAULT_JAILBREAK_DATA = join(SHARED_DATA_DIR, 'jailbreak', 'train_
 /** Seven more attack and benign sources in the jailbreak data's format (`source`, `subtype`, `group`). */
 export const JAILBREAK_EXTRA_DATA = join(SHARED_DATA_DIR, 'jailbreak', 'train_extra.jsonl');
 /** MMLU prompts with their `subject` (RouteLLM); extra training rows (domain) and benign prompts (jailbreak). */
-export const ROUTELLM_MMLU_DATA = join(SHARED_DATA_DIR, 'routing', 'train_routellm_mmlu.jsonl');
+const ROUTELLM_MMLU_DATA = join(SHARED_DATA_DIR, 'routing', 'train_routellm_mmlu.jsonl');
 /** STS-B sentence pairs (CC BY-SA 4.0); their sentences are benign prompts for the jailbreak head. */
 export const STSB_DATA = join(SHARED_DATA_DIR, 'paraphrase', 'train_stsb.jsonl');
 
 /** The jailbreak head's labels; `benign` is the label a flagged prompt is not. */
-export const JAILBREAK_LABELS = ['benign', 'jailbreak', 'injection', 'harmful'] as const;
+const JAILBREAK_LABELS = ['benign', 'jailbreak', 'injection', 'harmful'] as const;
 
 function readJsonLines(file: string): { records: Record<string, unknown>[]; sha256: string } {
   const bytes = readFileSync(file);
@@ -91,7 +91,7 @@ export function readDomainDataset(files: readonly string[] = [DEFAULT_DOMAIN_DAT
 }
 
 /** Short names of the jailbreak data's sources, for reports; a source not listed keeps its own name. */
-export const JAILBREAK_SOURCE_NAMES: Readonly<Record<string, string>> = {
+const JAILBREAK_SOURCE_NAMES: Readonly<Record<string, string>> = {
   'AlpacaEval eval set (805 instructions)': 'alpaca-eval',
   'GPTFuzz harmful questions': 'gptfuzz-questions',
   'GPTFuzz templates': 'gptfuzz-templates',

@@ -20,7 +20,7 @@ export interface DetectionTarget {
 }
 
 /** Sources with fewer held-out benign rows than this do not set the block threshold (too few to measure). */
-export const MIN_SOURCE_ROWS = 40;
+const MIN_SOURCE_ROWS = 40;
 
 /** Detection on held-out natural training rows at the chosen threshold. */
 export interface HeldOutDetection {

@@ -68,7 +68,7 @@ function bucketOf(rule: SplitRule, key: string): number {
  * bucket, so linked rows always share a bucket), then, under `rule.templates`, one per side key
  * (its template opening, its behaviour). The same rows and rule always give the same buckets.
  */
-export function rowBuckets(rows: readonly LabeledText[], rule: SplitRule): number[][] {
+function rowBuckets(rows: readonly LabeledText[], rule: SplitRule): number[][] {
   const parent = rows.map((_, i) => i);
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -112,11 +112,6 @@ export function rowBuckets(rows: readonly LabeledText[], rule: SplitRule): numbe
     bucket.get(find(i)) as number,
     ...(sideKeys[i] as string[]).map((key) => bucketOf(rule, key)),
   ]);
-}
-
-/** The component bucket of each row (see {@link rowBuckets}). */
-export function componentBuckets(rows: readonly LabeledText[], rule: SplitRule): number[] {
-  return rowBuckets(rows, rule).map((buckets) => buckets[0] as number);
 }
 
 /**

@@ -13,15 +13,15 @@ import {
 export type ScoreTexts = (texts: readonly string[]) => Promise<Float32Array[]>;
 
 /** Attacks shorter than this many characters form the short-attack slice. */
-export const SHORT_ATTACK_CHARS = 200;
+const SHORT_ATTACK_CHARS = 200;
 /** Benign prompts shorter than this many characters form the short-benign slice. */
-export const SHORT_BENIGN_CHARS = 60;
+const SHORT_BENIGN_CHARS = 60;
 /** Benign prompts of at least this many characters form the long-benign slice. */
-export const LONG_BENIGN_CHARS = 400;
+const LONG_BENIGN_CHARS = 400;
 /** Seed of the synthetic validation slices (built from validation rows only). */
-export const SYNTHETIC_SLICE_SEED = 20250101;
+const SYNTHETIC_SLICE_SEED = 20250101;
 /** Synthetic validation rows of each augmentation kind. */
-export const SYNTHETIC_SLICE_ROWS = 150;
+const SYNTHETIC_SLICE_ROWS = 150;
 
 /** Validation results of a head; `detection` is present for heads with a decision threshold. */
 export interface HeadEvaluation {

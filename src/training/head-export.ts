@@ -15,7 +15,7 @@ function percent(value: number): string {
 }
 
 /** The validation metrics as the card stores them (rates rounded to 4 digits). */
-export function evaluationToMetrics(evaluation: HeadEvaluation): Record<string, unknown> {
+function evaluationToMetrics(evaluation: HeadEvaluation): Record<string, unknown> {
   const round = (value: number) => (Number.isNaN(value) ? null : Number(value.toFixed(4)));
   const c = evaluation.classification;
   return {
@@ -54,7 +54,7 @@ export function evaluationToMetrics(evaluation: HeadEvaluation): Record<string, 
 }
 
 /** The human-readable card (README.md) of a head. */
-export function renderHeadReadme(card: HeadCard, evaluation: HeadEvaluation): string {
+function renderHeadReadme(card: HeadCard, evaluation: HeadEvaluation): string {
   const lines = [
     `# ${card.name} head`,
     '',

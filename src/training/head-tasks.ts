@@ -50,16 +50,16 @@ export const HEAD_DIRS = {
  * and behaviours kept on one side too: 96 of the 387 validation attacks of the default split shared a
  * template opening with 19-197 training rows.
  */
-export const JAILBREAK_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, templates: true };
+const JAILBREAK_SPLIT_RULE: SplitRule = { ...DEFAULT_SPLIT_RULE, templates: true };
 
 /** How the jailbreak head reads a long text besides whole (the router reads at most 8192 characters). */
-export const JAILBREAK_WINDOWS: WindowConfig = { chars: 512, max: 16 };
+const JAILBREAK_WINDOWS: WindowConfig = { chars: 512, max: 16 };
 
 /** Largest share of the benign prompts of any one source (held out) the block threshold may flag. */
-export const JAILBREAK_BLOCK_RATE = 0.005;
+const JAILBREAK_BLOCK_RATE = 0.005;
 
 /** Largest share of benign training prompts (scored out of fold) the jailbreak threshold may flag. */
-export const JAILBREAK_FALSE_POSITIVE_RATE = 0.02;
+const JAILBREAK_FALSE_POSITIVE_RATE = 0.02;
 
 /** How the project trains one of its heads. */
 export interface TaskRecipe {

@@ -157,7 +157,7 @@ function pick<T>(items: readonly T[], random: () => number): T {
 }
 
 /** The opening of `text` cut at a word boundary near `length` characters. */
-export function openingOf(text: string, length: number): string {
+function openingOf(text: string, length: number): string {
   if (text.length <= length) return text;
   const cut = text.lastIndexOf(' ', length);
   return text.slice(0, cut > length / 2 ? cut : length).trim();

@@ -244,7 +244,7 @@ export const MULTILINGUAL_SENTENCES: readonly LanguageSentences[] = [
   },
 ];
 
-export const MULTILINGUAL_SOURCE = 'multilingual';
+const MULTILINGUAL_SOURCE = 'multilingual';
 
 /**
  * Training rows from {@link MULTILINGUAL_SENTENCES}, per language: each sentence alone; each

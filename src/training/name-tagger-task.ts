@@ -22,7 +22,7 @@ import { DEFAULT_PII_DATA, type PiiRow, readPiiRows, validationTemplates } from 
 import { scoreSpans } from './span-metrics.ts';
 
 /** The data's entity types the tagger learns, as the router names them (GPE: cities, countries). */
-export const TAGGER_TYPE_OF_DATA: Readonly<Record<string, (typeof NAME_PII_TYPES)[number]>> = {
+const TAGGER_TYPE_OF_DATA: Readonly<Record<string, (typeof NAME_PII_TYPES)[number]>> = {
   PERSON: 'PERSON',
   GPE: 'LOCATION',
   STREET_ADDRESS: 'STREET_ADDRESS',
@@ -30,7 +30,7 @@ export const TAGGER_TYPE_OF_DATA: Readonly<Record<string, (typeof NAME_PII_TYPES
 };
 
 /** BIO tags over the name types, `O` first. */
-export const TAGGER_LABELS = ['O', ...NAME_PII_TYPES.flatMap((type) => [`B-${type}`, `I-${type}`])];
+const TAGGER_LABELS = ['O', ...NAME_PII_TYPES.flatMap((type) => [`B-${type}`, `I-${type}`])];
 
 export interface NameTaggerOptions {
   data: string;
@@ -215,7 +215,7 @@ export async function trainNameTagger(
  * the first layer's word-vector weights (what that input contributed), appended after the hashed
  * buckets; the dense input keeps the shape features only. Rounded to float16 as stored.
  */
-export function foldWordVectors(
+function foldWordVectors(
   weights: HeadWeights,
   vectors: Float32Array,
   words: number,

@@ -20,7 +20,7 @@ import {
 } from './projection-trainer.ts';
 
 /** The pairs held out for early stopping (pairs that share their first words stay together). */
-export const PROJECTION_SPLIT_RULE: SplitRule = {
+const PROJECTION_SPLIT_RULE: SplitRule = {
   ...DEFAULT_SPLIT_RULE,
   salt: 'projection-v1',
   validationPercent: 15,

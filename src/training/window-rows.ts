@@ -2,7 +2,7 @@ import { textWindows, type WindowConfig } from '../models/heads/text-windows.ts'
 import type { LabeledText } from './labeled-text.ts';
 
 /** Source of the rows made here, `windowed:<kind>`. */
-export const WINDOW_SOURCE = 'windowed';
+const WINDOW_SOURCE = 'windowed';
 
 /**
  * Where an attack row differs from the benign row of its group by one insertion (a document and

@@ -111,7 +111,7 @@ export class FakeClassifier implements TextClassifier {
   }
 }
 
-export const fakeDomainClassifier = () =>
+const fakeDomainClassifier = () =>
   new FakeClassifier(
     'domain',
     DOMAIN_LABELS,

@@ -3,7 +3,7 @@ import type { RuntimePolicy } from '../../src/policy/runtime-policy.ts';
 import { builtinRegistry } from '../../src/registry.ts';
 
 /** Two models, the shape most tests need; `body` is appended (signals, decisions, defaultDecision...). */
-export const POLICY_HEAD = `apiVersion: semantic-router.io/v1
+const POLICY_HEAD = `apiVersion: semantic-router.io/v1
 kind: RoutingPolicy
 models:
   - name: small

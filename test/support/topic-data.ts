@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Words of three topics, for small custom heads that are easy to learn. */
-export const TOPIC_WORDS: Record<string, string[]> = {
+const TOPIC_WORDS: Record<string, string[]> = {
   cooking: ['recipe', 'oven', 'bake', 'flour', 'sauce', 'simmer'],
   code: ['function', 'compile', 'python', 'bug', 'variable', 'loop'],
   travel: ['flight', 'hotel', 'passport', 'beach', 'museum', 'train'],

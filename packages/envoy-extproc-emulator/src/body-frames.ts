@@ -32,10 +32,7 @@ export function knownFrames(pieces: readonly BodyChunk[], hasTrailers: boolean):
  * Frames of a live body: each piece as it comes, then (without trailers) an empty frame carrying
  * end of stream, which is what Envoy sees from an HTTP/1.1 chunked upstream.
  */
-export async function* liveFrames(
-  source: AsyncIterable<BodyChunk>,
-  hasTrailers: boolean,
-): AsyncGenerator<Frame> {
+async function* liveFrames(source: AsyncIterable<BodyChunk>, hasTrailers: boolean): AsyncGenerator<Frame> {
   for await (const piece of source) yield { data: toBuffer(piece), endOfStream: false };
   if (!hasTrailers) yield { data: Buffer.alloc(0), endOfStream: true };
 }

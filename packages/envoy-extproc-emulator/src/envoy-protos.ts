@@ -16,7 +16,7 @@ const ENVOY_PROTO_ROOT = path.join(path.dirname(require.resolve('@grpc/grpc-js-x
  * Envoy's YAML), enums as their names, bytes as Buffers, and only the fields that were actually set
  * (no defaults), with a virtual field naming each set oneof.
  */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
   longs: String,
   enums: String,

@@ -156,7 +156,7 @@ export async function drain(
  * The next upstream frame. An upstream that breaks off mid-body makes Envoy reset the stream:
  * the router has already passed the response headers on, so no error reply is possible.
  */
-export async function nextFrame(
+async function nextFrame(
   ex: ExchangeState,
   frames: Frames,
   stop?: Promise<void>,

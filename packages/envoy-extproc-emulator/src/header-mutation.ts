@@ -69,7 +69,7 @@ export function isValidHeaderName(name: string): boolean {
 }
 
 /** Whether Envoy accepts `value` as a header value (no NUL, CR or LF). */
-export function isValidHeaderValue(value: string): boolean {
+function isValidHeaderValue(value: string): boolean {
   return !INVALID_VALUE.test(value);
 }
 

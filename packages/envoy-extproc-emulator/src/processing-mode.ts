@@ -18,12 +18,7 @@ export const DEFAULT_PROCESSING_MODE: FullProcessingMode = {
 };
 
 /** Body modes the emulator can drive (those of the bundled ext_proc protos). */
-export const SUPPORTED_BODY_MODES: readonly BodySendMode[] = [
-  'NONE',
-  'STREAMED',
-  'BUFFERED',
-  'BUFFERED_PARTIAL',
-];
+const SUPPORTED_BODY_MODES: readonly BodySendMode[] = ['NONE', 'STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL'];
 
 /** Fills a partial mode from the defaults. */
 export function resolveProcessingMode(mode: ProcessingMode | undefined): FullProcessingMode {

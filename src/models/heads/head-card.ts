@@ -29,7 +29,7 @@ export interface HeadDecision {
  */
 export type HeadInputs = 'sentence' | 'sentence+token-max-min';
 
-export const HEAD_INPUTS: readonly HeadInputs[] = ['sentence', 'sentence+token-max-min'];
+const HEAD_INPUTS: readonly HeadInputs[] = ['sentence', 'sentence+token-max-min'];
 
 /** Floats in a head's dense input for an encoder of `dimensions`. */
 export function denseInputWidth(inputs: HeadInputs, dimensions: number): number {

@@ -16,7 +16,7 @@ export interface TrainedTextClassifier extends TextClassifier {
 }
 
 /** P(not `decision.negativeLabel`) of a classification: the score a decision threshold applies to. */
-export function positiveScore(classification: TextClassification, decision: HeadDecision): number {
+function positiveScore(classification: TextClassification, decision: HeadDecision): number {
   return 1 - (classification.scores[decision.negativeLabel] ?? 0);
 }
 

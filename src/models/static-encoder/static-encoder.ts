@@ -13,7 +13,7 @@ import {
 import { type WordVocabulary, wordIds } from './word-tokenizer.ts';
 
 /** Words read per text; the rest of a longer text does not move a mean of this many vectors much. */
-export const STATIC_ENCODER_MAX_WORDS = 512;
+const STATIC_ENCODER_MAX_WORDS = 512;
 
 function readCard(directory: string): StaticEncoderCard {
   const file = join(directory, STATIC_ENCODER_FILES.card);

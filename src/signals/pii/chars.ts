@@ -10,7 +10,6 @@ export const COLON = 58;
 export const COMMA = 44;
 export const SLASH = 47;
 export const AT = 64;
-export const UNDERSCORE = 95;
 
 export function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;

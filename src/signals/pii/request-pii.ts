@@ -26,7 +26,7 @@ function taggerKey(tagger: NameTagger, index: number): string {
  * window, pausing on the request's budget (an identifier is at most a few hundred characters long,
  * far below what windows overlap by).
  */
-export function messagePii(request: RouterRequest, index: number): MaybeLater<readonly PiiSpan[]> {
+function messagePii(request: RouterRequest, index: number): MaybeLater<readonly PiiSpan[]> {
   return MESSAGE_PII.of(request, index, (): MaybeLater<readonly PiiSpan[]> => {
     const text = request.chat.messages[index]?.text ?? '';
     if (text.length <= WHOLE_TEXT_CHARS) return detectPii(text);
@@ -69,7 +69,7 @@ export function messageNames(request: RouterRequest, index: number, tagger: Name
  * entities (the tagger reads a bounded part of the request, so they are found at once), an
  * identifier winning where the two overlap (its rules are surer than the tagger).
  */
-export function messageFindings(
+function messageFindings(
   request: RouterRequest,
   index: number,
   tagger: NameTagger | undefined,

@@ -44,7 +44,7 @@ function matchesAt(text: string, term: Term, at: number): boolean {
  * Occurrences of the first word are found with `indexOf`, and each is checked in time bounded by
  * the phrase and the whitespace after it, so a whole scan is linear in the text.
  */
-export class TermScanner {
+class TermScanner {
   readonly #text: string;
   readonly #term: Term;
   /** Where the next occurrence of the first word is, once looked up (-1: there is none). */

@@ -18,7 +18,7 @@ export interface TinyEncoderShape {
   pooledDimensions: number;
 }
 
-export const TINY_ENCODER_SHAPE: TinyEncoderShape = {
+const TINY_ENCODER_SHAPE: TinyEncoderShape = {
   hidden: 32,
   heads: 2,
   layers: 2,
