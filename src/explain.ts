@@ -1,6 +1,7 @@
 import { type PipelineObserver, route } from './pipeline.ts';
 import type { RuntimePolicy } from './policy/runtime-policy.ts';
 import { parseChatRequest } from './request/chat-request.ts';
+import { markDryRun } from './request/dry-run.ts';
 import { RouterRequest } from './request/router-request.ts';
 import type { SignalResult } from './signals/signal.ts';
 
@@ -54,6 +55,7 @@ export function readPromptsJsonl(text: string): ExplainInput[] {
 
 /** Routes one request under `policy` exactly as the server would, and reports every signal. */
 export async function explainRequest(policy: RuntimePolicy, request: RouterRequest): Promise<Explanation> {
+  markDryRun(request);
   const outcome = await route(request, policy, SILENT);
   const signals = Object.fromEntries(outcome.signals);
   const description = [...policy.decisions, policy.defaultDecision].find(

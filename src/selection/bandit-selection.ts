@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { isDryRun } from '../request/dry-run.ts';
+import type { ResponseObserver } from '../response/response-observer.ts';
+import { type CandidateEstimate, CandidateEstimator, QUALITY_PARAMS } from './candidate-estimates.ts';
+import { fittingCandidates } from './candidate-fit.ts';
+import { best, outputLengthObserver, scoreNotes } from './cost-aware-selection.ts';
+import { CostWeightSchema, costWeightProblems, requestCostWeight } from './cost-weight.ts';
+import { type LearningHub, learningHub } from './learning-hub.ts';
+import { armStatsLength, posterior, predictWithWidth } from './linear-arm.ts';
+import { defineSelection } from './selector.ts';
+
+/** Random projections of the request embedding among a choice's features. */
+const PROJECTIONS = 6;
+/** Features: a bias, the predicted quality, the projections. */
+export const BANDIT_FEATURES = 2 + PROJECTIONS;
+/** The prior's weights: predict the estimated quality (bias 0, quality 1, projections 0). */
+const PRIOR = Float64Array.from({ length: BANDIT_FEATURES }, (_, i) => (i === 1 ? 1 : 0));
+
+/** ±1 by a hash of (projection, dimension): a fixed random projection every replica computes alike. */
+function sign(j: number, i: number): number {
+  let h = Math.imul(j + 1, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 13;
+  return h & 1 ? 1 : -1;
+}
+
+/**
+ * A choice's features: 1, the candidate's estimated quality, and {@link PROJECTIONS} fixed random
+ * projections of the request's sentence vector (what the offline estimate may have missed about
+ * this kind of prompt). The same for every replica and release with the same encoder.
+ */
+export function banditFeatures(quality: number, embedding: Float32Array | undefined): number[] {
+  const x = [1, quality];
+  for (let j = 0; j < PROJECTIONS; j++) {
+    let z = 0;
+    if (embedding) for (let i = 0; i < embedding.length; i++) z += sign(j, i) * (embedding[i] as number);
+    x.push(z);
+  }
+  return x;
+}
+
+/** The arms of one decision's bandit: a linear model of each candidate's quality, with its statistics in the hub's store. */
+export class DecisionBandit {
+  readonly #cache = new Map<string, { version: number; post: ReturnType<typeof posterior> }>();
+
+  constructor(
+    private readonly decision: string,
+    private readonly store: ReturnType<LearningHub['store']>,
+    private readonly priorWeight: number,
+  ) {}
+
+  #key(model: string): string {
+    return `${this.decision}:${model}:d${BANDIT_FEATURES}`;
+  }
+
+  /** The arm's predicted quality for these features and the width of its confidence band. */
+  predict(model: string, x: readonly number[]): { mean: number; width: number; outcomes: number } {
+    const key = this.#key(model);
+    const { stats, version } = this.store.stats(key, armStatsLength(BANDIT_FEATURES));
+    let cached = this.#cache.get(key);
+    if (!cached || cached.version !== version) {
+      cached = { version, post: posterior(stats, BANDIT_FEATURES, this.priorWeight, PRIOR) };
+      this.#cache.set(key, cached);
+    }
+    return { ...predictWithWidth(cached.post, x), outcomes: stats[0] as number };
+  }
+
+  learn(model: string, features: readonly number[], quality: number): void {
+    if (features.length !== BANDIT_FEATURES) return;
+    this.store.add(this.#key(model), armStatsLength(BANDIT_FEATURES), features, quality);
+  }
+}
+
+/** Learns that a response failed (a 5xx) as an outcome of quality 0; otherwise waits for the client's. */
+function failureObserver(hub: LearningHub, id: string): ResponseObserver {
+  let failed = false;
+  return {
+    readsBody: false,
+    started(response) {
+      failed = response.status >= 500;
+    },
+    ended() {
+      if (failed) void hub.report(id, { score: 0 });
+    },
+  };
+}
+
+const Params = z
+  .object({
+    ...QUALITY_PARAMS,
+    costWeight: CostWeightSchema.default({ default: 1, min: 0, max: 100 }),
+    exploration: z
+      .number()
+      .min(0)
+      .default(0.05)
+      .describe(
+        "α: the upper confidence bound added to a candidate's predicted quality is α × the width of its confidence band (0: no exploration).",
+      ),
+    priorWeight: z
+      .number()
+      .positive()
+      .default(20)
+      .describe(
+        'How many outcomes the warm start (the quality estimate) is worth: more makes the bandit trust it longer.',
+      ),
+  })
+  .strict();
+
+/**
+ * `bandit`: a contextual bandit (LinUCB, one linear arm per candidate) over the features of
+ * {@link banditFeatures}, warm-started on the quality estimate of `cost-aware` (an arm without
+ * outcomes predicts exactly that), learning from each reported outcome (by request id) and from
+ * failed responses. A candidate scores its arm's predicted quality plus α × its uncertainty minus
+ * λ × its predicted cost. What it learns is kept per process across reloads, and shared through
+ * the policy's Redis when it has one.
+ */
+export const banditSelection = defineSelection({
+  method: 'bandit',
+  description:
+    "A contextual bandit (LinUCB) over the request's sentence vector and each candidate's predicted quality, warm-started on the quality head or the catalog's priors, learning online from outcomes reported by request id (`x-router-request-id`) and from failed responses; picks the highest predicted quality plus exploration minus λ × predicted cost. Shared by replicas through the policy's `redis`.",
+  params: Params,
+  validate: (params) => costWeightProblems(params.costWeight),
+  create(params, context) {
+    const hub = learningHub(context.processState);
+    const estimator = new CandidateEstimator(params, context, hub);
+    const bandit = new DecisionBandit(context.decision, hub.store(context.redis), params.priorWeight);
+    hub.register(context.decision, bandit, context.redis);
+    return {
+      async select({ request, candidates, signals }) {
+        const { models, notes } = await fittingCandidates(request, candidates);
+        const { lambda, note } = requestCostWeight(request, params.costWeight);
+        const estimates = await estimator.estimate(request, models, signals);
+        const embedding = await estimator.embedding(request);
+        const features = estimates.map((e) => banditFeatures(e.quality, embedding));
+        const predictions = estimates.map((e, i) => bandit.predict(e.model.name, features[i] as number[]));
+        const learnt = estimates.map((e, i) => ({
+          ...e,
+          quality: (predictions[i] as { mean: number }).mean,
+        }));
+        const scores = learnt.map(
+          (e, i) =>
+            e.quality + params.exploration * (predictions[i] as { width: number }).width - lambda * e.cost,
+        );
+        const index = best(scores);
+        const chosen = (estimates[index] as CandidateEstimate).model;
+        if (!isDryRun(request))
+          hub.pending.remember(request.id, {
+            decision: context.decision,
+            model: chosen.name,
+            features: features[index] as number[],
+          });
+        const extras = predictions.map(
+          (p) => ` ±${(params.exploration * p.width).toFixed(3)} (${p.outcomes} outcomes)`,
+        );
+        const outputs = outputLengthObserver(hub, chosen.name);
+        const failures = failureObserver(hub, request.id);
+        return {
+          model: chosen,
+          notes: [...notes, ...(note ? [note] : []), ...scoreNotes('bandit', lambda, learnt, scores, extras)],
+          observer: {
+            readsBody: true,
+            started(response) {
+              outputs.started?.(response);
+              failures.started?.(response);
+            },
+            body(piece) {
+              outputs.body?.(piece);
+            },
+            ended(end) {
+              outputs.ended?.(end);
+              failures.ended?.(end);
+            },
+          },
+        };
+      },
+    };
+  },
+});

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { ResponseObserver } from '../response/response-observer.ts';
+import { SseUsageScanner, usageFromJson } from '../response/usage.ts';
+import {
+  type CandidateEstimate,
+  CandidateEstimator,
+  describeEstimate,
+  QUALITY_PARAMS,
+} from './candidate-estimates.ts';
+import { fittingCandidates } from './candidate-fit.ts';
+import { CostWeightSchema, costWeightProblems, requestCostWeight } from './cost-weight.ts';
+import { type LearningHub, learningHub } from './learning-hub.ts';
+import { defineSelection } from './selector.ts';
+
+/** Candidates named in `x-router-reason` (the best-scoring first); the rest are counted. */
+const NOTED_CANDIDATES = 8;
+
+/** The index of the highest score (the first on a tie: the policy's order). */
+export function best(scores: readonly number[]): number {
+  let top = 0;
+  for (let i = 1; i < scores.length; i++) if ((scores[i] as number) > (scores[top] as number)) top = i;
+  return top;
+}
+
+/** Notes for the reason header: λ, then each candidate's quality, cost and score, best first. */
+export function scoreNotes(
+  method: string,
+  lambda: number,
+  estimates: readonly CandidateEstimate[],
+  scores: readonly number[],
+  extras: readonly string[] = [],
+): string[] {
+  const order = estimates.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  const shown = order
+    .slice(0, NOTED_CANDIDATES)
+    .map((i) => describeEstimate(estimates[i] as CandidateEstimate, scores[i] as number, extras[i] ?? ''));
+  const more = order.length > NOTED_CANDIDATES ? [`${order.length - NOTED_CANDIDATES} more candidates`] : [];
+  return [`${method} λ ${lambda}`, ...shown, ...more];
+}
+
+/**
+ * Watches a routed response for its token usage, so the expected output length of the model (and
+ * so its predicted cost) follows what it really writes. Only a complete 2xx response counts.
+ */
+export function outputLengthObserver(hub: LearningHub, model: string): ResponseObserver {
+  let scanner: SseUsageScanner | undefined;
+  let pieces: Buffer[] = [];
+  let ok = false;
+  return {
+    readsBody: true,
+    started(response) {
+      ok = response.status >= 200 && response.status < 300;
+      if (response.streamed) scanner = new SseUsageScanner();
+    },
+    body(piece) {
+      if (!ok) return;
+      if (scanner) scanner.push(piece);
+      else pieces.push(piece);
+    },
+    ended({ complete }) {
+      const usage =
+        !ok || !complete ? undefined : scanner ? scanner.usage : usageFromJson(Buffer.concat(pieces));
+      pieces = [];
+      if (usage) hub.sawOutputTokens(model, usage.completionTokens);
+    },
+  };
+}
+
+const Params = z
+  .object({
+    ...QUALITY_PARAMS,
+    costWeight: CostWeightSchema.default({ default: 1, min: 0, max: 100 }),
+  })
+  .strict();
+
+/**
+ * `cost-aware`: among the candidates that can serve the request (capabilities, context window),
+ * the one with the highest predicted quality minus λ × predicted cost (see `CandidateEstimator` and
+ * `CostWeightSchema`). Learns nothing from outcomes but the models' output lengths.
+ */
+export const costAwareSelection = defineSelection({
+  method: 'cost-aware',
+  description:
+    "Scores each candidate that can serve the request (capabilities, context window) by its predicted quality for this prompt (the quality head, trained with `semantic-router train selection`, or the catalog's priors) minus λ × its predicted cost, and picks the best.",
+  params: Params,
+  validate: (params) => costWeightProblems(params.costWeight),
+  create(params, context) {
+    const hub = learningHub(context.processState);
+    const estimator = new CandidateEstimator(params, context, hub);
+    return {
+      async select({ request, candidates, signals }) {
+        const { models, notes } = await fittingCandidates(request, candidates);
+        const { lambda, note } = requestCostWeight(request, params.costWeight);
+        const estimates = await estimator.estimate(request, models, signals);
+        const scores = estimates.map((e) => e.quality - lambda * e.cost);
+        const chosen = (estimates[best(scores)] as CandidateEstimate).model;
+        return {
+          model: chosen,
+          notes: [...notes, ...(note ? [note] : []), ...scoreNotes('cost-aware', lambda, estimates, scores)],
+          observer: outputLengthObserver(hub, chosen.name),
+        };
+      },
+    };
+  },
+});
