@@ -294,11 +294,13 @@ program
     process.stdout.write(renderPolicyReference(builtinRegistry));
   });
 
-type TrainTask = HeadTask | 'projection' | 'pii';
+type TrainTask = HeadTask | 'projection' | 'pii' | 'selection';
+
+const OTHER_TRAIN_TASKS = ['projection', 'pii', 'selection'];
 
 function trainTaskName(value: string): TrainTask {
-  if (value !== 'projection' && value !== 'pii' && !(HEAD_TASKS as readonly string[]).includes(value))
-    throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, 'projection', 'pii'].join(', ')}`);
+  if (!OTHER_TRAIN_TASKS.includes(value) && !(HEAD_TASKS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, ...OTHER_TRAIN_TASKS].join(', ')}`);
   return value as TrainTask;
 }
 
@@ -322,7 +324,7 @@ program
   )
   .argument(
     '<task>',
-    "domain, jailbreak or custom; projection (the embedded encoder's, from STS-B pairs); or pii (the named-entity tagger, from the PII data)",
+    "domain, jailbreak or custom; projection (the embedded encoder's, from STS-B pairs); pii (the named-entity tagger, from the PII data); or selection (the quality head of cost-aware and bandit selection, from --outcomes)",
     trainTaskName,
   )
   .option(
@@ -335,6 +337,10 @@ program
   )
   .option('--seed <n>', 'random seed', seed, 1)
   .option(
+    '--outcomes <files...>',
+    'selection: outcome files (JSON lines {id, prompt, outcomes: {model: 0..1}, output_tokens?, group?}); scripts/routing-outcomes.ts writes them from ../shared/data/routing',
+  )
+  .option(
     '--folds <k>',
     "cross-fit k models (2..100) and ship their average; thresholds then rest on every training row (default: the task's: 5 for jailbreak, 1 otherwise)",
     folds,
@@ -346,9 +352,33 @@ program
   .action(
     async (
       task: TrainTask,
-      options: { data?: string[]; out?: string; seed: number; folds?: number; policy?: string },
+      options: {
+        data?: string[];
+        out?: string;
+        seed: number;
+        folds?: number;
+        policy?: string;
+        outcomes?: string[];
+      },
       command: Command,
     ) => {
+      if (task === 'selection') {
+        if (!options.outcomes?.length) {
+          console.error('train selection needs --outcomes FILE...');
+          process.exit(2);
+        }
+        const encoder = await trainingEncoder(options.policy).catch(reportPolicyError);
+        const { trainSelectionHead, SELECTION_HEAD_DIR } = await import('./training/selection-task.ts');
+        const out = options.out ?? SELECTION_HEAD_DIR;
+        const card = await trainSelectionHead(
+          { files: options.outcomes, out, encoder, seed: options.seed },
+          (line) => console.error(line),
+        );
+        console.log(
+          `selection: wrote ${out} (${card.labels.length} models, ${card.split.trainRows} training rows)`,
+        );
+        return;
+      }
       if (task === 'projection') {
         // The projection is the embedded encoder's, trained full-batch from the identity: nothing to seed or fold.
         const ignored = ['policy', 'folds', 'seed'].filter(
