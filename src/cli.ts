@@ -461,4 +461,39 @@ program
     },
   );
 
+program
+  .command('replay')
+  .description(
+    'replay logged outcomes through model selection offline: quality, cost and model shares of cost-aware selection, of the bandit learning online with bandit feedback, and of a prompt-blind Thompson sampler, against each model alone, random and the oracle; a table, an SVG frontier, and one JSON line last',
+  )
+  .requiredOption(
+    '--outcomes <file>',
+    'outcome rows (JSON lines {id, prompt, category?, outcomes: {model: 0..1}, output_tokens?})',
+  )
+  .requiredOption(
+    '--prices <file>',
+    'USD per 1M input/output tokens per model (the format of ../shared/data/routing/prices.json)',
+  )
+  .option(
+    '--policy <file>',
+    "replay a decision of this policy (its candidates, quality head, λ); without one, the file's models and a head trained on its training side",
+  )
+  .option('--decision <name>', 'the decision replayed (with --policy; default: the default decision)')
+  .option('--sweep', 'sweep λ from the best model to the cheapest')
+  .option('--lambda <value>', 'λ of a single run (without --sweep)', Number)
+  .option(
+    '--train-also <files...>',
+    'without --policy: more outcome files whose training side trains the head too',
+  )
+  .option('--svg <file>', 'where the frontier plot goes', 'replay-frontier.svg')
+  .option('--seed <n>', 'random seed (training, online order)', seed, 1)
+  .action(async (options) => {
+    const { replayCommand } = await import('./replay-command.ts');
+    const encoder = await trainingEncoder(undefined);
+    await replayCommand(options, encoder).catch((error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    });
+  });
+
 await program.parseAsync();
