@@ -1,4 +1,6 @@
 import type { Embedder } from '../models/embedder.ts';
+import type { HeadWeights } from '../models/heads/head-weights.ts';
+import type { LexicalConfig } from '../models/heads/lexical-featurizer.ts';
 import { loadTextClassifier } from '../models/heads/load-text-classifier.ts';
 import { clipForModel } from '../signals/request-embedding.ts';
 import {
@@ -43,6 +45,8 @@ export interface ReplayOptions {
   policy?: ReplayPolicy;
   /** Further outcome files whose training side trains the quality head too (without a policy). */
   trainAlso?: string[];
+  /** A quality head already trained (on training sides only), used instead of training one. */
+  trained?: { weights: HeadWeights; lexical: LexicalConfig; description: string };
   seed: number;
 }
 
@@ -101,6 +105,18 @@ export async function runReplay(
       Float32Array.from(candidates, (model) => v.scores[labels[model] ?? model] ?? 0.5),
     );
     description = `the policy's quality head (${head.id}) over ${heldOut.length} held-out rows`;
+  } else if (options.trained) {
+    const { weights, lexical } = options.trained;
+    const heldOutFeatures = await featurizePrompts(
+      heldOut.map((row) => row.prompt),
+      options.encoder,
+      lexical,
+    );
+    embeddings = heldOutFeatures.map((f) => f.embedding);
+    predicted = predictQualities(weights, heldOutFeatures).map((p) =>
+      Float32Array.from(candidates, (model) => p[weights.labels.indexOf(model)] ?? 0.5),
+    );
+    description = `${options.trained.description}, evaluated on ${heldOut.length} held-out rows it never saw`;
   } else {
     const extra = (options.trainAlso ?? []).flatMap((file) => splitOutcomes(readOutcomeRows(file)).train);
     const trainRows = [...train, ...extra];

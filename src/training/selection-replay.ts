@@ -205,9 +205,9 @@ export function replayBaselines(input: ReplayInput): Record<string, { quality: n
 }
 
 /**
- * The λ values of a sweep: 0, then a geometric grid around the λ at which one quality point is
- * worth the candidates' typical cost gap (so that both ends, best model and cheapest model, are
- * reached), `count` values in all.
+ * The λ values of a sweep: 0, then a geometric grid (a factor of 30 either side) around the λ at
+ * which 0.2 of quality is worth the gap between the candidates' mean predicted costs, so that both
+ * ends, best model and cheapest model, are reached; `count` values in all.
  */
 export function lambdaGrid(input: ReplayInput, count: number): number[] {
   const costs = input.candidates.map((model) => {
