@@ -38,7 +38,7 @@ import {
 } from '../src/training/replay-report.ts';
 import { runReplay } from '../src/training/replay-run.ts';
 import { ROUTING_PRICES, readRoutingOutcomes } from '../src/training/routing-outcomes.ts';
-import type { ReplayPoint } from '../src/training/selection-replay.ts';
+import { predictedCost, type ReplayInput, type ReplayPoint } from '../src/training/selection-replay.ts';
 
 const { values } = parseArgs({
   options: { out: { type: 'string' }, recipe: { type: 'string' }, seed: { type: 'string' } },
@@ -83,8 +83,8 @@ const trained = {
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-async function replay(file: string, name: string): Promise<ReplayReport> {
-  const { report, description } = await runReplay({
+async function replay(file: string, name: string): Promise<{ report: ReplayReport; input: ReplayInput }> {
+  const { report, description, input } = await runReplay({
     outcomes: file,
     prices: ROUTING_PRICES,
     sweep: true,
@@ -101,7 +101,7 @@ async function replay(file: string, name: string): Promise<ReplayReport> {
     join(out, `${name}.txt`),
     `${description}\n${formatReplayTable(report)}\n${replayJson(report)}\n`,
   );
-  return report;
+  return { report, input };
 }
 
 /** The best quality reachable at a cost of at most `cost` along a sweep. */
@@ -139,7 +139,7 @@ function compareOnline(report: ReplayReport, from: number, to: number) {
 }
 
 // GPT-4 vs Mixtral on MMLU.
-const mmlu = await replay(files.mmlu, 'mmlu');
+const { report: mmlu, input: mmluInput } = await replay(files.mmlu, 'mmlu');
 const GPT4 = 'gpt-4-1106-preview';
 const MIXTRAL = 'Mixtral-8x7B-Instruct-v0.1';
 const gpt4 = mmlu.baselines[GPT4]?.quality as number;
@@ -164,7 +164,35 @@ console.log(
   `\nMMLU, GPT-4 vs Mixtral (${heldOut.length} held-out prompts): GPT-4 ${pct(gpt4)}, Mixtral ${pct(mixtral)}; 95% of GPT-4 is ${pct(target)}`,
 );
 console.log('share of requests sent to GPT-4 to reach it:');
-console.log(`  cost-aware (offline head): ${pct(shareNeeded(mmlu.points))}`);
+/**
+ * The fewest requests sent to GPT-4, taking them in the order of `key` (highest first), that reach
+ * the target: the exact frontier of a rule that sends a request to GPT-4 when its key passes a
+ * threshold (every threshold, not a grid).
+ */
+const exactShare = (key: (i: number) => number) => {
+  const order = mmluInput.rows.map((_, i) => i).sort((a, b) => key(b) - key(a));
+  let quality = mixtral * order.length;
+  for (let k = 0; k < order.length; k++) {
+    if (quality / order.length >= target) return k / order.length;
+    const row = mmluInput.rows[order[k] as number] as OutcomeRow;
+    quality += (row.outcomes[GPT4] as number) - (row.outcomes[MIXTRAL] as number);
+  }
+  return 1;
+};
+const g = mmluInput.candidates.indexOf(GPT4);
+const m = mmluInput.candidates.indexOf(MIXTRAL);
+const gain = (i: number) =>
+  ((mmluInput.predicted[i] as Float32Array)[g] as number) -
+  ((mmluInput.predicted[i] as Float32Array)[m] as number);
+const costGap = (i: number) => {
+  const row = mmluInput.rows[i] as OutcomeRow;
+  return predictedCost(row, GPT4, mmluInput) - predictedCost(row, MIXTRAL, mmluInput);
+};
+console.log(`  cost-aware (offline head), every λ: ${pct(exactShare((i) => gain(i) / costGap(i)))}`);
+console.log(`  cost-aware, λ grid of the replay: ${pct(shareNeeded(mmlu.points))}`);
+console.log(
+  `  the head's predicted gain alone (a threshold on P(GPT-4 right) − P(Mixtral right), as RouteLLM's routers): ${pct(exactShare(gain))}`,
+);
 for (const [name, points] of Object.entries(mmlu.online))
   console.log(`  ${name}: ${pct(shareNeeded(points))}`);
 console.log(`  random: ${pct((target - mixtral) / (gpt4 - mixtral))}`);
@@ -172,7 +200,7 @@ console.log(`  oracle: ${pct(oracleShare / heldOut.length)}`);
 compareOnline(mmlu, mmlu.baselines[MIXTRAL]?.cost as number, mmlu.baselines[GPT4]?.cost as number);
 
 // 29 models on MMLU-Pro.
-const pro = await replay(files.mmluPro, 'mmlu-pro');
+const { report: pro } = await replay(files.mmluPro, 'mmlu-pro');
 const singles = Object.entries(pro.baselines).filter(([name]) => name !== 'random' && name !== 'oracle');
 const [bestName, best] = singles.reduce((a, b) =>
   b[1].quality > a[1].quality || (b[1].quality === a[1].quality && b[1].cost < a[1].cost) ? b : a,

@@ -25,19 +25,36 @@ function sign(j: number, i: number): number {
   return h & 1 ? 1 : -1;
 }
 
+/** The projection's signs by encoder width, computed once. */
+const SIGNS = new Map<number, Int8Array>();
+
 /**
- * A choice's features: 1, the candidate's estimated quality, and {@link PROJECTIONS} fixed random
- * projections of the request's sentence vector (what the offline estimate may have missed about
- * this kind of prompt). The same for every replica and release with the same encoder.
+ * The {@link PROJECTIONS} fixed random projections of a request's sentence vector (zeros without
+ * one): what the offline estimate may have missed about this kind of prompt. The same for every
+ * replica and release with the same encoder; computed once per request, shared by the candidates.
  */
-export function banditFeatures(quality: number, embedding: Float32Array | undefined): number[] {
-  const x = [1, quality];
-  for (let j = 0; j < PROJECTIONS; j++) {
-    let z = 0;
-    if (embedding) for (let i = 0; i < embedding.length; i++) z += sign(j, i) * (embedding[i] as number);
-    x.push(z);
+export function promptProjections(embedding: Float32Array | undefined): number[] {
+  const z = new Array<number>(PROJECTIONS).fill(0);
+  if (!embedding) return z;
+  let signs = SIGNS.get(embedding.length);
+  if (!signs) {
+    signs = new Int8Array(PROJECTIONS * embedding.length);
+    for (let j = 0; j < PROJECTIONS; j++)
+      for (let i = 0; i < embedding.length; i++) signs[j * embedding.length + i] = sign(j, i);
+    SIGNS.set(embedding.length, signs);
   }
-  return x;
+  for (let j = 0; j < PROJECTIONS; j++) {
+    let sum = 0;
+    const row = j * embedding.length;
+    for (let i = 0; i < embedding.length; i++) sum += (signs[row + i] as number) * (embedding[i] as number);
+    z[j] = sum;
+  }
+  return z;
+}
+
+/** A choice's features: 1, the candidate's estimated quality, and the request's projections. */
+export function banditFeatures(quality: number, projections: readonly number[]): number[] {
+  return [1, quality, ...projections];
 }
 
 /** The arms of one decision's bandit: a linear model of each candidate's quality, with its statistics in the hub's store. */
@@ -131,8 +148,8 @@ export const banditSelection = defineSelection({
         const { models, notes } = await fittingCandidates(request, candidates);
         const { lambda, note } = requestCostWeight(request, params.costWeight);
         const estimates = await estimator.estimate(request, models, signals);
-        const embedding = await estimator.embedding(request);
-        const features = estimates.map((e) => banditFeatures(e.quality, embedding));
+        const projections = promptProjections(await estimator.embedding(request));
+        const features = estimates.map((e) => banditFeatures(e.quality, projections));
         const predictions = estimates.map((e, i) => bandit.predict(e.model.name, features[i] as number[]));
         const learnt = estimates.map((e, i) => ({
           ...e,

@@ -78,7 +78,7 @@ function meanBy(
 export async function runReplay(
   options: ReplayOptions,
   log: (line: string) => void = () => {},
-): Promise<{ report: ReplayReport; description: string }> {
+): Promise<{ report: ReplayReport; description: string; input: ReplayInput }> {
   const rows = readOutcomeRows(options.outcomes);
   const prices = readPriceTable(options.prices);
   const { train, heldOut } = splitOutcomes(rows);
@@ -175,6 +175,7 @@ export async function runReplay(
   };
   return {
     report,
+    input,
     description: `cost-aware selection with ${description}; the bandits and the Thompson sampler learn online in one pass over the held-out rows, seeing only the chosen model's outcome; cost in USD per 1,000 requests`,
   };
 }

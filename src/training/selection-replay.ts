@@ -1,6 +1,6 @@
 import { seededRandom } from '../models/seeded-random.ts';
 import { ArmStore } from '../selection/arm-store.ts';
-import { banditFeatures, DecisionBandit } from '../selection/bandit-selection.ts';
+import { banditFeatures, DecisionBandit, promptProjections } from '../selection/bandit-selection.ts';
 import { DEFAULT_OUTPUT_TOKENS, estimateTokens, type OutcomeRow, type PriceTable } from './outcome-rows.ts';
 
 /** One point of a sweep: λ, mean quality, mean cost (USD per 1,000 requests), each model's share of requests. */
@@ -41,7 +41,7 @@ function actualCost(row: OutcomeRow, model: string, prices: PriceTable): number 
 }
 
 /** What the router predicts it would cost: the prompt's tokens and the model's expected output. */
-function predictedCost(row: OutcomeRow, model: string, input: ReplayInput): number {
+export function predictedCost(row: OutcomeRow, model: string, input: ReplayInput): number {
   const price = input.prices.prices[model];
   if (!price) throw new Error(`no price for ${model}`);
   const output = input.expectedOutputTokens[model] ?? DEFAULT_OUTPUT_TOKENS;
@@ -132,8 +132,9 @@ export function replayBandit(
   for (const i of order) {
     const row = input.rows[i] as OutcomeRow;
     const q = input.predicted[i] as Float32Array;
+    const projections = promptProjections(input.embeddings[i]);
     const features = input.candidates.map((model, k) =>
-      banditFeatures(from === 'head' ? (q[k] as number) : (input.priors[model] ?? 0.5), input.embeddings[i]),
+      banditFeatures(from === 'head' ? (q[k] as number) : (input.priors[model] ?? 0.5), projections),
     );
     const k = argmax(available(row, input.candidates), (k) => {
       const model = input.candidates[k] as string;
