@@ -67,8 +67,15 @@ export class DecisionBandit {
     private readonly priorWeight: number,
   ) {}
 
+  readonly #keys = new Map<string, string>();
+
   #key(model: string): string {
-    return `${this.decision}:${model}:d${BANDIT_FEATURES}`;
+    let key = this.#keys.get(model);
+    if (key === undefined) {
+      key = `${this.decision}:${model}:d${BANDIT_FEATURES}`;
+      this.#keys.set(model, key);
+    }
+    return key;
   }
 
   /** The arm's predicted quality for these features and the width of its confidence band. */
@@ -167,9 +174,10 @@ export const banditSelection = defineSelection({
             model: chosen.name,
             features: features[index] as number[],
           });
-        const extras = predictions.map(
-          (p) => ` ±${(params.exploration * p.width).toFixed(3)} (${p.outcomes} outcomes)`,
-        );
+        const extras = (i: number) => {
+          const p = predictions[i] as { width: number; outcomes: number };
+          return ` ±${(params.exploration * p.width).toFixed(3)} (${p.outcomes} outcomes)`;
+        };
         const outputs = outputLengthObserver(hub, chosen.name);
         const failures = failureObserver(hub, request.id);
         return {

@@ -28,12 +28,12 @@ export function scoreNotes(
   lambda: number,
   estimates: readonly CandidateEstimate[],
   scores: readonly number[],
-  extras: readonly string[] = [],
+  extra: (index: number) => string = () => '',
 ): string[] {
   const order = estimates.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
   const shown = order
     .slice(0, NOTED_CANDIDATES)
-    .map((i) => describeEstimate(estimates[i] as CandidateEstimate, scores[i] as number, extras[i] ?? ''));
+    .map((i) => describeEstimate(estimates[i] as CandidateEstimate, scores[i] as number, extra(i)));
   const more = order.length > NOTED_CANDIDATES ? [`${order.length - NOTED_CANDIDATES} more candidates`] : [];
   return [`${method} λ ${lambda}`, ...shown, ...more];
 }

@@ -87,16 +87,21 @@ export function firstLayer(
 ): void {
   const width = out.length;
   out.set(weights.bias);
-  for (let d = 0; d < weights.dims; d++) {
+  // Tables read into locals: the loops below are the hottest of a head's forward pass.
+  const dense = weights.embedding;
+  const table = weights.lexical;
+  const dims = weights.dims;
+  for (let d = 0; d < dims; d++) {
     const x = embedding[d] as number;
     if (x === 0) continue;
     const row = d * width;
-    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (weights.embedding[row + k] as number);
+    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (dense[row + k] as number);
   }
-  for (let f = 0; f < lexical.ids.length; f++) {
-    const x = lexical.values[f] as number;
-    const row = (lexical.ids[f] as number) * width;
-    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (weights.lexical[row + k] as number);
+  const { ids, values } = lexical;
+  for (let f = 0; f < ids.length; f++) {
+    const x = values[f] as number;
+    const row = (ids[f] as number) * width;
+    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (table[row + k] as number);
   }
 }
 
@@ -125,11 +130,12 @@ export function headProbabilities(
   if (weights.hidden === 0) return activateInPlace(weights, first);
   const labels = weights.labels.length;
   const logits = Float32Array.from(weights.outputBias);
+  const output = weights.output;
   for (let h = 0; h < weights.hidden; h++) {
     const a = Math.max(0, first[h] as number);
     if (a === 0) continue;
     for (let k = 0; k < labels; k++)
-      logits[k] = (logits[k] as number) + a * (weights.output[h * labels + k] as number);
+      logits[k] = (logits[k] as number) + a * (output[h * labels + k] as number);
   }
   return activateInPlace(weights, logits);
 }
