@@ -138,6 +138,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   // What selectors learn lives here, across policy reloads; so do the Redis connections.
   const processState = {};
   const hub = learningHub(processState);
+  hub.onOutcome = (status) => metrics.outcomes.inc({ status });
   const load = { models, processState, redis };
   let first: RuntimePolicy;
   try {

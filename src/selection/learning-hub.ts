@@ -37,8 +37,10 @@ export class LearningHub {
   readonly #learners = new Map<string, OutcomeLearner>();
   readonly #stores = new Map<SharedRedis | undefined, ArmStore>();
   readonly #outputTokens = new Map<string, number>();
-  /** Outcomes taken, by status, since start (for metrics and tests). */
+  /** Outcomes taken, by status, since start (for tests). */
   readonly counts: Record<OutcomeStatus, number> = { accepted: 0, duplicate: 0, unknown: 0, invalid: 0 };
+  /** Told of every outcome taken (the router counts them in `semantic_router_outcomes_total`). */
+  onOutcome: ((status: OutcomeStatus) => void) | undefined;
 
   /** The arm statistics kept in `redis` (or in memory), one store per Redis for the process's life. */
   store(redis: SharedRedis | undefined): ArmStore {
@@ -61,6 +63,7 @@ export class LearningHub {
     const quality = outcomeQuality(outcome);
     const status = quality === undefined || id === '' ? 'invalid' : await this.#learn(id, quality);
     this.counts[status]++;
+    this.onOutcome?.(status);
     return status;
   }
 

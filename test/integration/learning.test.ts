@@ -76,6 +76,8 @@ describe('learning from feedback in one router', () => {
     expect(results.map((r) => r.status)).toEqual(['accepted', 'duplicate', 'unknown', 'invalid']);
     const bad = await fetch(`${h.adminUrl}/v1/router/outcomes`, { method: 'POST', body: 'not json' });
     expect(bad.status).toBe(400);
+    expect(await h.metric('semantic_router_outcomes_total', { status: 'duplicate' })).toBe(1);
+    expect(await h.metric('semantic_router_outcomes_total', { status: 'unknown' })).toBe(1);
   });
 
   it('takes outcomes through the RouterFeedback gRPC service on the ext_proc port', async () => {
