@@ -164,7 +164,10 @@ export const banditSelection = defineSelection({
         }));
         const scores = learnt.map(
           (e, i) =>
-            e.quality + params.exploration * (predictions[i] as { width: number }).width - lambda * e.cost,
+            e.quality +
+            params.exploration * (predictions[i] as { width: number }).width -
+            lambda * e.cost -
+            params.latencyWeight * e.latency,
         );
         const index = best(scores);
         const chosen = (estimates[index] as CandidateEstimate).model;

@@ -18,6 +18,13 @@ const SHIPPED_HEAD = 'selection';
 
 /** The parameters of the quality estimate, shared by `cost-aware` and `bandit`. */
 export const QUALITY_PARAMS = {
+  latencyWeight: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe(
+      "Quality (0..1) given up per second of a candidate's expected latency (the running average of its complete responses, end to end); 0 ignores latency.",
+    ),
   model: z
     .string()
     .min(1)
@@ -37,6 +44,8 @@ export interface CandidateEstimate {
   quality: number;
   qualityFrom: 'head' | 'domain prior' | 'prior' | 'head mean' | 'unknown';
   cost: number;
+  /** Seconds its responses took on average (complete 2xx ones, end to end); 0 before any. */
+  latency: number;
 }
 
 /**
@@ -105,18 +114,21 @@ export class CandidateEstimator {
     return models.map((model) => {
       const output =
         model.expectedOutputTokens ?? this.hub.expectedOutputTokens(model.name) ?? DEFAULT_OUTPUT_TOKENS;
+      const latency = this.hub.expectedLatency(model.name) ?? 0;
       const pricing = model.pricing;
       const cost = pricing
         ? ((promptTokens * pricing.inputPerMillion + output * pricing.outputPerMillion) / 1e6) * 1000
         : 0;
       const fromHead = scores?.[model.quality?.predictedAs ?? model.name];
-      if (fromHead !== undefined) return { model, quality: fromHead, qualityFrom: 'head', cost };
+      if (fromHead !== undefined) return { model, quality: fromHead, qualityFrom: 'head', cost, latency };
       const byDomain = domain === undefined ? undefined : model.quality?.byDomain?.[domain];
-      if (byDomain !== undefined) return { model, quality: byDomain, qualityFrom: 'domain prior', cost };
+      if (byDomain !== undefined)
+        return { model, quality: byDomain, qualityFrom: 'domain prior', cost, latency };
       if (model.quality?.prior !== undefined)
-        return { model, quality: model.quality.prior, qualityFrom: 'prior', cost };
-      if (headMean !== undefined) return { model, quality: headMean, qualityFrom: 'head mean', cost };
-      return { model, quality: UNKNOWN_QUALITY, qualityFrom: 'unknown', cost };
+        return { model, quality: model.quality.prior, qualityFrom: 'prior', cost, latency };
+      if (headMean !== undefined)
+        return { model, quality: headMean, qualityFrom: 'head mean', cost, latency };
+      return { model, quality: UNKNOWN_QUALITY, qualityFrom: 'unknown', cost, latency };
     });
   }
 }
@@ -132,5 +144,6 @@ function requestDomain(signals: ReadonlyMap<string, SignalResult>): string | und
 
 /** A candidate's estimate in a few characters, for `x-router-reason` and `explain`. */
 export function describeEstimate(e: CandidateEstimate, score: number, extra = ''): string {
-  return `${e.model.name} q ${e.quality.toFixed(3)}${e.qualityFrom === 'head' ? '' : ` (${e.qualityFrom})`} cost $${e.cost.toFixed(4)}/1k${extra} score ${score.toFixed(3)}`;
+  const latency = e.latency > 0 ? ` ${e.latency.toFixed(2)}s` : '';
+  return `${e.model.name} q ${e.quality.toFixed(3)}${e.qualityFrom === 'head' ? '' : ` (${e.qualityFrom})`} cost $${e.cost.toFixed(4)}/1k${latency}${extra} score ${score.toFixed(3)}`;
 }

@@ -39,8 +39,9 @@ export function scoreNotes(
 }
 
 /**
- * Watches a routed response for its token usage, so the expected output length of the model (and
- * so its predicted cost) follows what it really writes. Only a complete 2xx response counts.
+ * Watches a routed response for its token usage and its duration, so the expected output length of
+ * the model (and so its predicted cost) and its expected latency follow what it really does. Only a
+ * complete 2xx response counts.
  */
 export function outputLengthObserver(hub: LearningHub, model: string): ResponseObserver {
   let scanner: SseUsageScanner | undefined;
@@ -57,7 +58,8 @@ export function outputLengthObserver(hub: LearningHub, model: string): ResponseO
       if (scanner) scanner.push(piece);
       else pieces.push(piece);
     },
-    ended({ complete }) {
+    ended({ complete, elapsedMs }) {
+      if (ok && complete) hub.sawLatency(model, elapsedMs / 1000);
       const usage =
         !ok || !complete ? undefined : scanner ? scanner.usage : usageFromJson(Buffer.concat(pieces));
       pieces = [];
@@ -92,7 +94,7 @@ export const costAwareSelection = defineSelection({
         const { models, notes } = await fittingCandidates(request, candidates);
         const { lambda, note } = requestCostWeight(request, params.costWeight);
         const estimates = await estimator.estimate(request, models, signals);
-        const scores = estimates.map((e) => e.quality - lambda * e.cost);
+        const scores = estimates.map((e) => e.quality - lambda * e.cost - params.latencyWeight * e.latency);
         const chosen = (estimates[best(scores)] as CandidateEstimate).model;
         return {
           model: chosen,

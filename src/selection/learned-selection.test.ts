@@ -94,6 +94,35 @@ describe('cost-aware selection', () => {
     expect(chosen.notes).toContain('tools required');
   });
 
+  it('gives up quality for speed by latencyWeight, once responses show how long each model takes', async () => {
+    const processState = {};
+    const policy = compile(
+      policyWith('{ method: cost-aware, costWeight: { default: 0 }, latencyWeight: 0.1 }'),
+      processState,
+    );
+    expect((await pick(policy, request('hello'))).model.name).toBe('thinker');
+    // thinker's responses take 4 s, small's 1 s: 0.3 of quality lost to thinker's slowness outweighs its 0.2 gain.
+    for (const [model, ms] of [
+      ['thinker', 4000],
+      ['small', 1000],
+    ] as const) {
+      const hub = learningHub(processState);
+      hub.sawLatency(model, ms / 1000);
+    }
+    const chosen = await pick(policy, request('hello'));
+    expect(chosen.model.name).toBe('small');
+    expect(chosen.notes?.[1]).toMatch(/^small q 0\.600 cost \$\d+\.\d{4}\/1k 1\.00s score 0\.500$/);
+  });
+
+  it("learns a model's latency from its complete responses", async () => {
+    const processState = {};
+    const policy = compile(policyWith('{ method: cost-aware, costWeight: { default: 0 } }'), processState);
+    const { observer } = await pick(policy, request('hello'));
+    observer?.started?.({ status: 200, headers: new Map(), streamed: false, elapsedMs: 900 });
+    observer?.ended?.({ complete: true, elapsedMs: 1500 });
+    expect(learningHub(processState).expectedLatency('thinker')).toBe(1.5);
+  });
+
   it("uses the catalog's prior for a model the head does not know", async () => {
     const extra = `  - name: mystery
     endpoint: { cluster: mystery_cluster }

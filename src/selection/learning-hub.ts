@@ -37,6 +37,7 @@ export class LearningHub {
   readonly #learners = new Map<string, OutcomeLearner>();
   readonly #stores = new Map<SharedRedis | undefined, ArmStore>();
   readonly #outputTokens = new Map<string, number>();
+  readonly #latency = new Map<string, number>();
   /** Outcomes taken, by status, since start (for tests). */
   readonly counts: Record<OutcomeStatus, number> = { accepted: 0, duplicate: 0, unknown: 0, invalid: 0 };
   /** Told of every outcome taken (the router counts them in `semantic_router_outcomes_total`). */
@@ -85,6 +86,17 @@ export class LearningHub {
   sawOutputTokens(model: string, tokens: number): void {
     const previous = this.#outputTokens.get(model);
     this.#outputTokens.set(model, previous === undefined ? tokens : previous + 0.05 * (tokens - previous));
+  }
+
+  /** Seconds a model's complete responses take: a running average of what was seen. */
+  expectedLatency(model: string): number | undefined {
+    return this.#latency.get(model);
+  }
+
+  /** Records how long one complete response of `model` took, in seconds. */
+  sawLatency(model: string, seconds: number): void {
+    const previous = this.#latency.get(model);
+    this.#latency.set(model, previous === undefined ? seconds : previous + 0.05 * (seconds - previous));
   }
 
   close(): void {

@@ -45,6 +45,8 @@ export interface ReplayOptions {
   policy?: ReplayPolicy;
   /** Further outcome files whose training side trains the quality head too (without a policy). */
   trainAlso?: string[];
+  /** The bandit's exploration and prior weight (the policy's, or the `bandit` method's defaults). */
+  bandit?: BanditSettings;
   /** A quality head already trained (on training sides only), used instead of training one. */
   trained?: { weights: HeadWeights; lexical: LexicalConfig; description: string };
   seed: number;
@@ -158,7 +160,7 @@ export async function runReplay(
   const lambdas = options.sweep
     ? lambdaGrid(input, options.sweepPoints ?? 25)
     : [options.lambda ?? options.policy?.lambda ?? 1];
-  const bandit = options.policy?.bandit ?? DEFAULT_BANDIT;
+  const bandit = options.policy?.bandit ?? options.bandit ?? DEFAULT_BANDIT;
   const report: ReplayReport = {
     method: 'cost-aware',
     points: lambdas.map((lambda) => replayCostAware(input, lambda)),
