@@ -13,7 +13,7 @@
  * One quality head is trained on the training sides of both files (the split by group keeps a
  * question MMLU-Pro took from MMLU on one side in both), then both held-out sides are replayed.
  *
- *   npm run eval:selection -- [--out DIR] [--recipe JSON] [--seed N]
+ *   npm run eval:selection -- [--out DIR] [--recipe JSON] [--bandit JSON] [--seed N]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,12 @@ import { ROUTING_PRICES, readRoutingOutcomes } from '../src/training/routing-out
 import { predictedCost, type ReplayInput, type ReplayPoint } from '../src/training/selection-replay.ts';
 
 const { values } = parseArgs({
-  options: { out: { type: 'string' }, recipe: { type: 'string' }, seed: { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    recipe: { type: 'string' },
+    seed: { type: 'string' },
+    bandit: { type: 'string' },
+  },
 });
 const out = values.out ?? join(tmpdir(), 'selection-eval');
 mkdirSync(out, { recursive: true });
@@ -91,6 +96,7 @@ async function replay(file: string, name: string): Promise<{ report: ReplayRepor
     sweepPoints: 80,
     encoder,
     trained,
+    ...(values.bandit && { bandit: JSON.parse(values.bandit) }),
     seed,
   });
   writeFileSync(
