@@ -106,11 +106,14 @@ export class CandidateEstimator {
     const scores = await this.headScores(request);
     const domain = requestDomain(signals);
     const promptTokens = request.tokens.exact ?? Math.ceil(request.textChars / 4);
-    let headMean: number | undefined;
-    if (scores) {
-      const values = Object.values(scores);
-      headMean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-    }
+    let mean: number | undefined;
+    const headMean = () => {
+      if (mean === undefined && scores) {
+        const values = Object.values(scores);
+        mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+      }
+      return mean;
+    };
     return models.map((model) => {
       const output =
         model.expectedOutputTokens ?? this.hub.expectedOutputTokens(model.name) ?? DEFAULT_OUTPUT_TOKENS;
@@ -126,8 +129,9 @@ export class CandidateEstimator {
         return { model, quality: byDomain, qualityFrom: 'domain prior', cost, latency };
       if (model.quality?.prior !== undefined)
         return { model, quality: model.quality.prior, qualityFrom: 'prior', cost, latency };
-      if (headMean !== undefined)
-        return { model, quality: headMean, qualityFrom: 'head mean', cost, latency };
+      const fallback = headMean();
+      if (fallback !== undefined)
+        return { model, quality: fallback, qualityFrom: 'head mean', cost, latency };
       return { model, quality: UNKNOWN_QUALITY, qualityFrom: 'unknown', cost, latency };
     });
   }
