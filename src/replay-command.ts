@@ -44,7 +44,7 @@ function replayPolicy(file: string, decisionName: string | undefined): ReplayPol
     lambda: costWeight?.default ?? 1,
     bandit: {
       exploration: typeof selection.exploration === 'number' ? selection.exploration : 0.05,
-      priorWeight: typeof selection.priorWeight === 'number' ? selection.priorWeight : 20,
+      priorWeight: typeof selection.priorWeight === 'number' ? selection.priorWeight : 40,
     },
   };
 }

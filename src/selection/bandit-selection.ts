@@ -124,7 +124,7 @@ const Params = z
     priorWeight: z
       .number()
       .positive()
-      .default(20)
+      .default(40)
       .describe(
         'How many outcomes the warm start (the quality estimate) is worth: more makes the bandit trust it longer.',
       ),

@@ -52,7 +52,7 @@ export interface ReplayOptions {
   seed: number;
 }
 
-const DEFAULT_BANDIT: BanditSettings = { exploration: 0.05, priorWeight: 20 };
+const DEFAULT_BANDIT: BanditSettings = { exploration: 0.05, priorWeight: 40 };
 
 function meanBy(
   rows: readonly OutcomeRow[],
