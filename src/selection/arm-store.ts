@@ -62,6 +62,11 @@ export class ArmStore {
     return { stats: arm.total, version: arm.version };
   }
 
+  /** Bumped whenever the arm's statistics change (cheap: for readers that cache what they derive). */
+  version(key: string, length: number): number {
+    return this.#arm(key, length).version;
+  }
+
   /** Adds one outcome to an arm. */
   add(key: string, length: number, x: ArrayLike<number>, reward: number): void {
     const arm = this.#arm(key, length);

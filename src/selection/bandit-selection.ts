@@ -59,7 +59,11 @@ export function banditFeatures(quality: number, projections: readonly number[]):
 
 /** The arms of one decision's bandit: a linear model of each candidate's quality, with its statistics in the hub's store. */
 export class DecisionBandit {
-  readonly #cache = new Map<string, { version: number; post: ReturnType<typeof posterior> }>();
+  /** Per model: its arm's key and the posterior last derived from its statistics. */
+  readonly #arms = new Map<
+    string,
+    { key: string; version: number; post: ReturnType<typeof posterior> | undefined; outcomes: number }
+  >();
 
   constructor(
     private readonly decision: string,
@@ -67,32 +71,38 @@ export class DecisionBandit {
     private readonly priorWeight: number,
   ) {}
 
-  readonly #keys = new Map<string, string>();
-
-  #key(model: string): string {
-    let key = this.#keys.get(model);
-    if (key === undefined) {
-      key = `${this.decision}:${model}:d${BANDIT_FEATURES}`;
-      this.#keys.set(model, key);
+  #arm(model: string) {
+    let arm = this.#arms.get(model);
+    if (!arm) {
+      arm = {
+        key: `${this.decision}:${model}:d${BANDIT_FEATURES}`,
+        version: -1,
+        post: undefined,
+        outcomes: 0,
+      };
+      this.#arms.set(model, arm);
     }
-    return key;
+    return arm;
   }
 
   /** The arm's predicted quality for these features and the width of its confidence band. */
   predict(model: string, x: readonly number[]): { mean: number; width: number; outcomes: number } {
-    const key = this.#key(model);
-    const { stats, version } = this.store.stats(key, armStatsLength(BANDIT_FEATURES));
-    let cached = this.#cache.get(key);
-    if (!cached || cached.version !== version) {
-      cached = { version, post: posterior(stats, BANDIT_FEATURES, this.priorWeight, PRIOR) };
-      this.#cache.set(key, cached);
+    const arm = this.#arm(model);
+    const length = armStatsLength(BANDIT_FEATURES);
+    const version = this.store.version(arm.key, length);
+    if (arm.post === undefined || arm.version !== version) {
+      const { stats } = this.store.stats(arm.key, length);
+      arm.post = posterior(stats, BANDIT_FEATURES, this.priorWeight, PRIOR);
+      arm.version = version;
+      arm.outcomes = stats[0] as number;
     }
-    return { ...predictWithWidth(cached.post, x), outcomes: stats[0] as number };
+    const { mean, width } = predictWithWidth(arm.post, x);
+    return { mean, width, outcomes: arm.outcomes };
   }
 
   learn(model: string, features: readonly number[], quality: number): void {
     if (features.length !== BANDIT_FEATURES) return;
-    this.store.add(this.#key(model), armStatsLength(BANDIT_FEATURES), features, quality);
+    this.store.add(this.#arm(model).key, armStatsLength(BANDIT_FEATURES), features, quality);
   }
 }
 

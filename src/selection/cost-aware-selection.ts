@@ -13,7 +13,7 @@ import { type LearningHub, learningHub } from './learning-hub.ts';
 import { defineSelection } from './selector.ts';
 
 /** Candidates named in `x-router-reason` (the best-scoring first); the rest are counted. */
-const NOTED_CANDIDATES = 8;
+const NOTED_CANDIDATES = 5;
 
 /** The index of the highest score (the first on a tie: the policy's order). */
 export function best(scores: readonly number[]): number {
@@ -22,7 +22,21 @@ export function best(scores: readonly number[]): number {
   return top;
 }
 
-/** Notes for the reason header: λ, then each candidate's quality, cost and score, best first. */
+/** The indices of the `count` highest scores, highest first (ties: the policy's order). */
+function topIndices(scores: readonly number[], count: number): number[] {
+  const chosen: number[] = [];
+  const taken = new Uint8Array(scores.length);
+  for (let n = 0; n < Math.min(count, scores.length); n++) {
+    let top = -1;
+    for (let i = 0; i < scores.length; i++)
+      if (taken[i] === 0 && (top < 0 || (scores[i] as number) > (scores[top] as number))) top = i;
+    taken[top] = 1;
+    chosen.push(top);
+  }
+  return chosen;
+}
+
+/** Notes for the reason header: λ, then the best candidates' quality, cost and score, best first. */
 export function scoreNotes(
   method: string,
   lambda: number,
@@ -30,11 +44,11 @@ export function scoreNotes(
   scores: readonly number[],
   extra: (index: number) => string = () => '',
 ): string[] {
-  const order = estimates.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
-  const shown = order
-    .slice(0, NOTED_CANDIDATES)
-    .map((i) => describeEstimate(estimates[i] as CandidateEstimate, scores[i] as number, extra(i)));
-  const more = order.length > NOTED_CANDIDATES ? [`${order.length - NOTED_CANDIDATES} more candidates`] : [];
+  const shown = topIndices(scores, NOTED_CANDIDATES).map((i) =>
+    describeEstimate(estimates[i] as CandidateEstimate, scores[i] as number, extra(i)),
+  );
+  const more =
+    scores.length > NOTED_CANDIDATES ? [`${scores.length - NOTED_CANDIDATES} more candidates`] : [];
   return [`${method} λ ${lambda}`, ...shown, ...more];
 }
 
