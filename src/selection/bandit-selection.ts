@@ -181,12 +181,11 @@ export const banditSelection = defineSelection({
         );
         const index = best(scores);
         const chosen = (estimates[index] as CandidateEstimate).model;
-        if (!isDryRun(request))
-          hub.pending.remember(request.id, {
-            decision: context.decision,
-            model: chosen.name,
-            features: features[index] as number[],
-          });
+        const choice = {
+          decision: context.decision,
+          model: chosen.name,
+          features: features[index] as number[],
+        };
         const extras = (i: number) => {
           const p = predictions[i] as { width: number; outcomes: number };
           return ` ±${(params.exploration * p.width).toFixed(3)} (${p.outcomes} outcomes)`;
@@ -198,7 +197,10 @@ export const banditSelection = defineSelection({
           notes: [...notes, ...(note ? [note] : []), ...scoreNotes('bandit', lambda, learnt, scores, extras)],
           observer: {
             readsBody: true,
+            // The choice awaits its outcome once the model answers: a request answered otherwise (a
+            // cache hit, a local reply) or only explained teaches nothing about the model.
             started(response) {
+              if (!isDryRun(request)) hub.pending.remember(request.id, choice);
               outputs.started?.(response);
               failures.started?.(response);
             },

@@ -49,6 +49,13 @@ async function pick(policy: RuntimePolicy, req: RouterRequest) {
   });
 }
 
+/** Selects, then lets the chosen model answer (200), as a routed exchange would. */
+async function route(policy: RuntimePolicy, req: RouterRequest) {
+  const selection = await pick(policy, req);
+  selection.observer?.started?.({ status: 200, headers: new Map(), streamed: false, elapsedMs: 5 });
+  return selection;
+}
+
 describe('cost-aware selection', () => {
   // Costs per 1,000 requests of a short prompt: small about $1.0, thinker about $10.0; quality 0.6 and 0.8.
   it.each([
@@ -149,7 +156,7 @@ describe('bandit selection', () => {
     // thinker keeps failing, small keeps succeeding (small is chosen only once thinker has fallen behind).
     for (let i = 0; i < 20; i++) {
       const req = request('hello');
-      const chosen = await pick(policy, req);
+      const chosen = await route(policy, req);
       const status = await hub.report(req.id, { score: chosen.model.name === 'thinker' ? 0 : 1 });
       expect(status).toBe('accepted');
     }
@@ -162,7 +169,7 @@ describe('bandit selection', () => {
     const hub = learningHub(processState);
     for (let i = 0; i < 10; i++) {
       const req = request('hello');
-      await pick(first, req);
+      await route(first, req);
       await hub.report(req.id, { thumbs: 'down' });
     }
     const reloaded = compile(policyWith(BANDIT), processState);
@@ -174,13 +181,25 @@ describe('bandit selection', () => {
     const policy = compile(policyWith(BANDIT), processState);
     const hub = learningHub(processState);
     const req = request('hello');
-    await pick(policy, req);
+    await route(policy, req);
     expect(await hub.report(req.id, { success: true })).toBe('accepted');
     expect(await hub.report(req.id, { success: false })).toBe('duplicate');
     expect(await hub.report('never-routed', { score: 1 })).toBe('unknown');
     expect(await hub.report(req.id, { score: 2 })).toBe('invalid');
     expect(await hub.report(req.id, { score: 1, thumbs: 'up' })).toBe('invalid');
     expect(hub.counts).toEqual({ accepted: 1, duplicate: 1, unknown: 1, invalid: 2 });
+  });
+
+  it('awaits an outcome only once the chosen model answers (not for a request answered otherwise)', async () => {
+    const processState = {};
+    const policy = compile(policyWith(BANDIT), processState);
+    const hub = learningHub(processState);
+    const answeredElsewhere = request('hello');
+    await pick(policy, answeredElsewhere);
+    expect(await hub.report(answeredElsewhere.id, { score: 1 })).toBe('unknown');
+    const routed = request('hello');
+    await route(policy, routed);
+    expect(await hub.report(routed.id, { score: 1 })).toBe('accepted');
   });
 
   it('learns a failure from a 5xx response', async () => {
