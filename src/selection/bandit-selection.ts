@@ -188,7 +188,7 @@ export const banditSelection = defineSelection({
         };
         const extras = (i: number) => {
           const p = predictions[i] as { width: number; outcomes: number };
-          return ` ±${(params.exploration * p.width).toFixed(3)} (${p.outcomes} outcomes)`;
+          return ` +-${(params.exploration * p.width).toFixed(3)} (${p.outcomes} outcomes)`;
         };
         const outputs = outputLengthObserver(hub, chosen.name);
         const failures = failureObserver(hub, request.id);

@@ -49,7 +49,7 @@ export function scoreNotes(
   );
   const more =
     scores.length > NOTED_CANDIDATES ? [`${scores.length - NOTED_CANDIDATES} more candidates`] : [];
-  return [`${method} λ ${lambda}`, ...shown, ...more];
+  return [`${method} lambda ${lambda}`, ...shown, ...more];
 }
 
 /**

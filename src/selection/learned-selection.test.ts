@@ -88,7 +88,7 @@ describe('cost-aware selection', () => {
   it('explains each candidate: quality, cost and score', async () => {
     const policy = compile(policyWith('{ method: cost-aware, costWeight: { default: 0 } }'));
     const { notes } = await pick(policy, request('hello'));
-    expect(notes?.[0]).toBe('cost-aware λ 0');
+    expect(notes?.[0]).toBe('cost-aware lambda 0');
     expect(notes?.[1]).toMatch(/^thinker q 0\.800 cost \$\d+\.\d{4}\/1k score 0\.800$/);
     expect(notes?.[2]).toMatch(/^small q 0\.600 cost/);
   });

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadAdminService } from '../../src/admin-api/router-admin.ts';
 import { loadFeedbackService } from '../../src/admin-api/router-feedback.ts';
 import { fakeModelLibrary } from '../support/fake-models.ts';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
@@ -109,6 +110,42 @@ describe('learning from feedback in one router', () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe('explaining a learned choice', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(policy(), { models: fakeModelLibrary() });
+  });
+  afterAll(async () => h?.close());
+
+  it("shows each candidate's predicted quality, cost and score in x-router-reason and explain, and explain teaches nothing", async () => {
+    const routed = await h.chat('hello', {}, { 'x-router-cost-weight': '0' });
+    expect(routed.forwarded?.headers['x-router-reason']).toMatch(
+      /bandit lambda 0, thinker q 0\.800 cost \$0\.0000\/1k \+-0\.000 \(0 outcomes\) score 0\.800, small q 0\.600/,
+    );
+    const client = new (loadAdminService())(
+      `127.0.0.1:${h.router.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+    try {
+      const explained = await new Promise<{ model: string; reason: string[] }>((resolve, reject) => {
+        (
+          client as unknown as Record<string, (r: unknown, cb: (e: Error | null, v: never) => void) => void>
+        ).Explain?.(
+          { chat_completion_json: JSON.stringify({ messages: [{ role: 'user', content: 'hello' }] }) },
+          (error, value) => (error ? reject(error) : resolve(value)),
+        );
+      });
+      expect(explained.model).toBe('thinker');
+      expect(explained.reason).toContain('bandit lambda 0');
+      expect(explained.reason.some((line) => line.startsWith('small q 0.600'))).toBe(true);
+    } finally {
+      client.close();
+    }
+    const results = await postOutcomes(h, [{ request_id: 'explain', score: 0 }]);
+    expect(results[0]?.status).toBe('unknown');
   });
 });
 
