@@ -78,11 +78,13 @@ const features = await featurizePrompts(
   train.map((row) => row.prompt),
   encoder,
   recipe.lexical,
+  recipe.inputs,
 );
 const { weights } = trainQualityHead(train, features, labels, recipe, seed);
 const trained = {
   weights,
   lexical: recipe.lexical,
+  inputs: recipe.inputs,
   description: `a quality head trained on the training sides of both routing files (${train.length} rows, ${labels.length} models)`,
 };
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type Embedder, encodeTexts } from '../models/embedder.ts';
+import { type Embedder, encodeTexts, type TextEncoding } from '../models/embedder.ts';
+import { denseInput } from '../models/heads/dense-input.ts';
+import type { HeadInputs } from '../models/heads/head-card.ts';
 import { type HeadWeights, headProbabilities } from '../models/heads/head-weights.ts';
 import {
   DEFAULT_LEXICAL_CONFIG,
@@ -21,6 +23,8 @@ import type { OutcomeRow } from './outcome-rows.ts';
 /** How the quality head is trained. */
 export interface QualityRecipe {
   lexical: LexicalConfig;
+  /** The dense input: the sentence vector, or with the encoder's token pooling too. */
+  inputs: HeadInputs;
   trainer: TrainerOptions;
   /** Models trained with different seeds (and inner splits) whose logits the shipped head averages. */
   members: number;
@@ -35,6 +39,7 @@ export interface QualityRecipe {
  */
 export const QUALITY_HEAD_RECIPE: QualityRecipe = {
   lexical: { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 14 },
+  inputs: 'sentence',
   trainer: {
     ...DEFAULT_TRAINER_OPTIONS,
     // Two members of 16 units: held-out figures as good as four of 16 or of 32 (within the spread
@@ -49,23 +54,30 @@ export const QUALITY_HEAD_RECIPE: QualityRecipe = {
   innerPercent: 15,
 };
 
-/** The features of a prompt as the router computes them: its sentence vector (of the text models read) and lexical features. */
-export type PromptFeatures = Pick<TrainingExample, 'embedding' | 'lexical'>;
+/**
+ * The features of a prompt as the router computes them: the head's dense input (the sentence
+ * vector, with the token pooling when the recipe reads it) and lexical features; and the encoding
+ * itself (the bandit's projections read its sentence vector).
+ */
+export type PromptFeatures = Pick<TrainingExample, 'embedding' | 'lexical'> & { encoding: TextEncoding };
 
 /** Featurises prompts with the encoder (in batches) as the router would read them (clipped like a request's text). */
 export async function featurizePrompts(
   prompts: readonly string[],
   encoder: Embedder,
   lexical: LexicalConfig,
+  inputs: HeadInputs = 'sentence',
 ): Promise<PromptFeatures[]> {
   const out: PromptFeatures[] = [];
   for (let start = 0; start < prompts.length; start += 256) {
     const chunk = prompts.slice(start, start + 256).map(clipForModel);
     const encodings = await encodeTexts(encoder, chunk);
     chunk.forEach((text, i) => {
+      const encoding = encodings[i] as TextEncoding;
       out.push({
-        embedding: (encodings[i] as { embedding: Float32Array }).embedding,
+        embedding: denseInput(encoding, inputs, encoder.dimensions),
         lexical: lexicalFeatures(text, lexical),
+        encoding,
       });
     });
   }
@@ -87,7 +99,8 @@ function toExamples(
 ): TrainingExample[] {
   return rows.map((row, i) => {
     const targets = Float32Array.from(models, (model) => row.outcomes[model] ?? Number.NaN);
-    return { ...(features[i] as PromptFeatures), label: 0, weight: 1, targets };
+    const { embedding, lexical } = features[i] as PromptFeatures;
+    return { embedding, lexical, label: 0, weight: 1, targets };
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Embedder } from '../models/embedder.ts';
+import type { HeadInputs } from '../models/heads/head-card.ts';
 import type { HeadWeights } from '../models/heads/head-weights.ts';
 import type { LexicalConfig } from '../models/heads/lexical-featurizer.ts';
 import { loadTextClassifier } from '../models/heads/load-text-classifier.ts';
@@ -11,7 +12,13 @@ import {
   readPriceTable,
 } from './outcome-rows.ts';
 import { splitOutcomes } from './outcome-split.ts';
-import { featurizePrompts, predictQualities, QUALITY_HEAD_RECIPE, trainQualityHead } from './quality-head.ts';
+import {
+  featurizePrompts,
+  type PromptFeatures,
+  predictQualities,
+  QUALITY_HEAD_RECIPE,
+  trainQualityHead,
+} from './quality-head.ts';
 import type { ReplayReport } from './replay-report.ts';
 import {
   type BanditSettings,
@@ -48,7 +55,7 @@ export interface ReplayOptions {
   /** The bandit's exploration and prior weight (the policy's, or the `bandit` method's defaults). */
   bandit?: BanditSettings;
   /** A quality head already trained (on training sides only), used instead of training one. */
-  trained?: { weights: HeadWeights; lexical: LexicalConfig; description: string };
+  trained?: { weights: HeadWeights; lexical: LexicalConfig; inputs: HeadInputs; description: string };
   seed: number;
 }
 
@@ -97,10 +104,14 @@ export async function runReplay(
       heldOut.map((row) => row.prompt),
       options.encoder,
       head.card.lexical,
+      head.card.inputs,
     );
-    embeddings = encodings.map((e) => e.embedding);
+    embeddings = encodings.map((e) => e.encoding.embedding);
     const verdicts = await head.classify(
-      heldOut.map((row, i) => ({ text: clipForModel(row.prompt), embedding: embeddings[i] as Float32Array })),
+      heldOut.map((row, i) => ({
+        text: clipForModel(row.prompt),
+        ...(encodings[i] as PromptFeatures).encoding,
+      })),
     );
     const labels = options.policy.headLabels;
     predicted = verdicts.map((v) =>
@@ -108,13 +119,14 @@ export async function runReplay(
     );
     description = `the policy's quality head (${head.id}) over ${heldOut.length} held-out rows`;
   } else if (options.trained) {
-    const { weights, lexical } = options.trained;
+    const { weights, lexical, inputs } = options.trained;
     const heldOutFeatures = await featurizePrompts(
       heldOut.map((row) => row.prompt),
       options.encoder,
       lexical,
+      inputs,
     );
-    embeddings = heldOutFeatures.map((f) => f.embedding);
+    embeddings = heldOutFeatures.map((f) => f.encoding.embedding);
     predicted = predictQualities(weights, heldOutFeatures).map((p) =>
       Float32Array.from(candidates, (model) => p[weights.labels.indexOf(model)] ?? 0.5),
     );
@@ -129,14 +141,16 @@ export async function runReplay(
       trainRows.map((row) => row.prompt),
       options.encoder,
       recipe.lexical,
+      recipe.inputs,
     );
     const { weights } = trainQualityHead(trainRows, features, labels, recipe, options.seed);
     const heldOutFeatures = await featurizePrompts(
       heldOut.map((row) => row.prompt),
       options.encoder,
       recipe.lexical,
+      recipe.inputs,
     );
-    embeddings = heldOutFeatures.map((f) => f.embedding);
+    embeddings = heldOutFeatures.map((f) => f.encoding.embedding);
     const all = predictQualities(weights, heldOutFeatures);
     predicted = all.map((p) => Float32Array.from(candidates, (model) => p[labels.indexOf(model)] ?? 0.5));
     description = `a quality head trained on the training side of the file${extra.length ? ` and of ${options.trainAlso?.length} more` : ''} (${trainRows.length} rows), evaluated on ${heldOut.length} held-out rows it never saw`;

@@ -83,6 +83,7 @@ export async function trainSelectionHead(
     train.map((row) => row.prompt),
     options.encoder,
     recipe.lexical,
+    recipe.inputs,
   );
   const { weights, bestEpochs } = trainQualityHead(
     train,
@@ -96,6 +97,7 @@ export async function trainSelectionHead(
     heldOut.map((row) => row.prompt),
     options.encoder,
     recipe.lexical,
+    recipe.inputs,
   );
   const metrics = heldOutMetrics(heldOut, predictQualities(weights, heldOutFeatures), models);
   mkdirSync(options.out, { recursive: true });
@@ -114,7 +116,7 @@ export async function trainSelectionHead(
     },
     lexical: recipe.lexical,
     hidden: weights.hidden,
-    inputs: 'sentence',
+    inputs: recipe.inputs,
     files: { [HEAD_FILES.model]: sha256(model) },
     data: options.files.map((file) => {
       const bytes = readFileSync(file);
