@@ -187,7 +187,8 @@ describe('bandit selection', () => {
     expect(await hub.report('never-routed', { score: 1 })).toBe('unknown');
     expect(await hub.report(req.id, { score: 2 })).toBe('invalid');
     expect(await hub.report(req.id, { score: 1, thumbs: 'up' })).toBe('invalid');
-    expect(hub.counts).toEqual({ accepted: 1, duplicate: 1, unknown: 1, invalid: 2 });
+    expect(await hub.report('x'.repeat(10_000), { score: 1 })).toBe('invalid');
+    expect(hub.counts).toEqual({ accepted: 1, duplicate: 1, unknown: 1, invalid: 3 });
   });
 
   it('awaits an outcome only once the chosen model answers (not for a request answered otherwise)', async () => {

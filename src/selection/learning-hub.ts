@@ -21,6 +21,9 @@ export function outcomeQuality(outcome: unknown): number | undefined {
   return undefined;
 }
 
+/** Longest request id an outcome may name (ids are Envoy's UUIDs, or what a client sent as x-request-id). */
+const MAX_ID_LENGTH = 256;
+
 /** What learns from an outcome: a bandit of one decision. */
 export interface OutcomeLearner {
   learn(model: string, features: readonly number[], quality: number): void;
@@ -62,7 +65,10 @@ export class LearningHub {
   /** Learns from the outcome of request `id`, once per id. */
   async report(id: string, outcome: unknown): Promise<OutcomeStatus> {
     const quality = outcomeQuality(outcome);
-    const status = quality === undefined || id === '' ? 'invalid' : await this.#learn(id, quality);
+    const status =
+      quality === undefined || id === '' || id.length > MAX_ID_LENGTH
+        ? 'invalid'
+        : await this.#learn(id, quality);
     this.counts[status]++;
     this.onOutcome?.(status);
     return status;
