@@ -19,13 +19,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_LEXICAL_CONFIG, lexicalFeatures } from '../src/models/heads/lexical-featurizer.ts';
 import { sharedModelLibrary } from '../src/models/shared-model-library.ts';
 import { ensureStaticEncoder } from '../src/models/static-encoder/ensure-static-encoder.ts';
 import { STATIC_ENCODER_DIR } from '../src/models/static-encoder/static-encoder-files.ts';
+import { clipForModel } from '../src/signals/request-embedding.ts';
 import { modelsOf, type OutcomeRow } from '../src/training/outcome-rows.ts';
 import { splitOutcomes } from '../src/training/outcome-split.ts';
 import {
   featurizePrompts,
+  type PromptFeatures,
+  predictQualities,
   QUALITY_HEAD_RECIPE,
   type QualityRecipe,
   trainQualityHead,
@@ -200,6 +204,34 @@ console.log(`  cost-aware (offline head), every λ: ${pct(exactShare((i) => gain
 console.log(`  cost-aware, λ grid of the replay: ${pct(shareNeeded(mmlu.points))}`);
 console.log(
   `  the head's predicted gain alone (a threshold on P(GPT-4 right) − P(Mixtral right), as RouteLLM's routers): ${pct(exactShare(gain))}`,
+);
+// The n-gram baseline: a logistic regression per model's correctness over word and character n-grams
+// (no sentence vector), trained on the MMLU file's training side, routing on the difference.
+const ngramRows = (rows: readonly OutcomeRow[]): PromptFeatures[] =>
+  rows.map((row) => {
+    const none = new Float32Array(1);
+    return {
+      embedding: none,
+      lexical: lexicalFeatures(clipForModel(row.prompt), DEFAULT_LEXICAL_CONFIG),
+      encoding: { embedding: none },
+    };
+  });
+const mmluTrain = splitOutcomes(sets.mmlu).train;
+const ngram = trainQualityHead(
+  mmluTrain,
+  ngramRows(mmluTrain),
+  [GPT4, MIXTRAL],
+  {
+    ...recipe,
+    lexical: DEFAULT_LEXICAL_CONFIG,
+    members: 1,
+    trainer: { ...recipe.trainer, hidden: 0, l2: 1e-4, maxEpochs: 30, patience: 3 },
+  },
+  seed,
+);
+const ngramPredicted = predictQualities(ngram.weights, ngramRows(mmluInput.rows));
+console.log(
+  `  n-gram logistic regressions (one per model, on the MMLU training side), routing on the difference: ${pct(exactShare((i) => ((ngramPredicted[i] as Float32Array)[0] as number) - ((ngramPredicted[i] as Float32Array)[1] as number)))}`,
 );
 for (const [name, points] of Object.entries(mmlu.online))
   console.log(`  ${name}: ${pct(shareNeeded(points))}`);
