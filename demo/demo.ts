@@ -55,7 +55,8 @@ export async function startDemo(options: {
   const envoy = new ExtProcEmulator({
     target: `127.0.0.1:${router.grpcPort}`,
     messageTimeoutMs: 2000,
-    failureModeAllow: true,
+    // As envoy/envoy.yaml: fail closed when the router cannot answer at all.
+    failureModeAllow: false,
   });
   const front = await startDemoFront({
     port: options.frontPort,
