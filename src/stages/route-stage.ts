@@ -17,14 +17,17 @@ export interface EarlyAnswer {
 }
 
 /**
- * A stage of the route besides signals, decisions, plugins and selection, with two hooks:
- * `answer` runs after the decision's plugins and before selection and may end the route with a
- * complete response (a cache hit); `observe` runs once the model is chosen and may watch the
+ * A stage of the route besides signals, decisions, plugins and selection, with two hooks, both run
+ * once the model is chosen (after the decision's plugins, so a guard, a refusal or a redaction is
+ * never skipped): `answer` may end the route with a complete response of that model (a cache hit;
+ * the selector's observer is then dropped), and `observe`, when no stage answered, may watch the
  * response (to store it, or learn from it). Work a stage does per request follows the same rules as
  * a signal's: bounded by the request's budget, never throwing for a bad request.
  */
 export interface RouteStage {
   readonly name: string;
-  answer?(input: StageInput): EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>;
+  answer?(
+    input: StageInput & { readonly model: ModelSpec },
+  ): EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>;
   observe?(input: StageInput & { readonly model: ModelSpec }): ResponseObserver | undefined;
 }
