@@ -230,7 +230,14 @@ export function compilePolicy(
     for (const problem of problems) report('error', [definition.key], problem);
     if (problems.length > 0) continue;
     try {
-      stages.push(definition.create(params, { processState, redis, resolvePath: context.resolvePath }));
+      stages.push(
+        definition.create(params, {
+          processState,
+          redis,
+          resolvePath: context.resolvePath,
+          encoder: context.encoder,
+        }),
+      );
     } catch (error) {
       report('error', [definition.key], `cannot build ${definition.key}: ${(error as Error).message}`);
     }
