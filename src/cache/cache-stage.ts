@@ -168,6 +168,15 @@ export const cacheStage = defineStage({
       PLANS.of(input.request, input.model.name, () => cachePlan(params, input));
     return {
       name: 'cache',
+      async invalidate({ tenant, category, decision, model }) {
+        const { cache } = await ready;
+        return cache.invalidate({
+          ...(tenant !== undefined && { identity: tenant }),
+          ...(category !== undefined && { category }),
+          ...(decision !== undefined && { decision }),
+          ...(model !== undefined && { model }),
+        });
+      },
       async answer(input) {
         const plan = planOf(input);
         if (plan.uncacheable || !plan.control.lookup) return undefined;

@@ -30,4 +30,18 @@ export interface RouteStage {
     input: StageInput & { readonly model: ModelSpec },
   ): EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>;
   observe?(input: StageInput & { readonly model: ModelSpec }): ResponseObserver | undefined;
+  /**
+   * Forgets what the stage keeps about the requests matching every given field (none: all), here and
+   * in the router's other replicas; resolves to how many entries this replica dropped. For the
+   * admin APIs (a cache's invalidation).
+   */
+  invalidate?(filter: StageInvalidation): Promise<number>;
+}
+
+/** What an invalidation names: a tenant (the identity headers' values), a category, a decision, a model. */
+export interface StageInvalidation {
+  readonly tenant?: string;
+  readonly category?: string;
+  readonly decision?: string;
+  readonly model?: string;
 }
