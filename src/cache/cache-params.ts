@@ -66,17 +66,28 @@ export const CacheParams = z
           .int()
           .min(0)
           .max(50)
-          .default(2)
-          .describe('Content words one question may have that the other lacks.'),
+          .default(6)
+          .describe('Content words the two questions may not share (both sides together).'),
         maxUnmatchedShare: z
           .number()
           .min(0)
           .max(1)
           .default(0.34)
-          .describe("The same, as a share of the question's content words (the smaller limit applies)."),
+          .describe(
+            "The same, as a share of the longer question's content words (the smaller limit applies).",
+          ),
+        maxExtraWords: z
+          .number()
+          .int()
+          .min(0)
+          .max(50)
+          .default(1)
+          .describe(
+            'How many more unshared content words one question may have than the other (a paraphrase swaps words, a different question adds some).',
+          ),
       })
       .strict()
-      .default({ enabled: true, maxUnmatchedWords: 2, maxUnmatchedShare: 0.34 })
+      .default({ enabled: true, maxUnmatchedWords: 6, maxUnmatchedShare: 0.34, maxExtraWords: 1 })
       .describe(
         'What a semantic candidate must also agree on: negation, numbers and units, names, the question word, content words.',
       ),

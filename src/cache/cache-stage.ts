@@ -157,8 +157,8 @@ export const cacheStage = defineStage({
   validate: cacheParamProblems,
   create(params, context) {
     const encoder = context.encoder();
-    const { enabled: verifies, maxUnmatchedWords, maxUnmatchedShare } = params.verifier;
-    const verifier = verifies ? { maxUnmatchedWords, maxUnmatchedShare } : undefined;
+    const { enabled: verifies, maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } = params.verifier;
+    const verifier = verifies ? { maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } : undefined;
     const ready = encoder.get().then((embedder) => {
       const cache = sharedCache(context.processState, embedder, context.redis);
       return { embedder, cache };

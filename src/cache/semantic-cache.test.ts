@@ -54,7 +54,7 @@ const query = (question: string, v: Float32Array, partition = 'p') => ({
   question,
   vector: async () => v,
   threshold: 0.9,
-  verifier: { maxUnmatchedWords: 2, maxUnmatchedShare: 0.34 },
+  verifier: { maxUnmatchedWords: 6, maxUnmatchedShare: 0.34, maxExtraWords: 1 },
 });
 
 describe('the semantic cache', () => {

@@ -13,6 +13,8 @@ export interface TextFacts {
   readonly entities: ReadonlySet<string>;
   /** The kinds of question asked (`what`, `who`, `where`, `when`, `why`, `how`, `how-much`). */
   readonly questions: ReadonlySet<string>;
+  /** Quantifiers and hedges (`all`, `some`, `only`, `probably`...): how much or how sure. */
+  readonly modality: ReadonlySet<string>;
   /** Stems of the content words (stop words, negations and numbers left out), in text order. */
   readonly content: readonly string[];
   /** Every token's lower-case form, for entity look-ups across the two texts. */
@@ -57,6 +59,14 @@ const STOP_WORDS = new Set(
   ).split(' '),
 );
 
+/** Quantifiers and hedges: `some` and `all`, `probably` and `definitely` ask different things. */
+const MODALITY = new Set(
+  (
+    'all every each some most few many several only always sometimes often usually rarely seldom ' +
+    'probably possibly maybe perhaps definitely certainly likely unlikely'
+  ).split(' '),
+);
+
 /** Question words and the kind of answer each asks for. */
 const QUESTION_WORDS: Readonly<Record<string, string>> = {
   what: 'what',
@@ -69,6 +79,34 @@ const QUESTION_WORDS: Readonly<Record<string, string>> = {
   why: 'why',
   how: 'how',
 };
+
+/** Words a period follows without ending the sentence. */
+const ABBREVIATIONS = new Set([
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'gen',
+  'col',
+  'sen',
+  'rep',
+  'gov',
+  'st',
+  'jr',
+  'sr',
+  'no',
+  'vs',
+  'inc',
+  'co',
+  'corp',
+  'ltd',
+  'e.g',
+  'i.e',
+  'etc',
+  'u.s',
+  'u.k',
+]);
 
 /** `what's`, `who're`, `where'd`: a question word with a contracted verb. */
 const CONTRACTION = /['’](?:s|re|d|ll|ve)$/;
@@ -285,6 +323,8 @@ export function textFacts(text: string): TextFacts {
   const numbers: string[] = [];
   const entities = new Set<string>();
   const questions = new Set<string>();
+  const modality = new Set<string>();
+  const asks = text.includes('?');
   const content: string[] = [];
   const roles = new Map<string, string>();
   const sequence: string[] = [];
@@ -294,6 +334,9 @@ export function textFacts(text: string): TextFacts {
     const token = lower[i] as string;
     const original = originals[i] as string;
     if (token === '.' || token === '!' || token === '?' || token === ';' || token === ':') {
+      // The period of an initial or an abbreviation (`George W. Bush`, `Dr. Rowe`) ends nothing.
+      const before = lower[i - 1] ?? '';
+      if (token === '.' && (before.length === 1 || ABBREVIATIONS.has(before))) continue;
       sentenceStart = true;
       role = undefined;
       continue;
@@ -304,12 +347,28 @@ export function textFacts(text: string): TextFacts {
       negations++;
       continue;
     }
+    // An acronym is a name even when it spells a function word (`US`, `WHO`, `IT`).
+    if (/^\p{Lu}{2,}$/u.test(original) && (STOP_WORDS.has(token) || QUESTION_WORDS[token])) {
+      entities.add(token);
+      sequence.push(token);
+      content.push(token);
+      role = undefined;
+      continue;
+    }
     const question = QUESTION_WORDS[token.replace(CONTRACTION, '')];
     if (question) {
-      const next = lower[i + 1];
-      questions.add(
-        question === 'how' && next !== undefined && HOW_QUANTITY.has(next) ? 'how-much' : question,
-      );
+      // A question word asks only at the start of a sentence or in a question (elsewhere `which`
+      // and `who` join clauses).
+      if (start || asks) {
+        const next = lower[i + 1];
+        questions.add(
+          question === 'how' && next !== undefined && HOW_QUANTITY.has(next) ? 'how-much' : question,
+        );
+      }
+      continue;
+    }
+    if (MODALITY.has(token)) {
+      modality.add(token);
       continue;
     }
     if (ROLE_WORDS.has(token)) {
@@ -333,7 +392,9 @@ export function textFacts(text: string): TextFacts {
         scaled *= scale;
         next++;
       }
-      const after = unitOf(lower[next]);
+      // `per cent` is one unit.
+      if (lower[next] === 'per' && lower[next + 1] === 'cent') next++;
+      const after = lower[next - 1] === 'per' ? 'percent' : unitOf(lower[next]);
       const unit = after ?? unitOf(lower[i - 1]);
       const fact = `${Number(scaled.toPrecision(12))}${unit ? ` ${unit}` : ''}`;
       numbers.push(fact);
@@ -351,7 +412,12 @@ export function textFacts(text: string): TextFacts {
     }
     // A unit without a number is still one concept however it is spelled (`km`, `kilometers`).
     const stemmed = unitOf(token) ?? stem(token);
-    content.push(stemmed);
+    // `flow-accretive` and `flow accretive`, `re-entry` and `reentry`: the parts and the whole.
+    if (token.includes('-')) {
+      for (const part of token.split('-'))
+        if (part.length > 2 && !STOP_WORDS.has(part)) content.push(stem(part));
+      content.push(stem(token.replaceAll('-', '')));
+    } else content.push(stemmed);
     if (role) {
       roles.set(stemmed, role);
       role = undefined;
@@ -363,6 +429,7 @@ export function textFacts(text: string): TextFacts {
     numbers,
     entities,
     questions,
+    modality,
     content,
     tokens: new Set(lower),
     roles,

@@ -14,6 +14,17 @@ describe('the cache verifier', () => {
     ['What is the capital of France?', 'What is the capital of Germany?', 'entities'],
     ['Who wrote Hamlet?', 'When was Hamlet written?', 'question'],
     ['How do I sort a list in Python?', 'How do I reverse a dictionary in Python?', 'content'],
+    ['Does God probably exist?', 'Does God definitely exist?', 'modality'],
+    ['Do all birds fly?', 'Do some birds fly?', 'modality'],
+    ['Bush gets zero credit for the budget', 'And Obama gets zero credit for the budget', 'entities'],
+    ['Are there permanent US bases in Africa?', 'Are there permanent Africa bases in US?', 'order'],
+    ['President George W. Bush cited Iraq', 'President Bush W. George cited Iraq', 'order'],
+    ['A girl is eating a cupcake', 'A woman is eating a cupcake', 'content'],
+    [
+      'Is the bill approved by the House?',
+      'Is the bill approved by the House and endorsed by the Senate?',
+      'content',
+    ],
   ])('refuses %s / %s (%s)', (a, b, reason) => {
     const verdict = verifyTexts(a, b);
     expect(verdict).toMatchObject({ agrees: false, reason });
@@ -25,6 +36,8 @@ describe('the cache verifier', () => {
     ['How do I sort a list in Python?', 'how can I sort a list in python'],
     ['How many km is 5 miles?', 'How many kilometers is five miles?'],
     ['Explain the water cycle please', 'Explain the water cycle'],
+    ['Gases penetrate the thermal armor at reentry', 'Gases penetrate the thermal armour at re-entry'],
+    ['Growth of 8 percent a year', 'Growth of 8 per cent a year'],
   ])('accepts %s / %s', (a, b) => {
     expect(verifyTexts(a, b)).toEqual({ agrees: true });
   });

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { type TextFacts, textFacts } from './text-facts.ts';
 
 /** Why the verifier refused a candidate: the first fact on which the two questions disagree. */
@@ -10,6 +11,7 @@ export type VerifierVerdict =
         | 'numbers'
         | 'entities'
         | 'question'
+        | 'modality'
         | 'antonym'
         | 'roles'
         | 'order'
@@ -19,13 +21,22 @@ export type VerifierVerdict =
 
 /** How strict the verifier is about content words (the other checks are exact). */
 export interface VerifierSettings {
-  /** Content words one question may have that the other lacks, per side. */
+  /** Content words the two questions may not share (both sides together). */
   readonly maxUnmatchedWords: number;
-  /** The same as a share of the question's content words (the smaller limit applies). */
+  /** The same as a share of the longer question's content words (the smaller limit applies). */
   readonly maxUnmatchedShare: number;
+  /**
+   * How many more unmatched content words one side may have than the other: a paraphrase swaps
+   * words for others, a different question adds or drops some.
+   */
+  readonly maxExtraWords: number;
 }
 
-export const DEFAULT_VERIFIER: VerifierSettings = { maxUnmatchedWords: 2, maxUnmatchedShare: 0.34 };
+export const DEFAULT_VERIFIER: VerifierSettings = {
+  maxUnmatchedWords: 6,
+  maxUnmatchedShare: 0.34,
+  maxExtraWords: 1,
+};
 
 /** Opposites that a prefix does not show. Both words are stems (see `stem`). */
 const OPPOSITES: readonly (readonly [string, string])[] = [
@@ -147,6 +158,30 @@ function missingFrom(entities: ReadonlySet<string>, other: TextFacts): string | 
   return undefined;
 }
 
+/** The names and numbers of `facts` that `other` has too, each at its first place. */
+function sharedInOrder(facts: TextFacts, other: TextFacts): string[] {
+  const theirs = new Set(other.sequence);
+  return [...new Set(facts.sequence.filter((item) => theirs.has(item)))];
+}
+
+/** Words this long or longer match a word one edit away (`gasses` / `gases`, `armor` / `armour`). */
+const SPELLING_VARIANT_CHARS = 5;
+/** Texts with more unmatched words than this are not checked for spelling variants. */
+const MAX_SPELLING_CHECKS = 32;
+
+/** Content words of `mine` that `theirs` lacks, spelling variants counted as matched. */
+function unmatched(mine: ReadonlySet<string>, theirs: ReadonlySet<string>): string[] {
+  const missing = [...mine].filter((word) => !theirs.has(word));
+  // Far apart anyway (and the comparison stays bounded): no spelling relief.
+  if (missing.length === 0 || missing.length > MAX_SPELLING_CHECKS) return missing;
+  const others = [...theirs]
+    .filter((word) => !mine.has(word) && word.length >= SPELLING_VARIANT_CHARS - 1)
+    .slice(0, MAX_SPELLING_CHECKS * 4);
+  return missing.filter(
+    (word) => word.length < SPELLING_VARIANT_CHARS || !others.some((other) => distance(word, other) <= 1),
+  );
+}
+
 /**
  * Whether a stored question and a new one, close in embedding space, ask the same thing: the
  * checks run from the cheapest and surest (negation, numbers, entities, question word) to the
@@ -165,9 +200,18 @@ export function verifyFacts(
       reason: 'numbers',
       detail: `[${a.numbers.join(', ')}] against [${b.numbers.join(', ')}]`,
     };
-  const missing = missingFrom(a.entities, b) ?? missingFrom(b.entities, a);
-  if (missing !== undefined)
-    return { agrees: false, reason: 'entities', detail: `${missing} on one side only` };
+  // A name on each side that the other lacks is a substitution (France / Germany); a name on one
+  // side only is an extra content word, judged with the others below.
+  const missingInB = missingFrom(a.entities, b);
+  const missingInA = missingFrom(b.entities, a);
+  if (missingInB !== undefined && missingInA !== undefined)
+    return { agrees: false, reason: 'entities', detail: `${missingInB} against ${missingInA}` };
+  if (!sameSet(a.modality, b.modality))
+    return {
+      agrees: false,
+      reason: 'modality',
+      detail: `${[...a.modality].join('+') || 'none'} against ${[...b.modality].join('+') || 'none'}`,
+    };
   if (!sameSet(a.questions, b.questions))
     return {
       agrees: false,
@@ -176,8 +220,12 @@ export function verifyFacts(
     };
   const inA = new Set(a.content);
   const inB = new Set(b.content);
-  const onlyA = [...inA].filter((word) => !inB.has(word));
-  const onlyB = [...inB].filter((word) => !inA.has(word));
+  const onlyA = unmatched(inA, inB);
+  const onlyB = unmatched(inB, inA);
+  // A name where the other text has another word is a substitution (`Bush gets...` / `Obama gets...`).
+  const named = onlyA.find((word) => a.entities.has(word)) ?? onlyB.find((word) => b.entities.has(word));
+  if (named !== undefined && onlyA.length > 0 && onlyB.length > 0)
+    return { agrees: false, reason: 'entities', detail: `${named} replaced` };
   for (const x of onlyA)
     for (const y of onlyB)
       if (opposite(x, y)) return { agrees: false, reason: 'antonym', detail: `${x} against ${y}` };
@@ -186,19 +234,17 @@ export function verifyFacts(
     if (other !== undefined && other !== role)
       return { agrees: false, reason: 'roles', detail: `${role} ${key} against ${other} ${key}` };
   }
-  const shared = (facts: TextFacts, other: TextFacts) =>
-    facts.sequence.filter((item) => other.sequence.includes(item));
-  const orderA = shared(a, b);
-  const orderB = shared(b, a);
-  if (
-    new Set(orderA).size === orderA.length &&
-    new Set(orderB).size === orderB.length &&
-    !sameList(orderA, orderB)
-  )
+  const orderA = sharedInOrder(a, b);
+  const orderB = sharedInOrder(b, a);
+  if (!sameList(orderA, orderB))
     return { agrees: false, reason: 'order', detail: `${orderA.join(' ')} against ${orderB.join(' ')}` };
   const limit = (words: number) =>
     Math.min(settings.maxUnmatchedWords, Math.floor(words * settings.maxUnmatchedShare));
-  if (onlyA.length > limit(inA.size) || onlyB.length > limit(inB.size))
+  // Words swapped for others count on both sides: in a short text one swap changes the question.
+  if (
+    onlyA.length + onlyB.length > limit(Math.max(inA.size, inB.size)) ||
+    Math.abs(onlyA.length - onlyB.length) > settings.maxExtraWords
+  )
     return {
       agrees: false,
       reason: 'content',
