@@ -126,15 +126,32 @@ describe('the semantic cache', () => {
 });
 
 describe('a partition index', () => {
-  it('rebuilds after many deletes and still finds every live point', async () => {
+  const settle = async (index: PartitionIndex, done: () => boolean) => {
+    for (let turns = 0; !done() && turns < 1000; turns++) await new Promise((r) => setImmediate(r));
+    expect(done()).toBe(true);
+  };
+
+  it('scans while small, builds a graph once it grows, and still finds every live point', async () => {
     const index = new PartitionIndex(8);
-    for (let i = 0; i < 500; i++) index.add(i, randomVector(i + 1));
-    for (let i = 0; i < 400; i++) index.remove(i);
-    for (let waited = 0; index.deleted >= 64 && waited < 100; waited++)
-      await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 100; i++) index.add(i, randomVector(i + 1));
+    expect(index.graph).toBe(false);
+    expect(index.search(randomVector(51), 1)[0]?.label).toBe(50);
+    for (let i = 100; i < 1500; i++) index.add(i, randomVector(i + 1));
+    await settle(index, () => index.graph);
+    for (let i = 0; i < 1500; i += 37) expect(index.search(randomVector(i + 1), 1)[0]?.label).toBe(i);
+  });
+
+  it('rebuilds after many deletes, and goes back to scanning when small again', async () => {
+    const index = new PartitionIndex(8);
+    for (let i = 0; i < 1500; i++) index.add(i, randomVector(i + 1));
+    await settle(index, () => index.graph);
+    for (let i = 0; i < 1000; i++) index.remove(i);
     // Rebuilt once deleted points outnumbered live ones; those deleted during the rebuild stay marked.
-    expect(index.deleted).toBeLessThan(64);
-    expect(index.size).toBe(100);
-    for (let i = 400; i < 500; i++) expect(index.search(randomVector(i + 1), 1)[0]?.label).toBe(i);
+    await settle(index, () => index.deleted < 64);
+    expect(index.size).toBe(500);
+    for (let i = 1000; i < 1500; i += 7) expect(index.search(randomVector(i + 1), 1)[0]?.label).toBe(i);
+    for (let i = 1000; i < 1400; i++) index.remove(i);
+    expect(index.graph).toBe(false);
+    expect(index.search(randomVector(1451), 1)[0]?.label).toBe(1450);
   });
 });

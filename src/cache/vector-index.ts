@@ -1,6 +1,7 @@
 import hnswlib from 'hnswlib-node';
 
 const { HierarchicalNSW } = hnswlib;
+type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 /** A neighbour found by the index: the entry's label and its cosine similarity to the query. */
 export interface Neighbour {
@@ -8,42 +9,54 @@ export interface Neighbour {
   readonly similarity: number;
 }
 
-const INITIAL_CAPACITY = 16;
+/**
+ * Up to this many points a partition is searched by a linear scan: cheaper than a graph for a few
+ * hundred vectors, and an HNSW index costs megabytes even when nearly empty (hnswlib's lock table),
+ * which one per tenant could not afford. Above it the partition gets an HNSW index.
+ */
+const SCAN_LIMIT = 256;
 const M = 16;
 const EF_CONSTRUCTION = 100;
 const EF_SEARCH = 64;
 /** Rebuild once this many points are marked deleted and they outnumber the live ones. */
 const REBUILD_AFTER_DELETES = 64;
-/** Points moved per turn of the event loop while rebuilding. */
-const REBUILD_BATCH = 2000;
+/** Points moved into a new index per turn of the event loop. */
+const BUILD_BATCH = 1000;
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
+}
 
 /**
- * The nearest-neighbour index of one partition: HNSW (hnswlib) over unit-length vectors, inner
- * product = cosine. It holds labels only; the caller keeps what a label stands for. A removed point
- * is marked deleted (never found again) and the index is rebuilt, a batch of points per turn of the
- * event loop, once deleted points outnumber live ones; it grows by doubling.
+ * The nearest-neighbour index of one partition over unit-length vectors (inner product = cosine):
+ * a linear scan while it is small, HNSW (hnswlib) once it grows past {@link SCAN_LIMIT}. It holds
+ * labels only; the caller keeps what a label stands for. An HNSW index is built, and rebuilt once
+ * deleted points outnumber live ones, a batch of points per turn of the event loop, while searches
+ * go on against what is there; a removed point is marked deleted and never found again.
  */
 export class PartitionIndex {
-  #index: InstanceType<typeof HierarchicalNSW>;
-  #capacity = INITIAL_CAPACITY;
   readonly #vectors = new Map<number, Float32Array>();
+  #hnsw: Hnsw | undefined;
   #deleted = 0;
-  #rebuilding = false;
+  #building = false;
 
-  constructor(readonly dimensions: number) {
-    this.#index = PartitionIndex.#fresh(dimensions, INITIAL_CAPACITY);
-  }
-
-  static #fresh(dimensions: number, capacity: number): InstanceType<typeof HierarchicalNSW> {
-    const index = new HierarchicalNSW('ip', dimensions);
-    index.initIndex(capacity, M, EF_CONSTRUCTION, 100, false);
-    index.setEf(EF_SEARCH);
-    return index;
-  }
+  constructor(readonly dimensions: number) {}
 
   /** Live points. */
   get size(): number {
     return this.#vectors.size;
+  }
+
+  /** Whether searches go through an HNSW index (rather than a scan). */
+  get graph(): boolean {
+    return this.#hnsw !== undefined;
+  }
+
+  /** Points marked deleted in the HNSW index and not yet rebuilt away. */
+  get deleted(): number {
+    return this.#deleted;
   }
 
   add(label: number, vector: Float32Array): void {
@@ -51,49 +64,70 @@ export class PartitionIndex {
       throw new Error(`vector of ${vector.length} dimensions, index of ${this.dimensions}`);
     if (this.#vectors.has(label)) return;
     this.#vectors.set(label, vector);
-    this.#insert(this.#index, label, vector);
-  }
-
-  #insert(index: InstanceType<typeof HierarchicalNSW>, label: number, vector: Float32Array): void {
-    if (index.getCurrentCount() >= index.getMaxElements()) {
-      this.#capacity = index.getMaxElements() * 2;
-      index.resizeIndex(this.#capacity);
-    }
-    index.addPoint(Array.from(vector), label);
+    if (this.#hnsw) PartitionIndex.#insert(this.#hnsw, label, vector);
+    else if (this.#vectors.size > SCAN_LIMIT) void this.#build();
   }
 
   remove(label: number): void {
     if (!this.#vectors.delete(label)) return;
-    this.#index.markDelete(label);
+    if (!this.#hnsw) return;
+    if (this.#vectors.size < SCAN_LIMIT / 2) {
+      // Small again: back to scanning, and the native index is left to the garbage collector.
+      this.#hnsw = undefined;
+      this.#deleted = 0;
+      return;
+    }
+    this.#hnsw.markDelete(label);
     this.#deleted++;
-    if (this.#deleted >= REBUILD_AFTER_DELETES && this.#deleted > this.#vectors.size) void this.#rebuild();
+    if (this.#deleted >= REBUILD_AFTER_DELETES && this.#deleted > this.#vectors.size) void this.#build();
   }
 
   /** Up to `k` nearest live points, closest first. */
   search(vector: Float32Array, k: number): Neighbour[] {
     const live = this.#vectors.size;
     if (live === 0) return [];
-    const { neighbors, distances } = this.#index.searchKnn(Array.from(vector), Math.min(k, live));
-    return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] as number) }));
+    if (this.#hnsw) {
+      const { neighbors, distances } = this.#hnsw.searchKnn(Array.from(vector), Math.min(k, live));
+      return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] as number) }));
+    }
+    const best: Neighbour[] = [];
+    for (const [label, point] of this.#vectors) {
+      const similarity = dot(vector, point);
+      if (best.length === k && similarity <= (best[k - 1] as Neighbour).similarity) continue;
+      let at = best.length;
+      while (at > 0 && (best[at - 1] as Neighbour).similarity < similarity) at--;
+      best.splice(at, 0, { label, similarity });
+      if (best.length > k) best.pop();
+    }
+    return best;
   }
 
-  /** Builds a new index of the live points off the hot path, then swaps it in. */
-  async #rebuild(): Promise<void> {
-    if (this.#rebuilding) return;
-    this.#rebuilding = true;
+  static #insert(index: Hnsw, label: number, vector: Float32Array): void {
+    if (index.getCurrentCount() >= index.getMaxElements()) index.resizeIndex(index.getMaxElements() * 2);
+    index.addPoint(Array.from(vector), label);
+  }
+
+  /** Builds an HNSW index of the live points off the hot path, then swaps it in. */
+  async #build(): Promise<void> {
+    if (this.#building) return;
+    this.#building = true;
     try {
       const labels = [...this.#vectors.keys()];
-      const next = PartitionIndex.#fresh(this.dimensions, Math.max(INITIAL_CAPACITY, labels.length * 2));
-      for (let start = 0; start < labels.length; start += REBUILD_BATCH) {
-        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-        for (const label of labels.slice(start, start + REBUILD_BATCH)) {
+      const next = new HierarchicalNSW('ip', this.dimensions);
+      next.initIndex(Math.max(SCAN_LIMIT * 2, labels.length * 2), M, EF_CONSTRUCTION, 100, false);
+      next.setEf(EF_SEARCH);
+      for (let start = 0; start < labels.length; start += BUILD_BATCH) {
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const label of labels.slice(start, start + BUILD_BATCH)) {
           const vector = this.#vectors.get(label);
-          if (vector) next.addPoint(Array.from(vector), label);
+          if (vector) PartitionIndex.#insert(next, label, vector);
         }
       }
-      // Points added while rebuilding went to the old index: copy them over; removed ones leave.
+      if (this.#vectors.size <= SCAN_LIMIT) return;
+      // Points added while building go in now; points removed meanwhile are marked deleted.
       const inNext = new Set(next.getIdsList());
-      for (const [label, vector] of this.#vectors) if (!inNext.has(label)) this.#insert(next, label, vector);
+      for (const [label, vector] of this.#vectors)
+        if (!inNext.has(label)) PartitionIndex.#insert(next, label, vector);
       let deleted = 0;
       for (const label of inNext) {
         if (!this.#vectors.has(label)) {
@@ -101,16 +135,10 @@ export class PartitionIndex {
           deleted++;
         }
       }
-      this.#index = next;
-      this.#capacity = next.getMaxElements();
+      this.#hnsw = next;
       this.#deleted = deleted;
     } finally {
-      this.#rebuilding = false;
+      this.#building = false;
     }
-  }
-
-  /** Points marked deleted and not yet rebuilt away (for tests and metrics). */
-  get deleted(): number {
-    return this.#deleted;
   }
 }
