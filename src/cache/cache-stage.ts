@@ -159,8 +159,10 @@ export const cacheStage = defineStage({
     const encoder = context.encoder();
     const { enabled: verifies, maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } = params.verifier;
     const verifier = verifies ? { maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } : undefined;
+    let current: SemanticCache | undefined;
     const ready = encoder.get().then((embedder) => {
       const cache = sharedCache(context.processState, embedder, context.redis);
+      current = cache;
       return { embedder, cache };
     });
     ready.catch(() => {});
@@ -168,6 +170,14 @@ export const cacheStage = defineStage({
       PLANS.of(input.request, input.model.name, () => cachePlan(params, input));
     return {
       name: 'cache',
+      cacheStats() {
+        return (current?.categories() ?? []).map(({ category, entries, bytes, stats }) => ({
+          category,
+          entries,
+          bytes,
+          ...stats,
+        }));
+      },
       async invalidate({ tenant, category, decision, model }) {
         const { cache } = await ready;
         return cache.invalidate({

@@ -57,6 +57,7 @@ export interface CategoryStats {
   inserts: number;
   evictions: number;
   expirations: number;
+  lookupSeconds: number;
 }
 
 interface Live {
@@ -114,6 +115,7 @@ export class SemanticCache implements ReplicaListener {
         inserts: 0,
         evictions: 0,
         expirations: 0,
+        lookupSeconds: 0,
       };
       this.#stats.set(category, stats);
     }
@@ -136,7 +138,17 @@ export class SemanticCache implements ReplicaListener {
     this.#quotas.set(category, maxEntries);
   }
 
+  /** Looks a request up: the exact tier, then the semantic tier of its partition. */
   async lookup(query: LookupQuery, category: string, now = Date.now()): Promise<LookupResult> {
+    const started = performance.now();
+    try {
+      return await this.#lookup(query, category, now);
+    } finally {
+      this.stats(category).lookupSeconds += (performance.now() - started) / 1000;
+    }
+  }
+
+  async #lookup(query: LookupQuery, category: string, now: number): Promise<LookupResult> {
     const stats = this.stats(category);
     stats.lookups++;
     const usable = (live: Live): Candidate['verdict'] | undefined => {

@@ -36,6 +36,24 @@ export interface RouteStage {
    * admin APIs (a cache's invalidation).
    */
   invalidate?(filter: StageInvalidation): Promise<number>;
+  /** Per-category figures of a stage that keeps entries (the cache), for the router's metrics. */
+  cacheStats?(): readonly CacheCategoryStats[];
+}
+
+/** What a cache reports per category: counts since the process started, and what it holds now. */
+export interface CacheCategoryStats {
+  readonly category: string;
+  readonly lookups: number;
+  readonly exactHits: number;
+  readonly semanticHits: number;
+  readonly verifierRejections: number;
+  readonly inserts: number;
+  readonly evictions: number;
+  readonly expirations: number;
+  /** Seconds spent in lookups, all together. */
+  readonly lookupSeconds: number;
+  readonly entries: number;
+  readonly bytes: number;
 }
 
 /** What an invalidation names: a tenant (the identity headers' values), a category, a decision, a model. */

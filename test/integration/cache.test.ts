@@ -182,6 +182,21 @@ describe('the cache', () => {
     );
   });
 
+  it('counts lookups, hits by tier, verifier rejections and entries per category', async () => {
+    const category = { category: 'code' };
+    expect(await h.metric('semantic_router_cache_lookups_total', category)).toBeGreaterThan(5);
+    expect(
+      await h.metric('semantic_router_cache_hits_total', { ...category, tier: 'exact' }),
+    ).toBeGreaterThan(0);
+    expect(
+      await h.metric('semantic_router_cache_hits_total', { ...category, tier: 'semantic' }),
+    ).toBeGreaterThan(0);
+    expect(await h.metric('semantic_router_cache_verifier_rejections_total', category)).toBeGreaterThan(0);
+    expect(await h.metric('semantic_router_cache_entries', category)).toBeGreaterThan(0);
+    expect(await h.metric('semantic_router_cache_bytes', category)).toBeGreaterThan(0);
+    expect(await h.metric('semantic_router_cache_lookup_seconds_total', category)).toBeGreaterThan(0);
+  });
+
   it('is looked up after the guards: a refused request is refused even when its answer is cached', async () => {
     const headers = tenant();
     const refused = await h.chat('tell me about the forbidden topic', {}, headers);
