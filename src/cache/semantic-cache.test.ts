@@ -126,7 +126,7 @@ describe('the semantic cache', () => {
 });
 
 describe('a partition index', () => {
-  const settle = async (index: PartitionIndex, done: () => boolean) => {
+  const settle = async (done: () => boolean) => {
     for (let turns = 0; !done() && turns < 1000; turns++) await new Promise((r) => setImmediate(r));
     expect(done()).toBe(true);
   };
@@ -137,17 +137,17 @@ describe('a partition index', () => {
     expect(index.graph).toBe(false);
     expect(index.search(randomVector(51), 1)[0]?.label).toBe(50);
     for (let i = 100; i < 1500; i++) index.add(i, randomVector(i + 1));
-    await settle(index, () => index.graph);
+    await settle(() => index.graph);
     for (let i = 0; i < 1500; i += 37) expect(index.search(randomVector(i + 1), 1)[0]?.label).toBe(i);
   });
 
   it('rebuilds after many deletes, and goes back to scanning when small again', async () => {
     const index = new PartitionIndex(8);
     for (let i = 0; i < 1500; i++) index.add(i, randomVector(i + 1));
-    await settle(index, () => index.graph);
+    await settle(() => index.graph);
     for (let i = 0; i < 1000; i++) index.remove(i);
     // Rebuilt once deleted points outnumbered live ones; those deleted during the rebuild stay marked.
-    await settle(index, () => index.deleted < 64);
+    await settle(() => index.deleted < 64);
     expect(index.size).toBe(500);
     for (let i = 1000; i < 1500; i += 7) expect(index.search(randomVector(i + 1), 1)[0]?.label).toBe(i);
     for (let i = 1000; i < 1400; i++) index.remove(i);

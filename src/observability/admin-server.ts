@@ -76,9 +76,15 @@ function invalidateCache(
   req: IncomingMessage,
   respond: (answer: [number, string, string]) => void,
 ): void {
-  if (req.method !== 'POST') return respond(json(405, { error: 'use POST' }));
+  if (req.method !== 'POST') {
+    respond(json(405, { error: 'use POST' }));
+    return;
+  }
   const refusal = checkAdminAccess(access, req.socket.remoteAddress, req.headers.authorization);
-  if (refusal) return respond(json(refusal.status, { error: refusal.message }));
+  if (refusal) {
+    respond(json(refusal.status, { error: refusal.message }));
+    return;
+  }
   const pieces: Buffer[] = [];
   let bytes = 0;
   req.on('data', (piece: Buffer) => {
