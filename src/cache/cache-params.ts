@@ -55,7 +55,7 @@ export const CacheParams = z
       .min(1)
       .default(['x-tenant-id'])
       .describe('Headers whose values together name the tenant or user an entry belongs to.'),
-    threshold: Threshold.default(0.9),
+    threshold: Threshold.default(0.96),
     ttlSeconds: TtlSeconds.default(3600),
     maxEntries: MaxEntries.default(100_000),
     verifier: z

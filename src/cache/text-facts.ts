@@ -336,7 +336,8 @@ export function textFacts(text: string): TextFacts {
     if (token === '.' || token === '!' || token === '?' || token === ';' || token === ':') {
       // The period of an initial or an abbreviation (`George W. Bush`, `Dr. Rowe`) ends nothing.
       const before = lower[i - 1] ?? '';
-      if (token === '.' && (before.length === 1 || ABBREVIATIONS.has(before))) continue;
+      if (token === '.' && (before.length === 1 || before.includes('.') || ABBREVIATIONS.has(before)))
+        continue;
       sentenceStart = true;
       role = undefined;
       continue;
@@ -347,8 +348,10 @@ export function textFacts(text: string): TextFacts {
       negations++;
       continue;
     }
-    // An acronym is a name even when it spells a function word (`US`, `WHO`, `IT`).
-    if (/^\p{Lu}{2,}$/u.test(original) && (STOP_WORDS.has(token) || QUESTION_WORDS[token])) {
+    // An acronym, or a capitalised word inside a sentence, is a name even when it spells a function
+    // word (`US`, `WHO`, `May 1`).
+    const named = /^\p{Lu}{2,}$/u.test(original) || (!start && original !== 'I' && /^\p{Lu}/u.test(original));
+    if (named && (STOP_WORDS.has(token) || QUESTION_WORDS[token] !== undefined)) {
       entities.add(token);
       sequence.push(token);
       content.push(token);
@@ -380,6 +383,13 @@ export function textFacts(text: string): TextFacts {
             : token;
       continue;
     }
+    // Scores, ranges, dates and versions (`5-4`, `8-10`, `9/11`, `2.6.0`) are numbers as written.
+    if (/^\p{N}+(?:[-/.:]\p{N}+)+$/u.test(token) && parseNumber(token) === undefined) {
+      numbers.push(token);
+      sequence.push(token);
+      role = undefined;
+      continue;
+    }
     const value = parseNumber(token);
     if (
       value !== undefined &&
@@ -408,6 +418,9 @@ export function textFacts(text: string): TextFacts {
     if (STOP_WORDS.has(token) || (UNITS[token] !== undefined && token.length === 1)) continue;
     if (isEntityShape(original, start)) {
       entities.add(token);
+      sequence.push(token);
+    } else if (start && /^\p{Lu}/u.test(original)) {
+      // Perhaps a name, perhaps not: its place counts where the other text has it too.
       sequence.push(token);
     }
     // A unit without a number is still one concept however it is spelled (`km`, `kilometers`).
