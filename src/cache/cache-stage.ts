@@ -232,7 +232,7 @@ export const cacheStage = defineStage({
           plan.control.maxAgeSeconds ?? Number.POSITIVE_INFINITY,
         );
         if (ttlSeconds <= 0) return undefined;
-        return captureResponse(params.maxResponseBytes, (completion) => {
+        return captureResponse(params.maxResponseBytes, (completion, bytes) => {
           // Off the response path: the embedding is the request's own (computed once), the insert
           // and any eviction run after the exchange is over.
           setImmediate(() => {
@@ -251,6 +251,7 @@ export const cacheStage = defineStage({
                     question: plan.question,
                     vector,
                     ttlMs: ttlSeconds * 1000,
+                    bytes,
                   },
                   completion,
                 );

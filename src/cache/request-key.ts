@@ -86,7 +86,7 @@ export function exactKey(partition: string, question: string): string {
 
 /** What a client asks of the cache with `x-router-cache-control`. */
 export interface ClientCacheControl {
-  /** Look up (false for `no-cache` and `no-store`). */
+  /** Look up (false for `no-cache`). */
   readonly lookup: boolean;
   /** Store the answer (false for `no-store`). */
   readonly store: boolean;
@@ -96,7 +96,10 @@ export interface ClientCacheControl {
 
 export const CACHE_CONTROL_HEADER = 'x-router-cache-control';
 
-/** Reads `x-router-cache-control` (`no-cache`, `no-store`, `max-age=N`, comma-separated); unknown parts are ignored. */
+/**
+ * Reads `x-router-cache-control` (`no-cache`: do not serve from the cache; `no-store`: do not store
+ * this exchange, as HTTP means it; `max-age=N`; comma-separated); unknown parts are ignored.
+ */
 export function clientCacheControl(request: RouterRequest): ClientCacheControl {
   const header = request.headers.get(CACHE_CONTROL_HEADER);
   if (header === undefined) return { lookup: true, store: true };
@@ -106,10 +109,8 @@ export function clientCacheControl(request: RouterRequest): ClientCacheControl {
   for (const part of header.slice(0, 256).toLowerCase().split(',')) {
     const directive = part.trim();
     if (directive === 'no-cache') lookup = false;
-    else if (directive === 'no-store') {
-      lookup = false;
-      store = false;
-    } else {
+    else if (directive === 'no-store') store = false;
+    else {
       const age = /^max-age=(\d{1,9})$/.exec(directive)?.[1];
       if (age !== undefined) maxAgeSeconds = Number(age);
     }

@@ -3,12 +3,12 @@ import { completionFromJson, completionFromStream, type StoredCompletion } from 
 
 /**
  * Watches a routed response and hands over its completion when the exchange ended complete with a
- * 2xx status: a buffered JSON body, or an event stream rebuilt from its chunks (which must end with
+ * 2xx status (with the size of the body it came from): a buffered JSON body, or an event stream rebuilt from its chunks (which must end with
  * `[DONE]`). A cut exchange, an error status or a body over `maxBytes` stores nothing.
  */
 export function captureResponse(
   maxBytes: number,
-  store: (completion: StoredCompletion) => void,
+  store: (completion: StoredCompletion, bytes: number) => void,
 ): ResponseObserver {
   const pieces: Buffer[] = [];
   let bytes = 0;
@@ -36,7 +36,7 @@ export function captureResponse(
       const body = Buffer.concat(pieces);
       pieces.length = 0;
       const completion = streamed ? completionFromStream(body.toString('utf8')) : completionFromJson(body);
-      if (completion) store(completion);
+      if (completion) store(completion, body.length);
     },
   };
 }

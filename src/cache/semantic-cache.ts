@@ -219,11 +219,13 @@ export class SemanticCache implements ReplicaListener {
     fields: Omit<CacheEntry, 'id' | 'createdAt' | 'expiresAt' | 'bytes' | 'question'> & {
       question: string;
       ttlMs: number;
+      /** The size of the response as it arrived (measured when absent). */
+      bytes?: number;
     },
     completion: StoredCompletion,
     now = Date.now(),
   ): Promise<CacheEntry> {
-    const { ttlMs, question, ...rest } = fields;
+    const { ttlMs, question, bytes, ...rest } = fields;
     const kept = question.length <= MAX_FACT_CHARS ? question : question.slice(0, MAX_FACT_CHARS);
     const entry: CacheEntry = {
       ...rest,
@@ -231,7 +233,7 @@ export class SemanticCache implements ReplicaListener {
       id: randomUUID(),
       createdAt: now,
       expiresAt: now + ttlMs,
-      bytes: JSON.stringify(completion).length + kept.length,
+      bytes: (bytes ?? JSON.stringify(completion).length) + kept.length,
     };
     this.added(entry);
     this.stats(entry.category).inserts++;

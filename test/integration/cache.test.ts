@@ -4,9 +4,11 @@
  * never served (negated questions, expired entries), and hits as JSON and as event streams.
  */
 
+import * as grpc from '@grpc/grpc-js';
 import { chatCompletionChunks, sseUpstream } from 'envoy-extproc-emulator';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAdminService } from '../../src/admin-api/router-admin.ts';
 import { chatRequest, type Harness, startHarness } from './harness.ts';
 import { TEST_POLICY } from './policy.ts';
 
@@ -195,6 +197,37 @@ describe('the cache', () => {
     expect(await h.metric('semantic_router_cache_entries', category)).toBeGreaterThan(0);
     expect(await h.metric('semantic_router_cache_bytes', category)).toBeGreaterThan(0);
     expect(await h.metric('semantic_router_cache_lookup_seconds_total', category)).toBeGreaterThan(0);
+  });
+
+  it('forgets a tenant’s entries, then a model’s, when the RouterAdmin API says so', async () => {
+    const [one, two] = [tenant(), tenant()];
+    const question = 'How do I read a file in python?';
+    for (const headers of [one, two]) {
+      await h.chat(question, {}, headers);
+      await untilStored(() => h.chat(question, {}, headers));
+    }
+    const client = new (loadAdminService())(
+      `127.0.0.1:${h.router.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+    const invalidate = (request: object) =>
+      new Promise<{ removed: string }>((resolve, reject) =>
+        (
+          client as unknown as Record<
+            string,
+            (r: object, cb: (e: Error | null, v: { removed: string }) => void) => void
+          >
+        ).InvalidateCache?.(request, (error, value) => (error ? reject(error) : resolve(value))),
+      );
+    try {
+      expect(Number((await invalidate({ tenant: one['x-tenant-id'] })).removed)).toBe(1);
+      expect((await h.chat(question, {}, one)).upstreamCalled).toBe(true);
+      expect((await h.chat(question, {}, two)).upstreamCalled).toBe(false);
+      expect(Number((await invalidate({ model: 'large' })).removed)).toBeGreaterThanOrEqual(1);
+      expect((await h.chat(question, {}, two)).upstreamCalled).toBe(true);
+    } finally {
+      client.close();
+    }
   });
 
   it('is looked up after the guards: a refused request is refused even when its answer is cached', async () => {
