@@ -28,6 +28,8 @@ export type RouteOutcome =
   | {
       kind: 'respond';
       decision: string;
+      /** The model whose answer it is (the one selection chose). */
+      model: ModelSpec;
       response: EarlyResponse;
       reason: string[];
       signals: ReadonlyMap<string, SignalResult>;
@@ -144,6 +146,8 @@ export async function route(
   request: RouterRequest,
   policy: RuntimePolicy,
   observer: PipelineObserver,
+  /** `answer: false` (explain): stages do not answer, so that asking changes and counts nothing. */
+  options: { answer?: boolean } = {},
 ): Promise<RouteOutcome> {
   const requested = request.chat.model;
   const requestedModel = requested === undefined ? undefined : policy.models.get(requested);
@@ -242,12 +246,14 @@ export async function route(
   }
   // A stage may answer now that the model is known (a cache hit is an answer of this model); the
   // selector's observer is then dropped: a selector must not learn from an answer it did not get.
-  const early = await earlyAnswer(policy, { ...stageInput, model }, observer);
+  const early =
+    options.answer === false ? undefined : await earlyAnswer(policy, { ...stageInput, model }, observer);
   if (early) {
     observer.stageFinished('selection', (performance.now() - started) / 1000);
     return {
       kind: 'respond',
       decision: decision.name,
+      model,
       response: early.response,
       reason: [...reason, early.reason],
       signals: results,

@@ -168,6 +168,22 @@ describe('semantic-router CLI', () => {
     expect(bad.stderr).toMatch(/bad\.jsonl: line 1: expected/);
   });
 
+  it('explain says what the cache would do: its category, partition, lookup and store', async () => {
+    const tenant = await cli('explain', '-H', 'x-tenant-id=acme', 'Write a python function to sort a list');
+    expect(JSON.parse(tenant.stdout).stages.cache).toMatchObject({
+      category: 'code',
+      lookup: true,
+      store: true,
+      partition: expect.any(String),
+      result: 'miss',
+    });
+    const anonymous = await cli('explain', 'Write a python function to sort a list');
+    expect(JSON.parse(anonymous.stdout).stages.cache).toMatchObject({
+      lookup: false,
+      uncacheable: 'no-identity',
+    });
+  });
+
   it('explain reads prompts from stdin with --jsonl -', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'explain', '--jsonl', '-'], {
       input: `${JSON.stringify({ id: 'calc', text: 'What is the derivative of x^3?' })}\n`,

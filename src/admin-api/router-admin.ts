@@ -109,6 +109,9 @@ export function createRouterAdmin(
             reason: explanation.reason,
             ...(explanation.rejected ? { rejection: explanation.rejected } : {}),
             signals: explanation.signals,
+            stages: Object.fromEntries(
+              Object.entries(explanation.stages ?? {}).map(([name, said]) => [name, JSON.stringify(said)]),
+            ),
           }),
         (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
       );

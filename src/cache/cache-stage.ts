@@ -16,7 +16,7 @@ import {
   requestIdentity,
 } from './request-key.ts';
 import { captureResponse } from './response-capture.ts';
-import { SemanticCache } from './semantic-cache.ts';
+import { type LookupQuery, SemanticCache } from './semantic-cache.ts';
 
 /** Why a request is neither looked up nor stored; undefined when it may be. */
 export type Uncacheable =
@@ -144,6 +144,25 @@ export function cachePlan(
 
 const PLANS = new Memo<string, CachePlan>();
 
+/** The lookup a plan asks for; the embedding is the request's own (computed once per request). */
+function queryOf(
+  plan: CachePlan,
+  request: RouterRequest,
+  embedder: Embedder,
+  verifier: LookupQuery['verifier'],
+): LookupQuery {
+  const maxAge = plan.control.maxAgeSeconds;
+  return {
+    partition: plan.partition,
+    exactKey: plan.exactKey,
+    question: plan.question,
+    vector: () => requestEmbedding(request, embedder, 'last-user'),
+    threshold: plan.category.threshold,
+    ...(maxAge !== undefined && { maxAgeMs: maxAge * 1000 }),
+    verifier,
+  };
+}
+
 /**
  * The semantic cache as a route stage (the policy's `cache` block): after selection it looks the
  * request up, exact then semantic within its partition, and answers a hit; otherwise it watches the
@@ -187,24 +206,41 @@ export const cacheStage = defineStage({
           ...(model !== undefined && { model }),
         });
       },
+      async explain(input) {
+        const plan = planOf(input);
+        const summary: Record<string, unknown> = {
+          category: plan.category.name,
+          threshold: plan.category.threshold,
+          ttlSeconds: plan.category.ttlSeconds,
+          lookup: !plan.uncacheable && plan.control.lookup,
+          store: !plan.uncacheable && plan.control.store,
+          ...(plan.uncacheable && { uncacheable: plan.uncacheable }),
+          ...(plan.partition !== '' && { partition: plan.partition }),
+        };
+        if (plan.uncacheable || !plan.control.lookup) return summary;
+        const { embedder, cache } = await ready;
+        const result = await cache.inspect(queryOf(plan, input.request, embedder, verifier));
+        return {
+          ...summary,
+          result: result.hit ? `hit (${result.tier}, similarity ${result.similarity.toFixed(3)})` : 'miss',
+          nearest: result.candidates.map(({ question, similarity, verdict }) => ({
+            question: question.length > 120 ? `${question.slice(0, 117)}...` : question,
+            similarity: Math.round(similarity * 1000) / 1000,
+            verdict:
+              typeof verdict === 'string'
+                ? verdict
+                : verdict.agrees
+                  ? 'verifier agrees'
+                  : `verifier refuses: ${verdict.reason} (${verdict.detail})`,
+          })),
+        };
+      },
       async answer(input) {
         const plan = planOf(input);
         if (plan.uncacheable || !plan.control.lookup) return undefined;
         const { embedder, cache } = await ready;
         const { request } = input;
-        const maxAge = plan.control.maxAgeSeconds;
-        const result = await cache.lookup(
-          {
-            partition: plan.partition,
-            exactKey: plan.exactKey,
-            question: plan.question,
-            vector: () => requestEmbedding(request, embedder, 'last-user'),
-            threshold: plan.category.threshold,
-            ...(maxAge !== undefined && { maxAgeMs: maxAge * 1000 }),
-            verifier,
-          },
-          plan.category.name,
-        );
+        const result = await cache.lookup(queryOf(plan, request, embedder, verifier), plan.category.name);
         if (!result.hit) return undefined;
         const options = request.chat.body.stream_options;
         const response = hitResponse(result.completion, {

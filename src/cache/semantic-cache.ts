@@ -60,6 +60,19 @@ export interface CategoryStats {
   lookupSeconds: number;
 }
 
+function emptyStats(): CategoryStats {
+  return {
+    lookups: 0,
+    exactHits: 0,
+    semanticHits: 0,
+    verifierRejections: 0,
+    inserts: 0,
+    evictions: 0,
+    expirations: 0,
+    lookupSeconds: 0,
+  };
+}
+
 interface Live {
   readonly entry: CacheEntry;
   readonly label: number;
@@ -107,16 +120,7 @@ export class SemanticCache implements ReplicaListener {
   stats(category: string): CategoryStats {
     let stats = this.#stats.get(category);
     if (!stats) {
-      stats = {
-        lookups: 0,
-        exactHits: 0,
-        semanticHits: 0,
-        verifierRejections: 0,
-        inserts: 0,
-        evictions: 0,
-        expirations: 0,
-        lookupSeconds: 0,
-      };
+      stats = emptyStats();
       this.#stats.set(category, stats);
     }
     return stats;
@@ -148,12 +152,25 @@ export class SemanticCache implements ReplicaListener {
     }
   }
 
-  async #lookup(query: LookupQuery, category: string, now: number): Promise<LookupResult> {
-    const stats = this.stats(category);
+  /**
+   * What a lookup would give, without counting it, marking hits or removing anything (`explain`).
+   */
+  inspect(query: LookupQuery, now = Date.now()): Promise<LookupResult> {
+    return this.#lookup(query, '', now, true);
+  }
+
+  async #lookup(query: LookupQuery, category: string, now: number, dryRun = false): Promise<LookupResult> {
+    const stats = dryRun ? emptyStats() : this.stats(category);
+    const remove = (live: Live, why: 'expired' | 'gone') => {
+      if (!dryRun) this.#remove(live, why);
+    };
+    const markHit = (live: Live) => {
+      if (!dryRun) live.hits++;
+    };
     stats.lookups++;
     const usable = (live: Live): Candidate['verdict'] | undefined => {
       if (live.entry.expiresAt <= now) {
-        this.#remove(live, 'expired');
+        remove(live, 'expired');
         return 'expired';
       }
       if (query.maxAgeMs !== undefined && now - live.entry.createdAt > query.maxAgeMs) return 'too-old';
@@ -163,11 +180,11 @@ export class SemanticCache implements ReplicaListener {
     if (exact && exact.entry.partition === query.partition && usable(exact) === undefined) {
       const completion = await this.#store.get(exact.entry.id);
       if (completion) {
-        exact.hits++;
+        markHit(exact);
         stats.exactHits++;
         return { hit: true, tier: 'exact', similarity: 1, completion, entry: exact.entry, candidates: [] };
       }
-      this.#remove(exact, 'gone');
+      remove(exact, 'gone');
     }
     const index = this.#partitions.get(query.partition);
     const candidates: Candidate[] = [];
@@ -202,10 +219,10 @@ export class SemanticCache implements ReplicaListener {
       }
       const completion = await this.#store.get(live.entry.id);
       if (!completion) {
-        this.#remove(live, 'gone');
+        remove(live, 'gone');
         continue;
       }
-      live.hits++;
+      markHit(live);
       stats.semanticHits++;
       stats.verifierRejections += verifierRejections;
       return { hit: true, tier: 'semantic', similarity, completion, entry: live.entry, candidates };

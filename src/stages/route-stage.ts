@@ -36,6 +36,11 @@ export interface RouteStage {
    * admin APIs (a cache's invalidation).
    */
   invalidate?(filter: StageInvalidation): Promise<number>;
+  /**
+   * What the stage would do with a request, for `explain`: a JSON-ready summary (a cache's partition,
+   * nearest entries and verdicts). Must change nothing and count nothing.
+   */
+  explain?(input: StageInput & { readonly model: ModelSpec }): Promise<Record<string, unknown> | undefined>;
   /** Per-category figures of a stage that keeps entries (the cache), for the router's metrics. */
   cacheStats?(): readonly CacheCategoryStats[];
 }

@@ -230,6 +230,49 @@ describe('the cache', () => {
     }
   });
 
+  it('explains what it would do with a prompt: partition, nearest entries, similarity and verdict', async () => {
+    const headers = tenant();
+    await h.chat('How do I enable logging in python?', {}, headers);
+    await untilStored(() => h.chat('How do I enable logging in python?', {}, headers));
+    const lookups = await h.metric('semantic_router_cache_lookups_total', { category: 'code' });
+    const client = new (loadAdminService())(
+      `127.0.0.1:${h.router.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+    const explain = (prompt: string) =>
+      new Promise<{ stages: Record<string, string> }>((resolve, reject) =>
+        (
+          client as unknown as Record<
+            string,
+            (r: object, cb: (e: Error | null, v: { stages: Record<string, string> }) => void) => void
+          >
+        ).Explain?.(
+          {
+            chat_completion_json: JSON.stringify({ messages: [{ role: 'user', content: prompt }] }),
+            headers,
+          },
+          (error, value) => (error ? reject(error) : resolve(value)),
+        ),
+      );
+    try {
+      const disabled = JSON.parse(
+        (await explain('Why can I not enable logging in python?')).stages.cache ?? '{}',
+      );
+      expect(disabled).toMatchObject({ category: 'code', lookup: true, store: true, result: 'miss' });
+      expect(disabled.partition).toEqual(expect.any(String));
+      expect(disabled.nearest[0]).toMatchObject({
+        question: 'How do I enable logging in python?',
+        verdict: expect.stringMatching(/^verifier refuses: (negation|question)/),
+      });
+      const same = JSON.parse((await explain('How do I enable logging in python?')).stages.cache ?? '{}');
+      expect(same.result).toMatch(/^hit \(exact/);
+    } finally {
+      client.close();
+    }
+    // Explaining counted nothing.
+    expect(await h.metric('semantic_router_cache_lookups_total', { category: 'code' })).toBe(lookups);
+  });
+
   it('is looked up after the guards: a refused request is refused even when its answer is cached', async () => {
     const headers = tenant();
     const refused = await h.chat('tell me about the forbidden topic', {}, headers);
