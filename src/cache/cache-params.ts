@@ -118,6 +118,34 @@ export const CacheParams = z
       .max(16 * 1024 * 1024)
       .default(1024 * 1024)
       .describe('Responses larger than this are not stored.'),
+    loadAdaptive: z
+      .object({
+        maxInFlight: z
+          .number()
+          .int()
+          .min(1)
+          .describe('A model with more requests in flight than this (through this replica) is overloaded.'),
+        maxLatencyMs: z
+          .number()
+          .min(0)
+          .describe('So is one whose time to first byte (a moving average) is above this.'),
+        maxErrorRate: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe('So is one whose share of failed answers (5xx or cut; a moving average) is above this.'),
+        threshold: Threshold.describe(
+          "The lowest similarity an overloaded model's categories then accept (never above their own threshold; the verifier still applies).",
+        ),
+        ttlSeconds: TtlSeconds.describe(
+          "The oldest entry an overloaded model's categories then serve (entries are kept this long, and served past their category's TTL only while the model is overloaded).",
+        ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'When the model that would answer is overloaded, its requests may be served from the cache more readily: a lower threshold and older entries, within these bounds. Absent: never.',
+      ),
     categories: z
       .array(Category)
       .default([])

@@ -7,6 +7,7 @@ import { defineStage } from '../stages/stage-definition.ts';
 import type { SharedRedis } from '../state/redis-connections.ts';
 import { CacheParams, type CategorySettings, cacheParamProblems } from './cache-params.ts';
 import { hitResponse } from './completion.ts';
+import { bothObservers, ModelLoad } from './model-load.ts';
 import {
   type ClientCacheControl,
   clientCacheControl,
@@ -144,21 +145,30 @@ export function cachePlan(
 
 const PLANS = new Memo<string, CachePlan>();
 
+/** What the router sees of each model's load, per process (across reloads). */
+const LOADS = new Memo<'models', ModelLoad>();
+
 /** The lookup a plan asks for; the embedding is the request's own (computed once per request). */
 function queryOf(
   plan: CachePlan,
   request: RouterRequest,
   embedder: Embedder,
   verifier: LookupQuery['verifier'],
+  overload: { threshold: number; ttlSeconds: number } | undefined,
 ): LookupQuery {
-  const maxAge = plan.control.maxAgeSeconds;
+  // Entries may be kept past their category's TTL for an overloaded model: otherwise they serve
+  // only within it.
+  const ttlSeconds = overload
+    ? Math.max(overload.ttlSeconds, plan.category.ttlSeconds)
+    : plan.category.ttlSeconds;
+  const maxAge = Math.min(ttlSeconds, plan.control.maxAgeSeconds ?? Number.POSITIVE_INFINITY);
   return {
     partition: plan.partition,
     exactKey: plan.exactKey,
     question: plan.question,
     vector: () => requestEmbedding(request, embedder, 'last-user'),
-    threshold: plan.category.threshold,
-    ...(maxAge !== undefined && { maxAgeMs: maxAge * 1000 }),
+    threshold: overload ? Math.min(overload.threshold, plan.category.threshold) : plan.category.threshold,
+    maxAgeMs: maxAge * 1000,
     verifier,
   };
 }
@@ -185,6 +195,10 @@ export const cacheStage = defineStage({
       return { embedder, cache };
     });
     ready.catch(() => {});
+    const adaptive = params.loadAdaptive;
+    const load = LOADS.of(context.processState, 'models', () => new ModelLoad());
+    /** Why the model is overloaded, when the policy adapts to load and it is. */
+    const overloadOf = (model: string) => (adaptive ? load.overloaded(model, adaptive) : undefined);
     const planOf = (input: Parameters<typeof cachePlan>[1]) =>
       PLANS.of(input.request, input.model.name, () => cachePlan(params, input));
     return {
@@ -216,10 +230,14 @@ export const cacheStage = defineStage({
           store: !plan.uncacheable && plan.control.store,
           ...(plan.uncacheable && { uncacheable: plan.uncacheable }),
           ...(plan.partition !== '' && { partition: plan.partition }),
+          ...(overloadOf(input.model.name) && { overloaded: overloadOf(input.model.name) }),
         };
         if (plan.uncacheable || !plan.control.lookup) return summary;
         const { embedder, cache } = await ready;
-        const result = await cache.inspect(queryOf(plan, input.request, embedder, verifier));
+        const overloaded = overloadOf(input.model.name);
+        const result = await cache.inspect(
+          queryOf(plan, input.request, embedder, verifier, overloaded ? adaptive : undefined),
+        );
         return {
           ...summary,
           result: result.hit ? `hit (${result.tier}, similarity ${result.similarity.toFixed(3)})` : 'miss',
@@ -240,7 +258,11 @@ export const cacheStage = defineStage({
         if (plan.uncacheable || !plan.control.lookup) return undefined;
         const { embedder, cache } = await ready;
         const { request } = input;
-        const result = await cache.lookup(queryOf(plan, request, embedder, verifier), plan.category.name);
+        const overloaded = overloadOf(input.model.name);
+        const result = await cache.lookup(
+          queryOf(plan, request, embedder, verifier, overloaded ? adaptive : undefined),
+          plan.category.name,
+        );
         if (!result.hit) return undefined;
         const options = request.chat.body.stream_options;
         const response = hitResponse(result.completion, {
@@ -256,45 +278,50 @@ export const cacheStage = defineStage({
         });
         return {
           response,
-          reason: `cache hit (${result.tier}, similarity ${result.similarity.toFixed(3)}, ${plan.category.name})`,
+          reason: `cache hit (${result.tier}, similarity ${result.similarity.toFixed(3)}, ${plan.category.name}${overloaded ? `; ${input.model.name} overloaded: ${overloaded}` : ''})`,
         };
       },
       observe(input) {
         const plan = planOf(input);
-        if (plan.uncacheable || !plan.control.store) return undefined;
         const { request, decision, model } = input;
+        const watching = adaptive ? load.watch(model.name) : undefined;
+        if (plan.uncacheable || !plan.control.store) return watching;
+        // Kept as long as an overloaded model may be served from it (see queryOf).
         const ttlSeconds = Math.min(
-          plan.category.ttlSeconds,
+          Math.max(plan.category.ttlSeconds, adaptive?.ttlSeconds ?? 0),
           plan.control.maxAgeSeconds ?? Number.POSITIVE_INFINITY,
         );
-        if (ttlSeconds <= 0) return undefined;
-        return captureResponse(params.maxResponseBytes, (completion, bytes) => {
-          // Off the response path: the embedding is the request's own (computed once), the insert
-          // and any eviction run after the exchange is over.
-          setImmediate(() => {
-            void ready
-              .then(async ({ embedder, cache }) => {
-                const vector = await requestEmbedding(request, embedder, 'last-user');
-                cache.setQuota(plan.category.name, plan.category.maxEntries);
-                await cache.insert(
-                  {
-                    partition: plan.partition,
-                    exactKey: plan.exactKey,
-                    category: plan.category.name,
-                    identity: plan.identity,
-                    decision,
-                    model: model.name,
-                    question: plan.question,
-                    vector,
-                    ttlMs: ttlSeconds * 1000,
-                    bytes,
-                  },
-                  completion,
-                );
-              })
-              .catch(() => {});
-          });
-        });
+        if (ttlSeconds <= 0) return watching;
+        return bothObservers(
+          watching,
+          captureResponse(params.maxResponseBytes, (completion, bytes) => {
+            // Off the response path: the embedding is the request's own (computed once), the insert
+            // and any eviction run after the exchange is over.
+            setImmediate(() => {
+              void ready
+                .then(async ({ embedder, cache }) => {
+                  const vector = await requestEmbedding(request, embedder, 'last-user');
+                  cache.setQuota(plan.category.name, plan.category.maxEntries);
+                  await cache.insert(
+                    {
+                      partition: plan.partition,
+                      exactKey: plan.exactKey,
+                      category: plan.category.name,
+                      identity: plan.identity,
+                      decision,
+                      model: model.name,
+                      question: plan.question,
+                      vector,
+                      ttlMs: ttlSeconds * 1000,
+                      bytes,
+                    },
+                    completion,
+                  );
+                })
+                .catch(() => {});
+            });
+          }),
+        );
       },
     };
   },
