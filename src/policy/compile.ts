@@ -340,6 +340,11 @@ function connectRedis(
   report: (severity: PolicyIssue['severity'], path: Path, message: string) => void,
 ): SharedRedis | undefined {
   if (!settings || !connections) return undefined;
+  const { optional, urlEnv } = settings;
+  if (optional && urlEnv !== undefined && !process.env[urlEnv]) {
+    report('warning', ['redis', 'urlEnv'], `${urlEnv} is not set: shared state is kept in memory`);
+    return undefined;
+  }
   try {
     return connections.connect(settings);
   } catch (error) {
