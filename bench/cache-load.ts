@@ -7,13 +7,9 @@
  * cache, how many requests reached the model, how precise the hits were (the pairs' labels), and
  * the p50 latency seen by clients.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chatRequest, ExtProcEmulator, echoUpstream, type Upstream } from 'envoy-extproc-emulator';
-import { pino } from 'pino';
+import { chatRequest, echoUpstream, type Upstream } from 'envoy-extproc-emulator';
 import { readPairs, splitPairs } from '../scripts/cache-eval-data.ts';
-import { startRouter } from '../src/main.ts';
+import { startRouterBehindEnvoy } from '../scripts/in-process-router.ts';
 import { percentile } from './load.ts';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 600);
@@ -34,19 +30,7 @@ ${adaptive ? ADAPTIVE : ''}`;
 }
 
 async function run(adaptive: boolean) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-cache-load-'));
-  const policyFile = path.join(dir, 'policy.yaml');
-  writeFileSync(policyFile, policy(adaptive));
-  const router = await startRouter({
-    policyFile,
-    grpcHost: '127.0.0.1',
-    grpcPort: 0,
-    adminPort: null,
-    watch: false,
-    logger: pino({ level: 'silent' }),
-  });
-  const envoy = new ExtProcEmulator({ target: `127.0.0.1:${router.grpcPort}`, messageTimeoutMs: 30_000 });
-  await envoy.waitForReady();
+  const { envoy, close } = await startRouterBehindEnvoy(policy(adaptive));
   let inFlight = 0;
   let calls = 0;
   /** 20 ms, plus 20 ms for each request already in flight: a model past its capacity. */
@@ -89,8 +73,7 @@ async function run(adaptive: boolean) {
       if (pair.same) correct++;
     }
   });
-  envoy.close();
-  await router.close(100);
+  await close();
   latencies.sort((a, b) => a - b);
   return {
     asked: pairs.length,

@@ -10,14 +10,10 @@
  *
  * Thresholds are chosen on the tuning part only; the held-out figures are reported as such.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chatRequest, ExtProcEmulator, echoUpstream } from 'envoy-extproc-emulator';
-import { pino } from 'pino';
+import { chatRequest, echoUpstream } from 'envoy-extproc-emulator';
 import { CacheParams } from '../src/cache/cache-params.ts';
-import { startRouter } from '../src/main.ts';
 import { type LabelledPair, readPairs, splitPairs, type VariantKind, variantsOf } from './cache-eval-data.ts';
+import { startRouterBehindEnvoy } from './in-process-router.ts';
 
 /** Hits are recorded down to this similarity; each threshold above is then a filter on them. */
 const FLOOR = 0.6;
@@ -85,19 +81,7 @@ interface RunResult {
 
 /** One router, every pair in its own tenant: store the first sentences, ask the second ones and the variants. */
 async function run(pairs: readonly LabelledPair[], verifier: boolean, options: Options): Promise<RunResult> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'eval-cache-'));
-  const policyFile = path.join(dir, 'policy.yaml');
-  writeFileSync(policyFile, policyText(verifier));
-  const router = await startRouter({
-    policyFile,
-    grpcHost: '127.0.0.1',
-    grpcPort: 0,
-    adminPort: null,
-    watch: false,
-    logger: pino({ level: 'silent' }),
-  });
-  const envoy = new ExtProcEmulator({ target: `127.0.0.1:${router.grpcPort}`, messageTimeoutMs: 30_000 });
-  await envoy.waitForReady();
+  const { envoy, close } = await startRouterBehindEnvoy(policyText(verifier));
   const ask = async (text: string, tenant: string): Promise<Asked> => {
     const result = await envoy.exchange(
       chatRequest(text, {}, { headers: { 'x-tenant-id': tenant } }),
@@ -133,8 +117,7 @@ async function run(pairs: readonly LabelledPair[], verifier: boolean, options: O
     );
     return { pairs: asked, variants };
   } finally {
-    envoy.close();
-    await router.close(100);
+    await close();
   }
 }
 
