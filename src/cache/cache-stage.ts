@@ -189,12 +189,16 @@ export const cacheStage = defineStage({
     const { enabled: verifies, maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } = params.verifier;
     const verifier = verifies ? { maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } : undefined;
     let current: SemanticCache | undefined;
-    const ready = encoder.get().then((embedder) => {
-      const cache = sharedCache(context.processState, embedder, context.redis);
-      current = cache;
-      return { embedder, cache };
-    });
-    ready.catch(() => {});
+    // An encoder that cannot load is reported once by the model library (model_unavailable); the
+    // cache then stays out of the way (undefined) rather than failing every request.
+    const ready = encoder.get().then(
+      (embedder) => {
+        const cache = sharedCache(context.processState, embedder, context.redis);
+        current = cache;
+        return { embedder, cache };
+      },
+      () => undefined,
+    );
     const adaptive = params.loadAdaptive;
     const load = LOADS.of(context.processState, 'models', () => new ModelLoad());
     /** Why the model is overloaded, when the policy adapts to load and it is. */
@@ -212,7 +216,8 @@ export const cacheStage = defineStage({
         }));
       },
       async invalidate({ tenant, category, decision, model }) {
-        const { cache } = await ready;
+        const cache = (await ready)?.cache;
+        if (!cache) return 0;
         return cache.invalidate({
           ...(tenant !== undefined && { identity: tenant }),
           ...(category !== undefined && { category }),
@@ -233,7 +238,9 @@ export const cacheStage = defineStage({
           ...(overloadOf(input.model.name) && { overloaded: overloadOf(input.model.name) }),
         };
         if (plan.uncacheable || !plan.control.lookup) return summary;
-        const { embedder, cache } = await ready;
+        const state = await ready;
+        if (!state) return { ...summary, result: 'the encoder is unavailable' };
+        const { embedder, cache } = state;
         const overloaded = overloadOf(input.model.name);
         const result = await cache.inspect(
           queryOf(plan, input.request, embedder, verifier, overloaded ? adaptive : undefined),
@@ -256,7 +263,9 @@ export const cacheStage = defineStage({
       async answer(input) {
         const plan = planOf(input);
         if (plan.uncacheable || !plan.control.lookup) return undefined;
-        const { embedder, cache } = await ready;
+        const state = await ready;
+        if (!state) return undefined;
+        const { embedder, cache } = state;
         const { request } = input;
         const overloaded = overloadOf(input.model.name);
         const result = await cache.lookup(
@@ -299,7 +308,9 @@ export const cacheStage = defineStage({
             // and any eviction run after the exchange is over.
             setImmediate(() => {
               void ready
-                .then(async ({ embedder, cache }) => {
+                .then(async (state) => {
+                  if (!state) return;
+                  const { embedder, cache } = state;
                   const vector = await requestEmbedding(request, embedder, 'last-user');
                   cache.setQuota(plan.category.name, plan.category.maxEntries);
                   await cache.insert(
