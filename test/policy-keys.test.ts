@@ -146,6 +146,12 @@ const SCENARIOS: Scenario[] = [
       await h.chat('hi', {}, { 'x-user-tier': 'premium', 'x-beta': 'yes', 'x-trace': '1' });
       await h.send(chatRequest('hello there', {}, { path: '/chat' }), echoUpstream);
       await h.send({ method: 'GET', path: '/v1/models', headers: {}, body: Buffer.alloc(0) });
+      // The cache: an answer stored for a tenant, then a paraphrase checked by the verifier.
+      const tenant = { 'x-tenant-id': 'every-key' };
+      await h.chat('write a python function with a unit test', { temperature: 0.1 }, tenant);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await h.chat('write a python function with unit tests', {}, tenant);
+      await h.chat('hello there', {}, tenant);
       expect((await admin.explain('write a python function')).decision_description).toBe(
         'Hard questions, reasoning on.',
       );
