@@ -102,7 +102,9 @@ export const CacheParams = z
         pii: z
           .boolean()
           .default(false)
-          .describe('Whether requests in which a `pii` signal found personal data are cached.'),
+          .describe(
+            'Whether requests with personal data are cached: data a `pii` signal of the policy found, or an identifier (e-mail, phone, card, IBAN, SSN, IP address) the cache finds itself with the same detectors, in any policy.',
+          ),
         toolResults: z
           .boolean()
           .default(false)

@@ -1,8 +1,11 @@
 import type { Embedder } from '../models/embedder.ts';
 import { Memo } from '../request/memo.ts';
 import type { RouterRequest } from '../request/router-request.ts';
+import { DEFAULT_PII_MIN_CONFIDENCE } from '../signals/pii/pii-types.ts';
+import { messagesPii } from '../signals/pii/request-pii.ts';
 import { requestEmbedding } from '../signals/request-embedding.ts';
 import type { SignalResult } from '../signals/signal.ts';
+import { WHOLE_TEXT_CHARS } from '../signals/text/windows.ts';
 import { defineStage } from '../stages/stage-definition.ts';
 import type { SharedRedis } from '../state/redis-connections.ts';
 import { CacheParams, type CategorySettings, cacheParamProblems } from './cache-params.ts';
@@ -27,7 +30,8 @@ export type Uncacheable =
   | 'n-above-1'
   | 'temperature'
   | 'pii'
-  | 'tool-results';
+  | 'tool-results'
+  | 'too-long';
 
 /** What the cache does with one request, decided once and shared by the lookup and the capture. */
 export interface CachePlan {
@@ -96,8 +100,28 @@ function uncacheable(
   if (!params.store.pii) {
     for (const [key, result] of signals)
       if ((key === 'pii' || key.startsWith('pii:')) && result.matched) return 'pii';
+    return structuredPiiIn(request);
   }
   return undefined;
+}
+
+/**
+ * Whether the request holds a personal identifier (e-mail, phone, card, IBAN, SSN, IP address) by
+ * the same detectors as the `pii` signal, shared with it (detected once per request), so that the
+ * cache keeps no personal data even in a policy without a `pii` signal. A message too long to scan
+ * in one piece (its scan would pause on the request's budget) is not cached at all.
+ */
+function structuredPiiIn(request: RouterRequest): Uncacheable | undefined {
+  const { messages } = request.chat;
+  if (messages.some((m) => m.text.length > WHOLE_TEXT_CHARS)) return 'too-long';
+  const found = messagesPii(
+    request,
+    messages.map((_, index) => index),
+  );
+  if (found instanceof Promise) return 'too-long';
+  return found.some((spans) => spans.some((span) => span.score >= DEFAULT_PII_MIN_CONFIDENCE))
+    ? 'pii'
+    : undefined;
 }
 
 /** The cache's plan for a request (see {@link CachePlan}). */

@@ -124,6 +124,17 @@ describe('the cache', () => {
     expect((await h.chat('What is a monad?', {}, premium)).upstreamCalled).toBe(true);
   });
 
+  it('stores no request with a personal identifier, though the policy has no pii signal', async () => {
+    const headers = tenant();
+    const personal = 'Write a polite reply to jane.doe@example.com declining the meeting';
+    await h.chat(personal, {}, headers);
+    await settle();
+    expect((await h.chat(personal, {}, headers)).upstreamCalled).toBe(true);
+    const impersonal = 'Write a polite reply to my colleague declining the meeting';
+    await h.chat(impersonal, {}, headers);
+    await untilStored(() => h.chat(impersonal, {}, headers));
+  });
+
   it('does not serve an entry older than the client’s max-age', async () => {
     const headers = tenant();
     const question = 'How do python generators work?';
