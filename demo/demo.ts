@@ -55,7 +55,8 @@ export async function startDemo(options: {
   const envoy = new ExtProcEmulator({
     target: `127.0.0.1:${router.grpcPort}`,
     messageTimeoutMs: 2000,
-    failureModeAllow: true,
+    // As envoy/envoy.yaml: fail closed when the router cannot answer at all.
+    failureModeAllow: false,
   });
   const front = await startDemoFront({
     port: options.frontPort,
@@ -86,7 +87,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.stderr.write(
     `\nDemo ready. Envoy stand-in on http://127.0.0.1:${demo.frontPort}, router ext_proc on :${demo.grpcPort}, metrics on http://127.0.0.1:${demo.adminPort}/metrics\n` +
       `Try:\n  curl -s localhost:${demo.frontPort}/v1/chat/completions -H 'content-type: application/json' \\\n` +
-      `    -d '{"model":"auto","messages":[{"role":"user","content":"Write a python function to sort a list"}]}'\n\n`,
+      `    -d '{"model":"auto","messages":[{"role":"user","content":"Write a python function to sort a list"}]}'\n` +
+      `Send it twice with -i -H 'x-tenant-id: demo': the second answer comes from the cache (x-router-cache: hit).\n\n`,
   );
   const stop = () => demo.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

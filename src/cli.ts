@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { CacheParams } from './cache/cache-params.ts';
+import { calibrate, readCalibrationPairs } from './cache/calibrate.ts';
 import { CLASSIFY_TASKS, type ClassifyTask, classifyAll, parseClassifyLine } from './classify.ts';
 import { relaunchWhenCommandLineIsLong } from './cli-relaunch.ts';
 import { explainPrompts, readPromptsJsonl } from './explain.ts';
@@ -50,6 +52,12 @@ function collectHeader(value: string, previous: Record<string, string>): Record<
   const at = value.indexOf('=');
   if (at <= 0) throw new InvalidArgumentError('headers are written name=value');
   return { ...previous, [value.slice(0, at).trim().toLowerCase()]: value.slice(at + 1).trim() };
+}
+
+function parseUnitInterval(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed > 0 && parsed <= 1)) throw new InvalidArgumentError('a number in (0, 1]');
+  return parsed;
 }
 
 function reportPolicyError(error: unknown): never {
@@ -278,6 +286,41 @@ program
         .map(([name, digest]) => `${name} sha256 ${digest}`)
         .join(', ')}`,
     );
+  });
+
+const cacheCommand = program.command('cache').description('the semantic cache');
+cacheCommand
+  .command('calibrate')
+  .description(
+    "print, per category and overall, the lowest similarity threshold at which the cache's hits reach a precision on labelled pairs of your own traffic (the policy's encoder and verifier)",
+  )
+  .requiredOption('--pairs <file>', 'labelled pairs, one JSON object per line: {a, b, same, category?}')
+  .option('--policy <file>', 'policy file (its encoder and cache verifier)', DEFAULT_POLICY_FILE)
+  .option('--precision <p>', 'the precision to reach', parseUnitInterval, 0.97)
+  .action(async (options: { pairs: string; policy: string; precision: number }) => {
+    let pairs: ReturnType<typeof readCalibrationPairs>;
+    let verifier: Parameters<typeof calibrate>[2];
+    try {
+      pairs = readCalibrationPairs(readFileSync(options.pairs, 'utf8'));
+      const { policy } = await loadVettedPolicyFile(options.policy, builtinRegistry);
+      const settings = CacheParams.parse(policy.cache ?? {}).verifier;
+      verifier = settings.enabled ? settings : undefined;
+    } catch (error) {
+      if (error instanceof PolicyError) reportPolicyError(error);
+      console.error(`${options.pairs}: ${(error as Error).message}`);
+      process.exit(2);
+    }
+    const embedder = await loadPolicyEncoder(options.policy, builtinRegistry);
+    const results = await calibrate(pairs, embedder, verifier, options.precision);
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    console.log(
+      `category              pairs   same  threshold  precision  recall   (target ${pct(options.precision)})`,
+    );
+    for (const r of results) {
+      console.log(
+        `${r.category.padEnd(20)} ${String(r.pairs).padStart(6)} ${String(r.same).padStart(6)}  ${(r.threshold?.toFixed(3) ?? 'none').padStart(9)}  ${pct(r.precision).padStart(9)}  ${pct(r.recall).padStart(6)}`,
+      );
+    }
   });
 
 program

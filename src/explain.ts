@@ -24,6 +24,8 @@ export interface Explanation {
   /** When a stage answered the request itself (a cache hit): the status it answered with. */
   answered?: { status: number };
   signals: Record<string, SignalResult>;
+  /** What each stage would do with the request (the cache: partition, nearest entries, verdicts). */
+  stages?: Record<string, Record<string, unknown>>;
 }
 
 const SILENT: PipelineObserver = { stageFinished() {}, signalEvaluated() {}, degraded() {} };
@@ -56,7 +58,9 @@ export function readPromptsJsonl(text: string): ExplainInput[] {
 /** Routes one request under `policy` exactly as the server would, and reports every signal. */
 export async function explainRequest(policy: RuntimePolicy, request: RouterRequest): Promise<Explanation> {
   markDryRun(request);
-  const outcome = await route(request, policy, SILENT);
+  // Stages do not answer here (a cache lookup would count, and mark its entry hit): each says what
+  // it would do instead, under `stages`.
+  const outcome = await route(request, policy, SILENT, { answer: false });
   const signals = Object.fromEntries(outcome.signals);
   const description = [...policy.decisions, policy.defaultDecision].find(
     (decision) => decision.name === outcome.decision,
@@ -66,21 +70,24 @@ export async function explainRequest(policy: RuntimePolicy, request: RouterReque
     decision: outcome.decision,
     ...(description !== undefined && { decisionDescription: description }),
   };
-  if (outcome.kind === 'route') {
+  if (outcome.kind === 'route' || outcome.kind === 'respond') {
+    const stages: Record<string, Record<string, unknown>> = {};
+    for (const stage of policy.stages) {
+      const said = await stage.explain?.({
+        request,
+        decision: outcome.decision,
+        signals: outcome.signals,
+        model: outcome.model,
+      });
+      if (said) stages[stage.name] = said;
+    }
     return {
       ...decided,
       model: outcome.model.name,
       reason: outcome.reason,
+      ...(outcome.kind === 'respond' && { answered: { status: outcome.response.status } }),
       signals,
-    };
-  }
-  if (outcome.kind === 'respond') {
-    return {
-      ...decided,
-      model: null,
-      reason: outcome.reason,
-      answered: { status: outcome.response.status },
-      signals,
+      ...(Object.keys(stages).length > 0 && { stages }),
     };
   }
   return {

@@ -12,6 +12,7 @@ import { sharedModelLibrary } from './models/shared-model-library.ts';
 import { describeStaleHead, staleHeads } from './models/stale-heads.ts';
 import { isLoopback } from './observability/admin-access.ts';
 import { type AdminServer, startAdminServer } from './observability/admin-server.ts';
+import { registerCacheMetrics } from './observability/cache-metrics.ts';
 import { ExchangeRecord } from './observability/exchange-record.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -148,6 +149,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
     throw error;
   }
   const policies = new PolicyStore(first);
+  registerCacheMetrics(metrics.registry, () => policies.current);
   for (const warning of policies.current.warnings) logger.warn(formatIssue(warning, policyFile));
   if (options.watch ?? true) {
     policies.watch(policyFile, registry, load, {

@@ -28,6 +28,8 @@ export type RouteOutcome =
   | {
       kind: 'respond';
       decision: string;
+      /** The model whose answer it is (the one selection chose). */
+      model: ModelSpec;
       response: EarlyResponse;
       reason: string[];
       signals: ReadonlyMap<string, SignalResult>;
@@ -133,7 +135,8 @@ async function applyPlugins(
 }
 
 /**
- * The whole route of one chat request: signals → decision → plugins → selection, within the
+ * The whole route of one chat request: signals → decision → plugins → selection → a stage's early
+ * answer (a cache hit) or the stages' response observers, within the
  * request's budget. When a plugin restricts the request to private models, selection (and a
  * requested model) must be one of them. A guard that cannot be evaluated refuses the request (see
  * `onGuardFailure`). Throws only on internal failures (and BudgetExhausted when selection runs out
@@ -143,6 +146,8 @@ export async function route(
   request: RouterRequest,
   policy: RuntimePolicy,
   observer: PipelineObserver,
+  /** `answer: false` (explain): stages do not answer, so that asking changes and counts nothing. */
+  options: { answer?: boolean } = {},
 ): Promise<RouteOutcome> {
   const requested = request.chat.model;
   const requestedModel = requested === undefined ? undefined : policy.models.get(requested);
@@ -217,17 +222,6 @@ export async function route(
   }
 
   const stageInput = { request, decision: decision.name, signals: results };
-  const early = await earlyAnswer(policy, stageInput, observer);
-  if (early) {
-    return {
-      kind: 'respond',
-      decision: decision.name,
-      response: early.response,
-      reason: [...reason, early.reason],
-      signals: results,
-    };
-  }
-
   let model: ModelSpec;
   const observers: ResponseObserver[] = [];
   if (plan.privateOnly) reason.push('private models only');
@@ -250,6 +244,21 @@ export async function route(
     if (selection.notes) reason.push(...selection.notes);
     if (selection.observer) observers.push(selection.observer);
   }
+  // A stage may answer now that the model is known (a cache hit is an answer of this model); the
+  // selector's observer is then dropped: a selector must not learn from an answer it did not get.
+  const early =
+    options.answer === false ? undefined : await earlyAnswer(policy, { ...stageInput, model }, observer);
+  if (early) {
+    observer.stageFinished('selection', (performance.now() - started) / 1000);
+    return {
+      kind: 'respond',
+      decision: decision.name,
+      model,
+      response: early.response,
+      reason: [...reason, early.reason],
+      signals: results,
+    };
+  }
   for (const stage of policy.stages) {
     const watching = stage.observe?.({ ...stageInput, model });
     if (watching) observers.push(watching);
@@ -264,7 +273,7 @@ export async function route(
  */
 async function earlyAnswer(
   policy: RuntimePolicy,
-  input: StageInput,
+  input: StageInput & { readonly model: ModelSpec },
   observer: PipelineObserver,
 ): Promise<EarlyAnswer | undefined> {
   for (const stage of policy.stages) {

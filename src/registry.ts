@@ -1,3 +1,4 @@
+import { cacheStage } from './cache/cache-stage.ts';
 import { headersPlugin } from './plugins/headers.ts';
 import { piiPlugin } from './plugins/pii.ts';
 import { reasoningPlugin } from './plugins/reasoning.ts';
@@ -35,5 +36,5 @@ export const builtinRegistry: Registry = {
   ],
   plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin, reasoningPlugin],
   selections: [staticSelection, costAwareSelection, banditSelection],
-  stages: [],
+  stages: [cacheStage],
 };

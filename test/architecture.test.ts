@@ -22,6 +22,7 @@ const ALLOWED_IMPORTS: Record<string, readonly string[]> = {
   selection: [...BASE, 'request', 'signals', 'response', 'state'],
   stages: [...BASE, 'request', 'signals', 'selection', 'response', 'state'],
   mutation: [...BASE, 'request', 'signals', 'plugins', 'selection'],
+  cache: [...BASE, 'request', 'models', 'response', 'signals', 'stages', 'state'],
   policy: [
     ...BASE,
     'request',

@@ -136,6 +136,54 @@ describe('semantic-router CLI', () => {
     expect(bad.stdout).toBe('');
   });
 
+  it('cache calibrate prints a threshold per category and overall, and names a bad line', async () => {
+    const pairs = [
+      {
+        a: 'How do I sort a list in Python?',
+        b: 'how do I sort a list in python?',
+        same: true,
+        category: 'code',
+      },
+      {
+        a: 'How do I sort a list in Python?',
+        b: 'How can I sort a list in Python?',
+        same: true,
+        category: 'code',
+      },
+      {
+        a: 'How do I enable 2FA on my account?',
+        b: 'How do I disable 2FA on my account?',
+        same: false,
+        category: 'code',
+      },
+      { a: 'What is the capital of France?', b: 'What is the capital of Spain?', same: false },
+    ];
+    const file = tempFile('pairs.jsonl', pairs.map((pair) => JSON.stringify(pair)).join('\n'));
+    const result = await cli('cache', 'calibrate', '--pairs', file, '--precision', '0.9');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^code\s+3\s+2\s+0\.\d{3}\s+100\.0%\s+100\.0%$/m);
+    expect(result.stdout).toMatch(/^all\s+4\s+2\s/m);
+    const bad = await cli('cache', 'calibrate', '--pairs', tempFile('bad.jsonl', '{"a":"x","b":"y"}\n'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.jsonl: line 1: expected/);
+  });
+
+  it('explain says what the cache would do: its category, partition, lookup and store', async () => {
+    const tenant = await cli('explain', '-H', 'x-tenant-id=acme', 'Write a python function to sort a list');
+    expect(JSON.parse(tenant.stdout).stages.cache).toMatchObject({
+      category: 'code',
+      lookup: true,
+      store: true,
+      partition: expect.any(String),
+      result: 'miss',
+    });
+    const anonymous = await cli('explain', 'Write a python function to sort a list');
+    expect(JSON.parse(anonymous.stdout).stages.cache).toMatchObject({
+      lookup: false,
+      uncacheable: 'no-identity',
+    });
+  });
+
   it('explain reads prompts from stdin with --jsonl -', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'explain', '--jsonl', '-'], {
       input: `${JSON.stringify({ id: 'calc', text: 'What is the derivative of x^3?' })}\n`,

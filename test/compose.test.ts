@@ -422,6 +422,13 @@ describe('Dockerfile', () => {
     // `prepare` builds dist/ from the sources, which are copied after the dependencies are installed.
     const scripts = JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts ?? {};
     if (scripts.prepare) expect(runs).toMatch(/npm ci[^\n]*--ignore-scripts/);
+    // Each dependency whose install script package.json allows is built all the same, with a compiler.
+    const allowed = Object.entries(JSON.parse(fs.readFileSync('package.json', 'utf8')).allowScripts ?? {});
+    for (const [name, allowedToRun] of allowed) {
+      if (allowedToRun === true) expect(runs).toMatch(new RegExp(`npm rebuild[^\\n]*${name}`));
+    }
+    if (allowed.some(([, allowedToRun]) => allowedToRun === true))
+      expect(runs).toMatch(/apt-get install[^\n]*g\+\+/);
   });
 
   it('runs node dist/cli.js as a non-root user, exposes the router ports and has a readiness healthcheck', () => {

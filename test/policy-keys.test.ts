@@ -154,6 +154,12 @@ const SCENARIOS: Scenario[] = [
         chatRequest([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:,' } }] }]),
         echoUpstream,
       );
+      // The cache: an answer stored for a tenant, then a paraphrase checked by the verifier.
+      const tenant = { 'x-tenant-id': 'every-key' };
+      await h.chat('write a python function with a unit test', { temperature: 0.1 }, tenant);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await h.chat('write a python function with unit tests', {}, tenant);
+      await h.chat('hello there', {}, tenant);
       expect((await admin.explain('write a python function')).decision_description).toBe(
         'Hard questions, reasoning on.',
       );

@@ -109,7 +109,26 @@ export function createRouterAdmin(
             reason: explanation.reason,
             ...(explanation.rejected ? { rejection: explanation.rejected } : {}),
             signals: explanation.signals,
+            stages: Object.fromEntries(
+              Object.entries(explanation.stages ?? {}).map(([name, said]) => [name, JSON.stringify(said)]),
+            ),
           }),
+        (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
+      );
+    },
+    InvalidateCache(
+      call: grpc.ServerUnaryCall<Record<string, string | undefined>, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
+      if (refused(access, call, callback)) return;
+      const filter: Record<string, string> = {};
+      for (const field of ['tenant', 'category', 'decision', 'model']) {
+        const value = call.request[field];
+        if (typeof value === 'string') filter[field] = value;
+      }
+      const stages = policies.current.stages.filter((stage) => stage.invalidate);
+      Promise.all(stages.map((stage) => stage.invalidate?.(filter) ?? 0)).then(
+        (counts) => callback(null, { removed: String(counts.reduce((sum, n) => sum + n, 0)) }),
         (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
       );
     },

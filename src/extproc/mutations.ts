@@ -60,6 +60,7 @@ export function outcomeMutation(
       );
       setHeaders.push(
         header(Headers.decision, outcome.decision),
+        header(Headers.responseModel, outcome.model.name),
         header(Headers.reason, safeHeaderValue(outcome.reason.join(', '))),
         header(Headers.contentLength, String(outcome.response.body.length)),
       );

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
 import type { RuntimePolicy } from '../policy/runtime-policy.ts';
@@ -66,10 +66,70 @@ function readiness(state: AdminState, strict: boolean): [number, string, string]
   return json(ok ? 200 : 503, body);
 }
 
+/** Bodies of admin requests are small JSON objects. */
+const MAX_ADMIN_BODY_BYTES = 16 * 1024;
+
+const INVALIDATION_FIELDS = ['tenant', 'category', 'decision', 'model'] as const;
+
+/**
+ * `POST /cache/invalidate` with a JSON object naming any of `tenant`, `category`, `decision`,
+ * `model` (`{}`: everything): every stage that keeps entries (the cache) drops the matching ones,
+ * here and, through Redis, in the other replicas. Answers `{removed}` (this replica's count).
+ */
+function invalidateCache(
+  state: AdminState,
+  access: AdminAccess,
+  req: IncomingMessage,
+  respond: (answer: [number, string, string]) => void,
+): void {
+  if (req.method !== 'POST') {
+    respond(json(405, { error: 'use POST' }));
+    return;
+  }
+  const refusal = checkAdminAccess(access, req.socket.remoteAddress, req.headers.authorization);
+  if (refusal) {
+    respond(json(refusal.status, { error: refusal.message }));
+    return;
+  }
+  const pieces: Buffer[] = [];
+  let bytes = 0;
+  req.on('data', (piece: Buffer) => {
+    bytes += piece.length;
+    if (bytes <= MAX_ADMIN_BODY_BYTES) pieces.push(piece);
+  });
+  req.on('end', () => {
+    if (bytes > MAX_ADMIN_BODY_BYTES) return respond(json(413, { error: 'body too large' }));
+    let filter: Record<string, string>;
+    try {
+      const parsed: unknown = bytes === 0 ? {} : JSON.parse(Buffer.concat(pieces).toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      filter = {};
+      for (const [key, value] of Object.entries(parsed)) {
+        if (!(INVALIDATION_FIELDS as readonly string[]).includes(key) || typeof value !== 'string')
+          throw new Error(`unknown field or not a string: ${key}`);
+        filter[key] = value;
+      }
+    } catch (error) {
+      return respond(
+        json(400, {
+          error: `expected a JSON object of ${INVALIDATION_FIELDS.join(', ')}: ${(error as Error).message}`,
+        }),
+      );
+    }
+    const stages = state.policies.current.stages.filter((stage) => stage.invalidate);
+    Promise.all(stages.map((stage) => stage.invalidate?.(filter) ?? 0)).then(
+      (counts) => respond(json(200, { removed: counts.reduce((sum, n) => sum + n, 0) })),
+      (error: Error) => respond(json(500, { error: error.message })),
+    );
+  });
+}
+
 /**
  * The admin HTTP endpoints: `/healthz` (the process is up) and `/readyz` (see {@link readiness})
- * for anyone; `/metrics` (Prometheus text format) and `POST /v1/router/outcomes` (feedback by
- * request id) only for callers `access` admits. Anything else is 404.
+ * for anyone; `/metrics` (Prometheus text format), `POST /cache/invalidate` and
+ * `POST /v1/router/outcomes` (feedback by request id) only for callers `access` admits. Anything
+ * else is 404.
  */
 export async function startAdminServer(
   state: AdminState,
@@ -97,6 +157,7 @@ export async function startAdminServer(
       );
       return;
     }
+    if (path === '/cache/invalidate') return invalidateCache(state, access, req, respond);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return respond(json(405, { error: 'method not allowed' }));
     if (path === '/healthz') return respond(json(200, { status: 'ok' }));

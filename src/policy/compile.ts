@@ -230,7 +230,14 @@ export function compilePolicy(
     for (const problem of problems) report('error', [definition.key], problem);
     if (problems.length > 0) continue;
     try {
-      stages.push(definition.create(params, { processState, redis, resolvePath: context.resolvePath }));
+      stages.push(
+        definition.create(params, {
+          processState,
+          redis,
+          resolvePath: context.resolvePath,
+          encoder: context.encoder,
+        }),
+      );
     } catch (error) {
       report('error', [definition.key], `cannot build ${definition.key}: ${(error as Error).message}`);
     }
@@ -333,6 +340,11 @@ function connectRedis(
   report: (severity: PolicyIssue['severity'], path: Path, message: string) => void,
 ): SharedRedis | undefined {
   if (!settings || !connections) return undefined;
+  const { optional, urlEnv } = settings;
+  if (optional && urlEnv !== undefined && !process.env[urlEnv]) {
+    report('warning', ['redis', 'urlEnv'], `${urlEnv} is not set: shared state is kept in memory`);
+    return undefined;
+  }
   try {
     return connections.connect(settings);
   } catch (error) {

@@ -17,14 +17,54 @@ export interface EarlyAnswer {
 }
 
 /**
- * A stage of the route besides signals, decisions, plugins and selection, with two hooks:
- * `answer` runs after the decision's plugins and before selection and may end the route with a
- * complete response (a cache hit); `observe` runs once the model is chosen and may watch the
+ * A stage of the route besides signals, decisions, plugins and selection, with two hooks, both run
+ * once the model is chosen (after the decision's plugins, so a guard, a refusal or a redaction is
+ * never skipped): `answer` may end the route with a complete response of that model (a cache hit;
+ * the selector's observer is then dropped), and `observe`, when no stage answered, may watch the
  * response (to store it, or learn from it). Work a stage does per request follows the same rules as
  * a signal's: bounded by the request's budget, never throwing for a bad request.
  */
 export interface RouteStage {
   readonly name: string;
-  answer?(input: StageInput): EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>;
+  answer?(
+    input: StageInput & { readonly model: ModelSpec },
+  ): EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>;
   observe?(input: StageInput & { readonly model: ModelSpec }): ResponseObserver | undefined;
+  /**
+   * Forgets what the stage keeps about the requests matching every given field (none: all), here and
+   * in the router's other replicas; resolves to how many entries this replica dropped. For the
+   * admin APIs (a cache's invalidation).
+   */
+  invalidate?(filter: StageInvalidation): Promise<number>;
+  /**
+   * What the stage would do with a request, for `explain`: a JSON-ready summary (a cache's partition,
+   * nearest entries and verdicts). Must change nothing and count nothing.
+   */
+  explain?(input: StageInput & { readonly model: ModelSpec }): Promise<Record<string, unknown> | undefined>;
+  /** Per-category figures of a stage that keeps entries (the cache), for the router's metrics. */
+  cacheStats?(): readonly CacheCategoryStats[];
+}
+
+/** What a cache reports per category: counts since the process started, and what it holds now. */
+export interface CacheCategoryStats {
+  readonly category: string;
+  readonly lookups: number;
+  readonly exactHits: number;
+  readonly semanticHits: number;
+  readonly verifierRejections: number;
+  readonly inserts: number;
+  readonly evictions: number;
+  readonly expirations: number;
+  /** Seconds spent in lookups, all together. */
+  readonly lookupSeconds: number;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+/** What an invalidation names: a tenant (the identity headers' values), a category, a decision, a model. */
+export interface StageInvalidation {
+  readonly tenant?: string;
+  readonly category?: string;
+  readonly decision?: string;
+  readonly model?: string;
 }

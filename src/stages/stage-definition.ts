@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SignalContext } from '../signals/signal.ts';
 import type { SharedRedis } from '../state/redis-connections.ts';
 import type { RouteStage } from './route-stage.ts';
 
@@ -10,6 +11,8 @@ export interface StageContext {
   readonly redis: SharedRedis | undefined;
   /** Resolves a path written in the policy (relative to the policy file's folder). */
   resolvePath(path: string): string;
+  /** The policy's sentence encoder, the one signals use (asking for it starts its loading). */
+  encoder: SignalContext['encoder'];
 }
 
 /**

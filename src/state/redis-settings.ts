@@ -21,6 +21,12 @@ export const RedisSettingsSchema = z
       .describe(
         'The name of an environment variable holding the URL (read when the policy loads; a variable that is unset or empty is an error). Set `url` or `urlEnv`, not both.',
       ),
+    optional: z
+      .boolean()
+      .default(false)
+      .describe(
+        'With `urlEnv`: when the variable is unset or empty, run without Redis (shared state in memory, said in a warning) instead of refusing the policy. For a policy that runs both with and without a Redis (the shipped default: the compose stack sets the variable).',
+      ),
     keyPrefix: z
       .string()
       .min(1)

@@ -23,14 +23,14 @@ const cannedStage = defineStage({
   params: z.object({ prompt: z.string() }).strict(),
   create: (params) => ({
     name: 'canned',
-    answer({ request }) {
+    answer({ request, model }) {
       const last = request.chat.messages.at(-1)?.text ?? '';
       if (last === 'throw') throw new Error('stage bug');
       if (last !== params.prompt) return undefined;
       const completion = {
         id: 'canned',
         object: 'chat.completion',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'from memory' } }],
+        choices: [{ index: 0, message: { role: 'assistant', content: `from memory of ${model.name}` } }],
       };
       const response = request.chat.stream
         ? {
@@ -81,9 +81,19 @@ describe('a stage that answers early', () => {
     expect(result.upstreamCalled).toBe(false);
     expect(result.response.status).toBe(200);
     expect(result.response.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(result.response.body.toString()).choices[0].message.content).toBe('from memory');
+    // It answers after selection, as the model chosen for the request.
+    expect(JSON.parse(result.response.body.toString()).choices[0].message.content).toBe(
+      'from memory of small',
+    );
     expect(result.response.headers['x-router-reason']).toContain('canned answer');
     expect(result.response.headers['x-request-id']).toBeDefined();
+  });
+
+  it('answers as the model selection chose, after the decision’s plugins', async () => {
+    const result = await h.chat('what is the answer?', { model: 'large' });
+    expect(JSON.parse(result.response.body.toString()).choices[0].message.content).toBe(
+      'from memory of large',
+    );
   });
 
   it('answers a request that streams with server-sent events ending in [DONE]', async () => {

@@ -1,0 +1,363 @@
+import type { Embedder } from '../models/embedder.ts';
+import { Memo } from '../request/memo.ts';
+import type { RouterRequest } from '../request/router-request.ts';
+import { DEFAULT_PII_MIN_CONFIDENCE } from '../signals/pii/pii-types.ts';
+import { messagesPii } from '../signals/pii/request-pii.ts';
+import { requestEmbedding } from '../signals/request-embedding.ts';
+import type { SignalResult } from '../signals/signal.ts';
+import { WHOLE_TEXT_CHARS } from '../signals/text/windows.ts';
+import { defineStage } from '../stages/stage-definition.ts';
+import type { SharedRedis } from '../state/redis-connections.ts';
+import { CacheParams, type CategorySettings, cacheParamProblems } from './cache-params.ts';
+import { hitResponse } from './completion.ts';
+import { bothObservers, ModelLoad } from './model-load.ts';
+import {
+  type ClientCacheControl,
+  clientCacheControl,
+  exactKey,
+  partitionId,
+  requestFingerprint,
+  requestIdentity,
+} from './request-key.ts';
+import { captureResponse } from './response-capture.ts';
+import { type LookupQuery, SemanticCache } from './semantic-cache.ts';
+
+/** Why a request is neither looked up nor stored; undefined when it may be. */
+export type Uncacheable =
+  | 'disabled'
+  | 'no-identity'
+  | 'no-question'
+  | 'n-above-1'
+  | 'temperature'
+  | 'pii'
+  | 'tool-results'
+  | 'too-long';
+
+/** What the cache does with one request, decided once and shared by the lookup and the capture. */
+export interface CachePlan {
+  readonly category: CategorySettings;
+  readonly control: ClientCacheControl;
+  readonly uncacheable?: Uncacheable;
+  readonly identity: string;
+  readonly partition: string;
+  readonly exactKey: string;
+  readonly question: string;
+}
+
+/** The caches of the process, by encoder and store: entries outlive policy reloads that keep both. */
+const CACHES = new Memo<string, SemanticCache>();
+
+/** The process's cache for one encoder and one store (Redis, or memory). */
+export function sharedCache(
+  processState: object,
+  embedder: Embedder,
+  redis: SharedRedis | undefined,
+): SemanticCache {
+  const store = redis ? `${redis.label}\u0000${redis.key('')}` : 'memory';
+  return CACHES.of(processState, `${embedder.id}\u0000${store}`, () => new SemanticCache(redis));
+}
+
+/** The category of a request: the first of the policy's categories naming its decision or a domain label it got. */
+export function categoryOf(
+  params: CacheParams,
+  decision: string,
+  signals: ReadonlyMap<string, SignalResult>,
+): CategorySettings {
+  const domains = new Set<string>();
+  for (const [key, result] of signals) {
+    const label = result.evidence?.[0];
+    if ((key === 'domain' || key.startsWith('domain:')) && result.error === undefined && label)
+      domains.add(label);
+  }
+  const found = params.categories.find(
+    (c) =>
+      (c.decision !== undefined && c.decision === decision) ||
+      (c.domain !== undefined && domains.has(c.domain)),
+  );
+  return {
+    name: found ? (found.decision ?? `domain:${found.domain}`) : decision,
+    enabled: found?.enabled ?? params.enabled,
+    threshold: found?.threshold ?? params.threshold,
+    ttlSeconds: found?.ttlSeconds ?? params.ttlSeconds,
+    maxEntries: found?.maxEntries ?? params.maxEntries,
+  };
+}
+
+function uncacheable(
+  params: CacheParams,
+  request: RouterRequest,
+  signals: ReadonlyMap<string, SignalResult>,
+): Uncacheable | undefined {
+  const { body } = request.chat;
+  if (typeof body.n === 'number' && body.n > 1) return 'n-above-1';
+  if (typeof body.temperature === 'number' && body.temperature > params.store.maxTemperature)
+    return 'temperature';
+  if (
+    !params.store.toolResults &&
+    request.chat.messages.some((m) => m.role === 'tool' || m.role === 'function')
+  )
+    return 'tool-results';
+  if (!params.store.pii) {
+    for (const [key, result] of signals)
+      if ((key === 'pii' || key.startsWith('pii:')) && result.matched) return 'pii';
+    return structuredPiiIn(request);
+  }
+  return undefined;
+}
+
+/**
+ * Whether the request holds a personal identifier (e-mail, phone, card, IBAN, SSN, IP address) by
+ * the same detectors as the `pii` signal, shared with it (detected once per request), so that the
+ * cache keeps no personal data even in a policy without a `pii` signal. A message too long to scan
+ * in one piece (its scan would pause on the request's budget) is not cached at all.
+ */
+function structuredPiiIn(request: RouterRequest): Uncacheable | undefined {
+  const { messages } = request.chat;
+  if (messages.some((m) => m.text.length > WHOLE_TEXT_CHARS)) return 'too-long';
+  const found = messagesPii(
+    request,
+    messages.map((_, index) => index),
+  );
+  if (found instanceof Promise) return 'too-long';
+  return found.some((spans) => spans.some((span) => span.score >= DEFAULT_PII_MIN_CONFIDENCE))
+    ? 'pii'
+    : undefined;
+}
+
+/** The cache's plan for a request (see {@link CachePlan}). */
+export function cachePlan(
+  params: CacheParams,
+  input: {
+    request: RouterRequest;
+    decision: string;
+    model: { name: string };
+    signals: ReadonlyMap<string, SignalResult>;
+  },
+): CachePlan {
+  const { request, decision, model, signals } = input;
+  const category = categoryOf(params, decision, signals);
+  const control = clientCacheControl(request);
+  const identity = params.scope === 'global' ? '*' : requestIdentity(request, params.identityHeaders);
+  const question = request.text('last-user');
+  const partition =
+    identity === undefined
+      ? ''
+      : partitionId({
+          identity,
+          decision,
+          model: model.name,
+          stream: request.chat.stream,
+          fingerprint: requestFingerprint(request),
+        });
+  const why: Uncacheable | undefined = !category.enabled
+    ? 'disabled'
+    : identity === undefined
+      ? 'no-identity'
+      : question.trim() === ''
+        ? 'no-question'
+        : uncacheable(params, request, signals);
+  return {
+    category,
+    control,
+    ...(why !== undefined && { uncacheable: why }),
+    identity: identity ?? '',
+    partition,
+    exactKey: exactKey(partition, question),
+    question,
+  };
+}
+
+const PLANS = new Memo<string, CachePlan>();
+
+/** What the router sees of each model's load, per process (across reloads). */
+const LOADS = new Memo<'models', ModelLoad>();
+
+/** The lookup a plan asks for; the embedding is the request's own (computed once per request). */
+function queryOf(
+  plan: CachePlan,
+  request: RouterRequest,
+  embedder: Embedder,
+  verifier: LookupQuery['verifier'],
+  overload: { threshold: number; ttlSeconds: number } | undefined,
+): LookupQuery {
+  // Entries may be kept past their category's TTL for an overloaded model: otherwise they serve
+  // only within it.
+  const ttlSeconds = overload
+    ? Math.max(overload.ttlSeconds, plan.category.ttlSeconds)
+    : plan.category.ttlSeconds;
+  const maxAge = Math.min(ttlSeconds, plan.control.maxAgeSeconds ?? Number.POSITIVE_INFINITY);
+  return {
+    partition: plan.partition,
+    exactKey: plan.exactKey,
+    question: plan.question,
+    vector: () => requestEmbedding(request, embedder, 'last-user'),
+    threshold: overload ? Math.min(overload.threshold, plan.category.threshold) : plan.category.threshold,
+    maxAgeMs: maxAge * 1000,
+    verifier,
+  };
+}
+
+/**
+ * The semantic cache as a route stage (the policy's `cache` block): after selection it looks the
+ * request up, exact then semantic within its partition, and answers a hit; otherwise it watches the
+ * response and stores a complete 2xx answer.
+ */
+export const cacheStage = defineStage({
+  key: 'cache',
+  description:
+    'The semantic cache: an exact tier and a semantic tier (HNSW over the request embedding, every candidate checked by a verifier), partitioned by tenant, decision, model, stream mode and a fingerprint of the rest of the request; documents in memory, or in Redis when the policy has a `redis` block.',
+  params: CacheParams,
+  validate: cacheParamProblems,
+  create(params, context) {
+    const encoder = context.encoder();
+    const { enabled: verifies, maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } = params.verifier;
+    const verifier = verifies ? { maxUnmatchedWords, maxUnmatchedShare, maxExtraWords } : undefined;
+    let current: SemanticCache | undefined;
+    // An encoder that cannot load is reported once by the model library (model_unavailable); the
+    // cache then stays out of the way (undefined) rather than failing every request.
+    const ready = encoder.get().then(
+      (embedder) => {
+        const cache = sharedCache(context.processState, embedder, context.redis);
+        current = cache;
+        return { embedder, cache };
+      },
+      () => undefined,
+    );
+    const adaptive = params.loadAdaptive;
+    const load = LOADS.of(context.processState, 'models', () => new ModelLoad());
+    /** Why the model is overloaded, when the policy adapts to load and it is. */
+    const overloadOf = (model: string) => (adaptive ? load.overloaded(model, adaptive) : undefined);
+    const planOf = (input: Parameters<typeof cachePlan>[1]) =>
+      PLANS.of(input.request, input.model.name, () => cachePlan(params, input));
+    return {
+      name: 'cache',
+      cacheStats() {
+        return (current?.categories() ?? []).map(({ category, entries, bytes, stats }) => ({
+          category,
+          entries,
+          bytes,
+          ...stats,
+        }));
+      },
+      async invalidate({ tenant, category, decision, model }) {
+        const cache = (await ready)?.cache;
+        if (!cache) return 0;
+        return cache.invalidate({
+          ...(tenant !== undefined && { identity: tenant }),
+          ...(category !== undefined && { category }),
+          ...(decision !== undefined && { decision }),
+          ...(model !== undefined && { model }),
+        });
+      },
+      async explain(input) {
+        const plan = planOf(input);
+        const summary: Record<string, unknown> = {
+          category: plan.category.name,
+          threshold: plan.category.threshold,
+          ttlSeconds: plan.category.ttlSeconds,
+          lookup: !plan.uncacheable && plan.control.lookup,
+          store: !plan.uncacheable && plan.control.store,
+          ...(plan.uncacheable && { uncacheable: plan.uncacheable }),
+          ...(plan.partition !== '' && { partition: plan.partition }),
+          ...(overloadOf(input.model.name) && { overloaded: overloadOf(input.model.name) }),
+        };
+        if (plan.uncacheable || !plan.control.lookup) return summary;
+        const state = await ready;
+        if (!state) return { ...summary, result: 'the encoder is unavailable' };
+        const { embedder, cache } = state;
+        const overloaded = overloadOf(input.model.name);
+        const result = await cache.inspect(
+          queryOf(plan, input.request, embedder, verifier, overloaded ? adaptive : undefined),
+        );
+        return {
+          ...summary,
+          result: result.hit ? `hit (${result.tier}, similarity ${result.similarity.toFixed(3)})` : 'miss',
+          nearest: result.candidates.map(({ question, similarity, verdict }) => ({
+            question: question.length > 120 ? `${question.slice(0, 117)}...` : question,
+            similarity: Math.round(similarity * 1000) / 1000,
+            verdict:
+              typeof verdict === 'string'
+                ? verdict
+                : verdict.agrees
+                  ? 'verifier agrees'
+                  : `verifier refuses: ${verdict.reason} (${verdict.detail})`,
+          })),
+        };
+      },
+      async answer(input) {
+        const plan = planOf(input);
+        if (plan.uncacheable || !plan.control.lookup) return undefined;
+        const state = await ready;
+        if (!state) return undefined;
+        const { embedder, cache } = state;
+        const { request } = input;
+        const overloaded = overloadOf(input.model.name);
+        const result = await cache.lookup(
+          queryOf(plan, request, embedder, verifier, overloaded ? adaptive : undefined),
+          plan.category.name,
+        );
+        if (!result.hit) return undefined;
+        const options = request.chat.body.stream_options;
+        const response = hitResponse(result.completion, {
+          requestId: request.id,
+          stream: request.chat.stream,
+          includeUsage:
+            typeof options === 'object' &&
+            options !== null &&
+            (options as Record<string, unknown>).include_usage === true,
+          tier: result.tier,
+          similarity: result.similarity,
+          now: Date.now() / 1000,
+        });
+        return {
+          response,
+          reason: `cache hit (${result.tier}, similarity ${result.similarity.toFixed(3)}, ${plan.category.name}${overloaded ? `; ${input.model.name} overloaded: ${overloaded}` : ''})`,
+        };
+      },
+      observe(input) {
+        const plan = planOf(input);
+        const { request, decision, model } = input;
+        const watching = adaptive ? load.watch(model.name) : undefined;
+        if (plan.uncacheable || !plan.control.store) return watching;
+        // Kept as long as an overloaded model may be served from it (see queryOf).
+        const ttlSeconds = Math.min(
+          Math.max(plan.category.ttlSeconds, adaptive?.ttlSeconds ?? 0),
+          plan.control.maxAgeSeconds ?? Number.POSITIVE_INFINITY,
+        );
+        if (ttlSeconds <= 0) return watching;
+        return bothObservers(
+          watching,
+          captureResponse(params.maxResponseBytes, (completion, bytes) => {
+            // Off the response path: the embedding is the request's own (computed once), the insert
+            // and any eviction run after the exchange is over.
+            setImmediate(() => {
+              void ready
+                .then(async (state) => {
+                  if (!state) return;
+                  const { embedder, cache } = state;
+                  const vector = await requestEmbedding(request, embedder, 'last-user');
+                  cache.setQuota(plan.category.name, plan.category.maxEntries);
+                  await cache.insert(
+                    {
+                      partition: plan.partition,
+                      exactKey: plan.exactKey,
+                      category: plan.category.name,
+                      identity: plan.identity,
+                      decision,
+                      model: model.name,
+                      question: plan.question,
+                      vector,
+                      ttlMs: ttlSeconds * 1000,
+                      bytes,
+                    },
+                    completion,
+                  );
+                })
+                .catch(() => {});
+            });
+          }),
+        );
+      },
+    };
+  },
+});

@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import type { SharedRedis } from '../state/redis-connections.ts';
+import { type CacheEntry, type InvalidationFilter, matchesFilter } from './cache-entry.ts';
+import type { StoredCompletion } from './completion.ts';
+import { type DocumentStore, MemoryDocumentStore } from './document-store.ts';
+import { RedisDocumentStore, type ReplicaListener } from './redis-document-store.ts';
+import { MAX_FACT_CHARS, type TextFacts, textFacts } from './text-facts.ts';
+import { PartitionIndex } from './vector-index.ts';
+import { type VerifierSettings, type VerifierVerdict, verifyFacts } from './verifier.ts';
+
+/** Semantic candidates read per lookup (the closest first). */
+const CANDIDATES = 4;
+/** Entries checked for expiry per turn of the event loop by the sweep. */
+const SWEEP_BATCH = 5000;
+const SWEEP_INTERVAL_MS = 10_000;
+/** Beyond its quota a category evicts this share more, so that eviction runs once per many inserts. */
+const EVICTION_SLACK = 0.05;
+
+/** What one lookup asks. */
+export interface LookupQuery {
+  readonly partition: string;
+  readonly exactKey: string;
+  readonly question: string;
+  /** The request's embedding (already computed by the signals, or computed now: once per request). */
+  readonly vector: () => Promise<Float32Array>;
+  readonly threshold: number;
+  /** Serve only entries at most this old (the client's `max-age`). */
+  readonly maxAgeMs?: number;
+  /** Undefined: semantic candidates are not verified. */
+  readonly verifier: VerifierSettings | undefined;
+}
+
+/** A semantic candidate and what became of it, for `explain` and the evaluation. */
+export interface Candidate {
+  readonly question: string;
+  readonly similarity: number;
+  readonly verdict: VerifierVerdict | 'below-threshold' | 'expired' | 'too-old' | 'gone';
+}
+
+export type LookupResult =
+  | {
+      readonly hit: true;
+      readonly tier: 'exact' | 'semantic';
+      readonly similarity: number;
+      readonly completion: StoredCompletion;
+      readonly entry: CacheEntry;
+      readonly candidates: readonly Candidate[];
+    }
+  | { readonly hit: false; readonly candidates: readonly Candidate[]; readonly verifierRejections: number };
+
+/** Counts per category, read by the router's metrics. */
+export interface CategoryStats {
+  lookups: number;
+  exactHits: number;
+  semanticHits: number;
+  verifierRejections: number;
+  inserts: number;
+  evictions: number;
+  expirations: number;
+  lookupSeconds: number;
+}
+
+function emptyStats(): CategoryStats {
+  return {
+    lookups: 0,
+    exactHits: 0,
+    semanticHits: 0,
+    verifierRejections: 0,
+    inserts: 0,
+    evictions: 0,
+    expirations: 0,
+    lookupSeconds: 0,
+  };
+}
+
+interface Live {
+  readonly entry: CacheEntry;
+  readonly label: number;
+  hits: number;
+  facts?: TextFacts;
+}
+
+/**
+ * The cache's memory: entries by id, by exact key, by category (their quotas), an HNSW index per
+ * partition (a hit needs the same partition, so a search never sees another tenant's entries), and
+ * the document store behind. Inserts, evictions and expiry run off the request path; lookups are
+ * bounded (a few candidates, each verified on at most 4 KiB of text).
+ */
+export class SemanticCache implements ReplicaListener {
+  readonly #entries = new Map<string, Live>();
+  readonly #byLabel = new Map<number, Live>();
+  readonly #exact = new Map<string, Live>();
+  readonly #partitions = new Map<string, PartitionIndex>();
+  readonly #categories = new Map<string, Set<Live>>();
+  readonly #stats = new Map<string, CategoryStats>();
+  readonly #quotas = new Map<string, number>();
+  readonly #store: DocumentStore;
+  readonly #shared: RedisDocumentStore | undefined;
+  #nextLabel = 0;
+  #bytes = 0;
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(redis: SharedRedis | undefined) {
+    this.#shared = redis ? new RedisDocumentStore(redis, this) : undefined;
+    this.#store = this.#shared ?? new MemoryDocumentStore();
+    this.#sweep = setInterval(() => void this.sweepExpired(), SWEEP_INTERVAL_MS);
+    this.#sweep.unref();
+  }
+
+  /** Entries in memory. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Bytes of the responses and questions of the entries. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  stats(category: string): CategoryStats {
+    let stats = this.#stats.get(category);
+    if (!stats) {
+      stats = emptyStats();
+      this.#stats.set(category, stats);
+    }
+    return stats;
+  }
+
+  /** Categories seen, with their entries and bytes. */
+  categories(): { category: string; entries: number; bytes: number; stats: CategoryStats }[] {
+    const names = new Set([...this.#stats.keys(), ...this.#categories.keys()]);
+    return [...names].map((category) => {
+      const live = this.#categories.get(category) ?? new Set();
+      let bytes = 0;
+      for (const item of live) bytes += item.entry.bytes;
+      return { category, entries: live.size, bytes, stats: this.stats(category) };
+    });
+  }
+
+  /** Sets a category's quota (entries kept in this replica); the policy's value, re-read on each insert. */
+  setQuota(category: string, maxEntries: number): void {
+    this.#quotas.set(category, maxEntries);
+  }
+
+  /** Looks a request up: the exact tier, then the semantic tier of its partition. */
+  async lookup(query: LookupQuery, category: string, now = Date.now()): Promise<LookupResult> {
+    const started = performance.now();
+    try {
+      return await this.#lookup(query, category, now);
+    } finally {
+      this.stats(category).lookupSeconds += (performance.now() - started) / 1000;
+    }
+  }
+
+  /**
+   * What a lookup would give, without counting it, marking hits or removing anything (`explain`).
+   */
+  inspect(query: LookupQuery, now = Date.now()): Promise<LookupResult> {
+    return this.#lookup(query, '', now, true);
+  }
+
+  async #lookup(query: LookupQuery, category: string, now: number, dryRun = false): Promise<LookupResult> {
+    const stats = dryRun ? emptyStats() : this.stats(category);
+    const remove = (live: Live, why: 'expired' | 'gone') => {
+      if (!dryRun) this.#remove(live, why);
+    };
+    const markHit = (live: Live) => {
+      if (!dryRun) live.hits++;
+    };
+    stats.lookups++;
+    const usable = (live: Live): Candidate['verdict'] | undefined => {
+      if (live.entry.expiresAt <= now) {
+        remove(live, 'expired');
+        return 'expired';
+      }
+      if (query.maxAgeMs !== undefined && now - live.entry.createdAt > query.maxAgeMs) return 'too-old';
+      return undefined;
+    };
+    const exact = this.#exact.get(query.exactKey);
+    if (exact && exact.entry.partition === query.partition && usable(exact) === undefined) {
+      const completion = await this.#store.get(exact.entry.id);
+      if (completion) {
+        markHit(exact);
+        stats.exactHits++;
+        return { hit: true, tier: 'exact', similarity: 1, completion, entry: exact.entry, candidates: [] };
+      }
+      remove(exact, 'gone');
+    }
+    const index = this.#partitions.get(query.partition);
+    const candidates: Candidate[] = [];
+    let verifierRejections = 0;
+    if (!index || index.size === 0) return { hit: false, candidates, verifierRejections };
+    const vector = await query.vector();
+    let asked: TextFacts | undefined;
+    for (const { label, similarity } of index.search(vector, CANDIDATES)) {
+      const live = this.#byLabel.get(label);
+      if (!live) continue;
+      const question = live.entry.question;
+      if (similarity < query.threshold) {
+        candidates.push({ question, similarity, verdict: 'below-threshold' });
+        continue;
+      }
+      const unusable = usable(live);
+      if (unusable) {
+        candidates.push({ question, similarity, verdict: unusable });
+        continue;
+      }
+      if (query.verifier) {
+        asked ??= textFacts(query.question);
+        live.facts ??= textFacts(question);
+        const verdict = verifyFacts(live.facts, asked, query.verifier);
+        candidates.push({ question, similarity, verdict });
+        if (!verdict.agrees) {
+          verifierRejections++;
+          continue;
+        }
+      } else {
+        candidates.push({ question, similarity, verdict: { agrees: true } });
+      }
+      const completion = await this.#store.get(live.entry.id);
+      if (!completion) {
+        remove(live, 'gone');
+        continue;
+      }
+      markHit(live);
+      stats.semanticHits++;
+      stats.verifierRejections += verifierRejections;
+      return { hit: true, tier: 'semantic', similarity, completion, entry: live.entry, candidates };
+    }
+    stats.verifierRejections += verifierRejections;
+    return { hit: false, candidates, verifierRejections };
+  }
+
+  /** Adds an answered request. An entry with the same exact key is replaced. */
+  async insert(
+    fields: Omit<CacheEntry, 'id' | 'createdAt' | 'expiresAt' | 'bytes' | 'question'> & {
+      question: string;
+      ttlMs: number;
+      /** The size of the response as it arrived (measured when absent). */
+      bytes?: number;
+    },
+    completion: StoredCompletion,
+    now = Date.now(),
+  ): Promise<CacheEntry> {
+    const { ttlMs, question, bytes, ...rest } = fields;
+    const kept = question.length <= MAX_FACT_CHARS ? question : question.slice(0, MAX_FACT_CHARS);
+    const entry: CacheEntry = {
+      ...rest,
+      question: kept,
+      id: randomUUID(),
+      createdAt: now,
+      expiresAt: now + ttlMs,
+      bytes: (bytes ?? JSON.stringify(completion).length) + kept.length,
+    };
+    this.added(entry);
+    this.stats(entry.category).inserts++;
+    await this.#store.put(entry, completion);
+    this.#enforceQuota(entry.category, now);
+    return entry;
+  }
+
+  /** Takes an entry into memory and the index (from this replica or another). */
+  added(entry: CacheEntry): void {
+    if (this.#entries.has(entry.id) || entry.expiresAt <= Date.now()) return;
+    const previous = this.#exact.get(entry.exactKey);
+    if (previous) {
+      if (previous.entry.createdAt > entry.createdAt) return;
+      this.#remove(previous, 'replaced');
+    }
+    const live: Live = { entry, label: this.#nextLabel++, hits: 0 };
+    let index = this.#partitions.get(entry.partition);
+    if (!index) {
+      index = new PartitionIndex(entry.vector.length);
+      this.#partitions.set(entry.partition, index);
+    }
+    if (index.dimensions !== entry.vector.length) return;
+    index.add(live.label, entry.vector);
+    this.#entries.set(entry.id, live);
+    this.#byLabel.set(live.label, live);
+    this.#exact.set(entry.exactKey, live);
+    let category = this.#categories.get(entry.category);
+    if (!category) {
+      category = new Set();
+      this.#categories.set(entry.category, category);
+    }
+    category.add(live);
+    this.#bytes += entry.bytes;
+  }
+
+  /** Removes the entries matching `filter` here, from the store and, through Redis, from the other replicas. */
+  async invalidate(filter: InvalidationFilter): Promise<number> {
+    const removed = this.invalidated(filter);
+    await this.#shared?.publishInvalidation(filter);
+    return removed;
+  }
+
+  /** Removes the entries matching `filter` (an invalidation here or from another replica). */
+  invalidated(filter: InvalidationFilter): number {
+    const gone: Live[] = [];
+    for (const live of this.#entries.values()) if (matchesFilter(live.entry, filter)) gone.push(live);
+    for (const live of gone) this.#remove(live, 'invalidated');
+    return gone.length;
+  }
+
+  /** Removes expired entries, a batch per turn of the event loop. */
+  async sweepExpired(now = Date.now()): Promise<number> {
+    let removed = 0;
+    let seen = 0;
+    for (const live of [...this.#entries.values()]) {
+      if (++seen % SWEEP_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (live.entry.expiresAt <= now && this.#entries.has(live.entry.id)) {
+        this.#remove(live, 'expired');
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Replicas: reads what Redis holds (a late start); resolves at once without Redis. */
+  catchUp(): Promise<void> {
+    return this.#shared?.catchUp() ?? Promise.resolve();
+  }
+
+  /** Over its quota, a category drops its expired entries, then those least hit per byte. */
+  #enforceQuota(category: string, now: number): void {
+    const quota = this.#quotas.get(category);
+    const live = this.#categories.get(category);
+    if (quota === undefined || !live || live.size <= quota) return;
+    for (const item of [...live]) if (item.entry.expiresAt <= now) this.#remove(item, 'expired');
+    if (live.size <= quota) return;
+    const excess = live.size - quota + Math.floor(quota * EVICTION_SLACK);
+    const value = (item: Live) => (item.hits + 1) / item.entry.bytes;
+    const victims = [...live].sort((a, b) => value(a) - value(b) || a.entry.createdAt - b.entry.createdAt);
+    for (const victim of victims.slice(0, excess)) this.#remove(victim, 'evicted');
+  }
+
+  #remove(live: Live, why: 'expired' | 'evicted' | 'gone' | 'replaced' | 'invalidated'): void {
+    const { entry } = live;
+    if (!this.#entries.delete(entry.id)) return;
+    this.#byLabel.delete(live.label);
+    if (this.#exact.get(entry.exactKey) === live) this.#exact.delete(entry.exactKey);
+    const index = this.#partitions.get(entry.partition);
+    index?.remove(live.label);
+    if (index && index.size === 0) this.#partitions.delete(entry.partition);
+    this.#categories.get(entry.category)?.delete(live);
+    this.#bytes -= entry.bytes;
+    const stats = this.stats(entry.category);
+    if (why === 'evicted') stats.evictions++;
+    if (why === 'expired') stats.expirations++;
+    if (why !== 'gone') void this.#store.delete([entry.id]);
+  }
+
+  /** Stops the expiry sweep (tests, shutdown). */
+  close(): void {
+    clearInterval(this.#sweep);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The cache over Redis, against a real redis-server: replicas share entries and invalidations, a
+ * replica that starts late catches up, and an outage loses no request (the cache keeps to memory
+ * meanwhile) and is counted once.
+ */
+
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
+import { type Harness, startHarness } from './harness.ts';
+import { TEST_POLICY } from './policy.ts';
+
+const WAIT = { timeout: 20_000, interval: 50 };
+
+let redis: TestRedis;
+let a: Harness;
+let b: Harness;
+let late: Harness | undefined;
+let policy: string;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  policy = `${TEST_POLICY}redis:
+  url: ${redis.url}
+  keyPrefix: 'cache-test:'
+  commandTimeoutMs: 200
+cache:
+  threshold: 0.9
+`;
+  a = await startHarness(policy);
+  b = await startHarness(policy);
+  await vi.waitFor(() => {
+    expect(a.router.policies.current.redis?.available).toBe(true);
+    expect(b.router.policies.current.redis?.available).toBe(true);
+  }, WAIT);
+}, 30_000);
+afterAll(async () => {
+  await late?.close();
+  await a?.close();
+  await b?.close();
+  await redis?.close();
+});
+
+const acme = { 'x-tenant-id': 'acme' };
+const globex = { 'x-tenant-id': 'globex' };
+
+async function invalidate(h: Harness, filter: object): Promise<number> {
+  const response = await fetch(`${h.adminUrl}/cache/invalidate`, {
+    method: 'POST',
+    body: JSON.stringify(filter),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { removed: number }).removed;
+}
+
+describe('replicas sharing a cache through Redis', () => {
+  it('serve from one replica an answer another stored, only to its tenant', async () => {
+    expect((await a.chat('How do python list comprehensions work?', {}, acme)).upstreamCalled).toBe(true);
+    expect((await a.chat('What is a python virtualenv?', {}, globex)).upstreamCalled).toBe(true);
+    await vi.waitFor(async () => {
+      const hit = await b.chat('how do python list comprehensions work', {}, acme);
+      expect(hit.response.headers['x-router-cache']).toBe('hit');
+    }, WAIT);
+    expect((await b.chat('how do python list comprehensions work', {}, globex)).upstreamCalled).toBe(true);
+  });
+
+  it('catch up when one starts late', async () => {
+    late = await startHarness(policy);
+    await vi.waitFor(async () => {
+      const hit = await late?.chat('How do python list comprehensions work?', {}, acme);
+      expect(hit?.upstreamCalled).toBe(false);
+    }, WAIT);
+  });
+
+  it('drop a tenant’s entries everywhere when one replica invalidates them', async () => {
+    await vi.waitFor(async () => {
+      expect((await b.chat('What is a python virtualenv?', {}, globex)).upstreamCalled).toBe(false);
+    }, WAIT);
+    expect(await invalidate(a, { tenant: 'acme' })).toBeGreaterThanOrEqual(1);
+    await vi.waitFor(async () => {
+      expect((await b.chat('How do python list comprehensions work?', {}, acme)).upstreamCalled).toBe(true);
+    }, WAIT);
+    expect((await b.chat('What is a python virtualenv?', {}, globex)).upstreamCalled).toBe(false);
+  });
+
+  it('lose no request while Redis is down, count the outage once, and share again when it returns', async () => {
+    const before = await a.metric('semantic_router_degradations_total', { kind: 'redis_unavailable' });
+    await redis.kill();
+    await vi.waitFor(() => expect(a.router.policies.current.redis?.available).toBe(false), WAIT);
+    const during = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        a.chat(`python question number ${i % 5} during the outage`, {}, acme),
+      ),
+    );
+    for (const result of during) expect(result.response.status).toBe(200);
+    // Answers stored meanwhile are kept in this replica's memory.
+    await vi.waitFor(async () => {
+      expect((await a.chat('python question number 1 during the outage', {}, acme)).upstreamCalled).toBe(
+        false,
+      );
+    }, WAIT);
+    expect(await a.metric('semantic_router_degradations_total', { kind: 'redis_unavailable' })).toBe(
+      before + 1,
+    );
+    await redis.start();
+    await vi.waitFor(() => {
+      expect(a.router.policies.current.redis?.available).toBe(true);
+      expect(b.router.policies.current.redis?.available).toBe(true);
+    }, WAIT);
+    await a.chat('How do python decorators work?', {}, acme);
+    await vi.waitFor(async () => {
+      expect((await b.chat('How do python decorators work?', {}, acme)).upstreamCalled).toBe(false);
+    }, WAIT);
+  }, 60_000);
+});
