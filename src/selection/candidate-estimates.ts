@@ -148,6 +148,6 @@ function requestDomain(signals: ReadonlyMap<string, SignalResult>): string | und
 
 /** A candidate's estimate in a few characters, for `x-router-reason` and `explain`. */
 export function describeEstimate(e: CandidateEstimate, score: number, extra = ''): string {
-  const latency = e.latency > 0 ? ` ${e.latency.toFixed(2)}s` : '';
+  const latency = e.latency > 0 ? ` ${e.latency.toFixed(3)}s` : '';
   return `${e.model.name} q ${e.quality.toFixed(3)}${e.qualityFrom === 'head' ? '' : ` (${e.qualityFrom})`} cost $${e.cost.toFixed(4)}/1k${latency}${extra} score ${score.toFixed(3)}`;
 }

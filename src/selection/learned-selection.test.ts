@@ -118,7 +118,7 @@ describe('cost-aware selection', () => {
     }
     const chosen = await pick(policy, request('hello'));
     expect(chosen.model.name).toBe('small');
-    expect(chosen.notes?.[1]).toMatch(/^small q 0\.600 cost \$\d+\.\d{4}\/1k 1\.00s score 0\.500$/);
+    expect(chosen.notes?.[1]).toMatch(/^small q 0\.600 cost \$\d+\.\d{4}\/1k 1\.000s score 0\.500$/);
   });
 
   it("learns a model's latency from its complete responses", async () => {
