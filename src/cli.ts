@@ -337,11 +337,13 @@ program
     process.stdout.write(renderPolicyReference(builtinRegistry));
   });
 
-type TrainTask = HeadTask | 'projection' | 'pii';
+type TrainTask = HeadTask | 'projection' | 'pii' | 'selection';
+
+const OTHER_TRAIN_TASKS = ['projection', 'pii', 'selection'];
 
 function trainTaskName(value: string): TrainTask {
-  if (value !== 'projection' && value !== 'pii' && !(HEAD_TASKS as readonly string[]).includes(value))
-    throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, 'projection', 'pii'].join(', ')}`);
+  if (!OTHER_TRAIN_TASKS.includes(value) && !(HEAD_TASKS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${[...HEAD_TASKS, ...OTHER_TRAIN_TASKS].join(', ')}`);
   return value as TrainTask;
 }
 
@@ -365,7 +367,7 @@ program
   )
   .argument(
     '<task>',
-    "domain, jailbreak or custom; projection (the embedded encoder's, from STS-B pairs); or pii (the named-entity tagger, from the PII data)",
+    "domain, jailbreak or custom; projection (the embedded encoder's, from STS-B pairs); pii (the named-entity tagger, from the PII data); or selection (the quality head of cost-aware and bandit selection, from --outcomes)",
     trainTaskName,
   )
   .option(
@@ -378,6 +380,10 @@ program
   )
   .option('--seed <n>', 'random seed', seed, 1)
   .option(
+    '--outcomes <files...>',
+    'selection: outcome files (JSON lines {id, prompt, outcomes: {model: 0..1}, output_tokens?, group?}); scripts/routing-outcomes.ts writes them from ../shared/data/routing',
+  )
+  .option(
     '--folds <k>',
     "cross-fit k models (2..100) and ship their average; thresholds then rest on every training row (default: the task's: 5 for jailbreak, 1 otherwise)",
     folds,
@@ -389,9 +395,33 @@ program
   .action(
     async (
       task: TrainTask,
-      options: { data?: string[]; out?: string; seed: number; folds?: number; policy?: string },
+      options: {
+        data?: string[];
+        out?: string;
+        seed: number;
+        folds?: number;
+        policy?: string;
+        outcomes?: string[];
+      },
       command: Command,
     ) => {
+      if (task === 'selection') {
+        if (!options.outcomes?.length) {
+          console.error('train selection needs --outcomes FILE...');
+          process.exit(2);
+        }
+        const encoder = await trainingEncoder(options.policy).catch(reportPolicyError);
+        const { trainSelectionHead, SELECTION_HEAD_DIR } = await import('./training/selection-task.ts');
+        const out = options.out ?? SELECTION_HEAD_DIR;
+        const card = await trainSelectionHead(
+          { files: options.outcomes, out, encoder, seed: options.seed },
+          (line) => console.error(line),
+        );
+        console.log(
+          `selection: wrote ${out} (${card.labels.length} models, ${card.split.trainRows} training rows)`,
+        );
+        return;
+      }
       if (task === 'projection') {
         // The projection is the embedded encoder's, trained full-batch from the identity: nothing to seed or fold.
         const ignored = ['policy', 'folds', 'seed'].filter(
@@ -473,5 +503,40 @@ program
       }
     },
   );
+
+program
+  .command('replay')
+  .description(
+    'replay logged outcomes through model selection offline: quality, cost and model shares of cost-aware selection, of the bandit learning online with bandit feedback, and of a prompt-blind Thompson sampler, against each model alone, random and the oracle; a table, an SVG frontier, and one JSON line last',
+  )
+  .requiredOption(
+    '--outcomes <file>',
+    'outcome rows (JSON lines {id, prompt, category?, outcomes: {model: 0..1}, output_tokens?})',
+  )
+  .requiredOption(
+    '--prices <file>',
+    'USD per 1M input/output tokens per model (the format of ../shared/data/routing/prices.json)',
+  )
+  .option(
+    '--policy <file>',
+    "replay a decision of this policy (its candidates, quality head, λ); without one, the file's models and a head trained on its training side",
+  )
+  .option('--decision <name>', 'the decision replayed (with --policy; default: the default decision)')
+  .option('--sweep', 'sweep λ from the best model to the cheapest')
+  .option('--lambda <value>', 'λ of a single run (without --sweep)', Number)
+  .option(
+    '--train-also <files...>',
+    'without --policy: more outcome files whose training side trains the head too',
+  )
+  .option('--svg <file>', 'where the frontier plot goes', 'replay-frontier.svg')
+  .option('--seed <n>', 'random seed (training, online order)', seed, 1)
+  .action(async (options) => {
+    const { replayCommand } = await import('./replay-command.ts');
+    const encoder = await trainingEncoder(undefined);
+    await replayCommand(options, encoder).catch((error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    });
+  });
 
 await program.parseAsync();

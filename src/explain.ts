@@ -1,6 +1,7 @@
 import { type PipelineObserver, route } from './pipeline.ts';
 import type { RuntimePolicy } from './policy/runtime-policy.ts';
 import { parseChatRequest } from './request/chat-request.ts';
+import { markDryRun } from './request/dry-run.ts';
 import { RouterRequest } from './request/router-request.ts';
 import type { SignalResult } from './signals/signal.ts';
 
@@ -56,6 +57,7 @@ export function readPromptsJsonl(text: string): ExplainInput[] {
 
 /** Routes one request under `policy` exactly as the server would, and reports every signal. */
 export async function explainRequest(policy: RuntimePolicy, request: RouterRequest): Promise<Explanation> {
+  markDryRun(request);
   // Stages do not answer here (a cache lookup would count, and mark its entry hit): each says what
   // it would do instead, under `stages`.
   const outcome = await route(request, policy, SILENT, { answer: false });

@@ -15,6 +15,13 @@ export const Headers = {
   reason: 'x-router-reason',
   /** The router's id for this request (Envoy's `x-request-id` when present), echoed on the response. */
   requestId: 'x-request-id',
+  /**
+   * Set on responses: the id to report the request's outcome by (feedback API). The same as
+   * `x-request-id`; its own name says what it is for.
+   */
+  routerRequestId: 'x-router-request-id',
+  /** Sent by a client: λ, the weight of cost against quality for this request (within the policy's bounds). */
+  costWeight: 'x-router-cost-weight',
   /** Set on responses so a client can see which model and decision served it. */
   responseModel: 'x-router-model',
   contentLength: 'content-length',

@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { ADMIN_SERVICE_NAME, createRouterAdmin, loadAdminService } from './admin-api/router-admin.ts';
+import {
+  createRouterFeedback,
+  FEEDBACK_SERVICE_NAME,
+  loadFeedbackService,
+} from './admin-api/router-feedback.ts';
 import type { RouterContext } from './extproc/exchange.ts';
 import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import type { ModelLibrary } from './models/model-library.ts';
@@ -21,6 +26,7 @@ import type { Registry } from './policy/registry.ts';
 import type { RuntimePolicy } from './policy/runtime-policy.ts';
 import { builtinRegistry } from './registry.ts';
 import { warmTokenizer } from './request/token-count.ts';
+import { learningHub } from './selection/learning-hub.ts';
 import { RedisConnections } from './state/redis-connections.ts';
 
 /** The policy served when none is given: `policies/default.yaml` of this package. */
@@ -131,7 +137,10 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
     },
   });
   // What selectors learn lives here, across policy reloads; so do the Redis connections.
-  const load = { models, processState: {}, redis };
+  const processState = {};
+  const hub = learningHub(processState);
+  hub.onOutcome = (status) => metrics.outcomes.inc({ status });
+  const load = { models, processState, redis };
   let first: RuntimePolicy;
   try {
     first = await loadVettedPolicyFile(policyFile, registry, load);
@@ -193,13 +202,18 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
       definition: loadAdminService().service,
       implementation: createRouterAdmin(policies, access),
     };
+    const feedbackApi = {
+      name: FEEDBACK_SERVICE_NAME,
+      definition: loadFeedbackService().service,
+      implementation: createRouterFeedback(hub, access),
+    };
     extProc = await startExtProcServer(ctx, grpcHost, options.grpcPort ?? 50051, {
-      extraServices: [adminApi],
+      extraServices: [adminApi, feedbackApi],
       ...(options.streamIdleTimeoutMs !== undefined && { streamIdleTimeoutMs: options.streamIdleTimeoutMs }),
     });
     if (options.adminPort !== null) {
       admin = await startAdminServer(
-        { policies, ready: () => ready, degradations: () => health.degradations() },
+        { policies, ready: () => ready, degradations: () => health.degradations(), outcomes: hub },
         metrics,
         adminHost,
         options.adminPort ?? 9190,
@@ -235,6 +249,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
       policies.unwatch();
       await grpcServer.close(graceMs);
       await admin?.close();
+      hub.close();
       await redis.close();
       logger.flush();
     },

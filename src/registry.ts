@@ -5,6 +5,8 @@ import { reasoningPlugin } from './plugins/reasoning.ts';
 import { rejectPlugin } from './plugins/reject.ts';
 import { systemPromptPlugin } from './plugins/system-prompt.ts';
 import type { Registry } from './policy/registry.ts';
+import { banditSelection } from './selection/bandit-selection.ts';
+import { costAwareSelection } from './selection/cost-aware-selection.ts';
 import { staticSelection } from './selection/static-selection.ts';
 import { contextLengthSignal } from './signals/context-length.ts';
 import { domainSignal } from './signals/domain.ts';
@@ -33,6 +35,6 @@ export const builtinRegistry: Registry = {
     jailbreakSignal,
   ],
   plugins: [systemPromptPlugin, headersPlugin, rejectPlugin, piiPlugin, reasoningPlugin],
-  selections: [staticSelection],
+  selections: [staticSelection, costAwareSelection, banditSelection],
   stages: [cacheStage],
 };

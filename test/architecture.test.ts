@@ -50,7 +50,7 @@ const ALLOWED_IMPORTS: Record<string, readonly string[]> = {
   extproc: [...BASE, 'request', 'response', 'mutation', 'policy', 'pipeline.ts'],
   observability: [...BASE, 'request', 'response', 'signals', 'selection', 'policy', 'pipeline.ts'],
   'admin-api': [...BASE, 'request', 'policy', 'explain.ts', 'observability'],
-  training: [...BASE, 'request', 'models', 'signals'],
+  training: [...BASE, 'request', 'models', 'signals', 'selection'],
 };
 
 /** Entry points and wiring: they may import any unit, and no unit above may import them. */
@@ -62,6 +62,7 @@ const WIRING = new Set([
   'classify.ts',
   'train-projection.ts',
   'train-name-tagger.ts',
+  'replay-command.ts',
 ]);
 
 const ROOT = path.resolve(import.meta.dirname, '..');

@@ -352,4 +352,59 @@ describe('semantic-router CLI', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('train projection takes --data and --out only, not --folds, --seed');
   });
+
+  it('replay replays a decision of a policy over held-out outcomes: a table, an SVG, and one JSON line last', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'router-replay-'));
+    const rows = Array.from({ length: 200 }, (_, i) => ({
+      id: String(i),
+      prompt: i % 3 === 0 ? `Prove the theorem number ${i} about prime gaps.` : `What colour is item ${i}?`,
+      outcomes: { big: 1, small: i % 3 === 0 ? 0 : 1 },
+    }));
+    const outcomes = path.join(dir, 'outcomes.jsonl');
+    writeFileSync(outcomes, rows.map((row) => JSON.stringify(row)).join('\n'));
+    const prices = path.join(dir, 'prices.json');
+    writeFileSync(
+      prices,
+      JSON.stringify({ prices: { big: { input: 10, output: 30 }, small: { input: 0.5, output: 0.5 } } }),
+    );
+    const policy = path.join(dir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      [
+        'apiVersion: semantic-router.io/v1',
+        'kind: RoutingPolicy',
+        'models:',
+        '  - { name: big, endpoint: { cluster: b }, quality: { predictedAs: gpt-4-1106-preview } }',
+        '  - { name: small, endpoint: { cluster: s }, quality: { predictedAs: Llama-2-7b-hf } }',
+        'defaultDecision:',
+        '  models: [big, small]',
+        '  selection: { method: cost-aware, costWeight: { default: 0.001 } }',
+        '',
+      ].join('\n'),
+    );
+    const svg = path.join(dir, 'frontier.svg');
+    const result = await cli(
+      'replay',
+      '--policy',
+      policy,
+      '--outcomes',
+      outcomes,
+      '--prices',
+      prices,
+      '--sweep',
+      '--svg',
+      svg,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("cost-aware selection with the policy's quality head");
+    const last = JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as {
+      points: { lambda: number; quality: number; cost: number; shares: Record<string, number> }[];
+      baselines: Record<string, { quality: number; cost: number }>;
+    };
+    expect(last.points.length).toBeGreaterThan(10);
+    expect(last.points[0]?.lambda).toBe(0);
+    expect(Object.keys(last.baselines).sort()).toEqual(['big', 'oracle', 'random', 'small']);
+    expect(last.baselines.big?.quality).toBe(1);
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);
+  }, 60_000);
 });

@@ -146,6 +146,14 @@ const SCENARIOS: Scenario[] = [
       await h.chat('hi', {}, { 'x-user-tier': 'premium', 'x-beta': 'yes', 'x-trace': '1' });
       await h.send(chatRequest('hello there', {}, { path: '/chat' }), echoUpstream);
       await h.send({ method: 'GET', path: '/v1/models', headers: {}, body: Buffer.alloc(0) });
+      // Capability filters: tools, images and reasoning each read the catalog's capabilities.
+      const tools = [{ type: 'function', function: { name: 'f', parameters: {} } }];
+      await h.chat('write python for me', { tools }, { 'x-router-cost-weight': '3' });
+      await h.chat('what is the weather like', { reasoning_effort: 'high' });
+      await h.send(
+        chatRequest([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:,' } }] }]),
+        echoUpstream,
+      );
       // The cache: an answer stored for a tenant, then a paraphrase checked by the verifier.
       const tenant = { 'x-tenant-id': 'every-key' };
       await h.chat('write a python function with a unit test', { temperature: 0.1 }, tenant);

@@ -276,6 +276,7 @@ export class Exchange {
               setHeader(Headers.responseModel, outcome.model.name, this.#encoding),
               setHeader(Headers.decision, outcome.decision, this.#encoding),
               setHeader(Headers.requestId, this.#id, this.#encoding),
+              setHeader(Headers.routerRequestId, this.#id, this.#encoding),
             ],
           },
         },

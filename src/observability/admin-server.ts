@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { RuntimePolicy } from '../policy/runtime-policy.ts';
 import { type AdminAccess, checkAdminAccess } from './admin-access.ts';
 import type { Metrics } from './metrics.ts';
+import { type OutcomeReceiver, receiveOutcomes } from './outcome-endpoint.ts';
 
 export interface AdminServer {
   server: Server;
@@ -30,7 +31,12 @@ export interface AdminState {
   ready(): boolean;
   /** What the router serves without right now; empty when it serves its whole policy. */
   degradations(): readonly Degradation[];
+  /** Takes outcomes reported by request id (`POST /v1/router/outcomes`); absent: 404. */
+  outcomes?: OutcomeReceiver;
 }
+
+/** Where clients report how well a routed request was served (see `receiveOutcomes`). */
+const OUTCOMES_PATH = '/v1/router/outcomes';
 
 function json(status: number, value: unknown): [number, string, string] {
   return [status, 'application/json', `${JSON.stringify(value)}\n`];
@@ -121,8 +127,9 @@ function invalidateCache(
 
 /**
  * The admin HTTP endpoints: `/healthz` (the process is up) and `/readyz` (see {@link readiness})
- * for anyone; `/metrics` (Prometheus text format) and `POST /cache/invalidate` only for callers
- * `access` admits. Anything else is 404.
+ * for anyone; `/metrics` (Prometheus text format), `POST /cache/invalidate` and
+ * `POST /v1/router/outcomes` (feedback by request id) only for callers `access` admits. Anything
+ * else is 404.
  */
 export async function startAdminServer(
   state: AdminState,
@@ -138,6 +145,18 @@ export async function startAdminServer(
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
+    if (path === OUTCOMES_PATH) {
+      if (req.method !== 'POST') return respond(json(405, { error: 'method not allowed; POST outcomes' }));
+      const refusal = checkAdminAccess(access, req.socket.remoteAddress, req.headers.authorization);
+      if (refusal) return respond(json(refusal.status, { error: refusal.message }));
+      const receiver = state.outcomes;
+      if (!receiver) return respond(json(404, { error: 'this router takes no outcomes' }));
+      receiveOutcomes(req, receiver).then(
+        ([status, body]) => respond(json(status, body)),
+        (error: Error) => respond(json(500, { error: error.message })),
+      );
+      return;
+    }
     if (path === '/cache/invalidate') return invalidateCache(state, access, req, respond);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return respond(json(405, { error: 'method not allowed' }));

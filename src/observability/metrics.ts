@@ -105,6 +105,12 @@ export function createMetrics() {
       labelNames: ['model'] as const,
       registers: [registry],
     }),
+    outcomes: new Counter({
+      name: 'semantic_router_outcomes_total',
+      help: 'Outcomes reported by request id (and failed responses), by what became of them: accepted, duplicate, unknown, invalid.',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
   };
   // Every kind is exported from the start (at 0), so that dashboards and alerts see the series.
   for (const kind of DEGRADATION_KINDS) metrics.degradations.inc({ kind }, 0);

@@ -200,7 +200,7 @@ export function compilePolicy(
     for (const problem of problems) report('error', path, problem);
     try {
       if (definition && problems.length === 0)
-        return definition.create(params, { decision, processState, redis });
+        return definition.create(params, { decision, processState, redis, signalContext: context });
     } catch (error) {
       report('error', path, `cannot build selection ${spec.method}: ${(error as Error).message}`);
     }

@@ -158,5 +158,23 @@ export function renderPolicyReference(registry: Registry): string {
   out.push(
     ...typeSections(registry.plugins, top.decisions?.items?.properties?.plugins?.items?.oneOf, ['type']),
   );
+  out.push(
+    '## Selection',
+    '',
+    "A decision's `selection: {method, ...}` chooses among its models (`static` when absent). The header",
+    "`x-router-cost-weight` sets λ for one request, within the method's `costWeight` bounds.",
+    '',
+  );
+  const selectionSchemas = (top.decisions?.items?.properties?.selection?.oneOf ?? []).map((schema) => ({
+    ...schema,
+    properties: { ...schema.properties, type: schema.properties?.method ?? {} },
+  }));
+  out.push(
+    ...typeSections(
+      registry.selections.map((d) => ({ type: d.method, description: d.description })),
+      selectionSchemas,
+      ['type', 'method'],
+    ),
+  );
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -29,6 +29,10 @@ export interface ChatRequest {
   readonly messages: readonly ChatMessage[];
   readonly stream: boolean;
   readonly hasTools: boolean;
+  /** Some message has an image content part. */
+  readonly hasImages: boolean;
+  /** The body asks for a reasoning effort (`reasoning_effort`). */
+  readonly wantsReasoning: boolean;
   /**
    * True when some message spelled its role otherwise than {@link ChatMessage.role} (`User`,
    * `" user"`): the forwarded body then carries the roles the router read, so that the backend sees
@@ -94,6 +98,14 @@ function contentText(content: unknown, index: number): string {
     if (text !== undefined) texts.push(text);
   }
   return texts.join(CONTENT_PART_SEPARATOR);
+}
+
+/** Whether a message's content has an image part (`image_url`, or `input_image`). */
+function hasImagePart(message: unknown): boolean {
+  if (!isRecord(message) || !Array.isArray(message.content)) return false;
+  return message.content.some(
+    (part) => isRecord(part) && (part.type === 'image_url' || part.type === 'input_image'),
+  );
 }
 
 /** The role a message's `role` field names, case-insensitively and trimmed; a 400 when it names none. */
@@ -173,6 +185,8 @@ export function parseChatRequest(raw: Buffer, limits: ChatRequestLimits = DEFAUL
     messages,
     stream: body.stream === true,
     hasTools: Array.isArray(body.tools) && body.tools.length > 0,
+    hasImages: rawMessages.some(hasImagePart),
+    wantsReasoning: typeof body.reasoning_effort === 'string',
     rolesRespelled,
   };
 }

@@ -45,6 +45,63 @@ export const ModelSchema = z
       .describe(
         'Largest prompt, in tokens, the model accepts; selection skips models the prompt does not fit.',
       ),
+    capabilities: z
+      .object({
+        tools: z
+          .boolean()
+          .optional()
+          .describe('Calls tools: requests that send `tools` go only to models that do.'),
+        vision: z
+          .boolean()
+          .optional()
+          .describe('Reads images: requests with image content parts go only to models that do.'),
+        reasoning: z
+          .boolean()
+          .optional()
+          .describe(
+            'Reasons before answering: requests that set `reasoning_effort` go only to models that do.',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'What the model can do. Learned and cost-aware selection skip candidates that lack what a request needs (a capability left out counts as present); when none has it, every candidate stays.',
+      ),
+    quality: z
+      .object({
+        prior: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe(
+            'Expected share of prompts the model answers well (0..1), for selection when the quality head does not know the model.',
+          ),
+        byDomain: z
+          .record(z.string(), z.number().min(0).max(1))
+          .optional()
+          .describe(
+            "The same per domain label (a `domain` signal's predicted label for the request); wins over `prior` when the request's domain is listed.",
+          ),
+        predictedAs: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "The model of the quality head's card whose predictions stand for this one (e.g. an older release of the same family); by default its own name.",
+          ),
+      })
+      .strict()
+      .optional()
+      .describe('What selection assumes about how well the model answers.'),
+    expectedOutputTokens: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "Tokens the model is expected to write per answer, for the predicted cost; by default the running average of its responses' usage, 256 before any.",
+      ),
     private: z
       .boolean()
       .optional()

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { RouterRequest } from '../request/router-request.ts';
 import type { ResponseObserver } from '../response/response-observer.ts';
-import type { SignalResult } from '../signals/signal.ts';
+import type { SignalContext, SignalResult } from '../signals/signal.ts';
 import type { SharedRedis } from '../state/redis-connections.ts';
 import type { ModelSpec } from './model-spec.ts';
 
@@ -38,6 +38,8 @@ export interface SelectorContext {
   readonly processState: object;
   /** The policy's Redis (its `redis` block), when it names one and the router is connected; else undefined. */
   readonly redis: SharedRedis | undefined;
+  /** Where models come from (a quality head, the policy's encoder), as signals get them. */
+  readonly signalContext: SignalContext;
 }
 
 /**

@@ -64,4 +64,42 @@ describe('trainHead', () => {
     });
     expect(classWeights[2]).toBeGreaterThan(classWeights[0] as number);
   });
+
+  it('teaches a sigmoid head each label on its own, skipping unknown targets', () => {
+    // Label k is "yes" when word class k appears; the third label is never known and stays untrained.
+    const rows = (count: number, seed: number): TrainingExample[] =>
+      examples(count, seed).map((example) => {
+        const targets = Float32Array.from(LABELS, (_, k) =>
+          k === 2 ? Number.NaN : k === example.label ? 1 : 0,
+        );
+        return { ...example, targets };
+      });
+    const shape = {
+      labels: LABELS,
+      dims: 4,
+      buckets: config.buckets,
+      hidden: 0,
+      activation: 'sigmoid' as const,
+    };
+    const trained = trainHead(shape, rows(120, 1), rows(30, 2), {
+      ...DEFAULT_TRAINER_OPTIONS,
+      maxEpochs: 30,
+      learningRate: 0.05,
+      l2: 0,
+    });
+    const apple = headProbabilities(
+      trained.weights,
+      new Float32Array(4),
+      lexicalFeatures('apple mango pear', config),
+    );
+    const saw = headProbabilities(
+      trained.weights,
+      new Float32Array(4),
+      lexicalFeatures('saw drill hammer', config),
+    );
+    expect(apple[0]).toBeGreaterThan(0.8);
+    expect(apple[1]).toBeLessThan(0.2);
+    expect(saw[1]).toBeGreaterThan(0.8);
+    expect(apple[2]).toBeCloseTo(0.5, 1);
+  });
 });

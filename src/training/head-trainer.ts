@@ -1,9 +1,9 @@
 import {
+  activateInPlace,
   createHeadWeights,
   firstLayer,
   firstLayerWidth,
   type HeadWeights,
-  softmaxInPlace,
 } from '../models/heads/head-weights.ts';
 import type { SparseFeatures } from '../models/heads/lexical-featurizer.ts';
 import { seededRandom, shuffleInPlace } from '../models/seeded-random.ts';
@@ -15,6 +15,11 @@ export interface TrainingExample {
   label: number;
   /** Multiplies the example's loss (1 for ordinary rows; less for augmented ones). */
   weight: number;
+  /**
+   * For a sigmoid head: each label's target in 0..1, NaN where unknown (that label is not trained
+   * on this example). `label` then only orders class weights.
+   */
+  targets?: Float32Array;
 }
 
 export interface TrainerOptions {
@@ -80,7 +85,7 @@ function cloneWeights(weights: HeadWeights): HeadWeights {
 /** Per-example forward pass keeping what backpropagation needs. */
 function forward(weights: HeadWeights, example: TrainingExample, first: Float32Array): Float32Array {
   firstLayer(weights, example.embedding, example.lexical, first);
-  if (weights.hidden === 0) return softmaxInPlace(first.slice());
+  if (weights.hidden === 0) return activateInPlace(weights, first.slice());
   const labels = weights.labels.length;
   const logits = Float32Array.from(weights.outputBias);
   for (let h = 0; h < weights.hidden; h++) {
@@ -89,7 +94,51 @@ function forward(weights: HeadWeights, example: TrainingExample, first: Float32A
     for (let k = 0; k < labels; k++)
       logits[k] = (logits[k] as number) + a * (weights.output[h * labels + k] as number);
   }
-  return softmaxInPlace(logits);
+  return activateInPlace(weights, logits);
+}
+
+/**
+ * The loss of one example and, in `gradient`, its derivative by each logit: cross-entropy of the
+ * label for a softmax head; for a sigmoid head, binary cross-entropy summed over the labels whose
+ * target is known.
+ */
+function lossAndGradient(p: Float32Array, example: TrainingExample, gradient: Float32Array): number {
+  const targets = example.targets;
+  if (targets === undefined) {
+    for (let k = 0; k < p.length; k++) gradient[k] = (p[k] as number) - (k === example.label ? 1 : 0);
+    return -Math.log(Math.max(1e-12, p[example.label] as number));
+  }
+  let loss = 0;
+  for (let k = 0; k < p.length; k++) {
+    const y = targets[k] as number;
+    if (Number.isNaN(y)) {
+      gradient[k] = 0;
+      continue;
+    }
+    const q = p[k] as number;
+    gradient[k] = q - y;
+    loss -= y * Math.log(Math.max(1e-12, q)) + (1 - y) * Math.log(Math.max(1e-12, 1 - q));
+  }
+  return loss;
+}
+
+/** Whether a prediction is right: the top label for a softmax head, every known target on the right side of 0.5 for a sigmoid one (counted per label). */
+function hits(p: Float32Array, example: TrainingExample): { right: number; of: number } {
+  const targets = example.targets;
+  if (targets === undefined) {
+    let best = 0;
+    for (let k = 1; k < p.length; k++) if ((p[k] as number) > (p[best] as number)) best = k;
+    return { right: best === example.label ? 1 : 0, of: 1 };
+  }
+  let right = 0;
+  let of = 0;
+  for (let k = 0; k < p.length; k++) {
+    const y = targets[k] as number;
+    if (Number.isNaN(y)) continue;
+    of++;
+    if ((p[k] as number) >= 0.5 === y >= 0.5) right++;
+  }
+  return { right, of };
 }
 
 class Adam {
@@ -133,21 +182,23 @@ function evaluate(
   classWeights: number[],
 ): { loss: number; accuracy: number } {
   const first = new Float32Array(firstLayerWidth(weights));
+  const gradient = new Float32Array(weights.labels.length);
   let loss = 0;
   let total = 0;
   let correct = 0;
+  let counted = 0;
   for (const example of examples) {
     const p = forward(weights, example, first);
     const w = example.weight * (classWeights[example.label] as number);
-    loss -= w * Math.log(Math.max(1e-12, p[example.label] as number));
+    loss += w * lossAndGradient(p, example, gradient);
     total += w;
-    let best = 0;
-    for (let k = 1; k < p.length; k++) if ((p[k] as number) > (p[best] as number)) best = k;
-    if (best === example.label) correct++;
+    const { right, of } = hits(p, example);
+    correct += right;
+    counted += of;
   }
   return {
     loss: total === 0 ? 0 : loss / total,
-    accuracy: examples.length === 0 ? 0 : correct / examples.length,
+    accuracy: counted === 0 ? 0 : correct / counted,
   };
 }
 
@@ -156,7 +207,7 @@ function evaluate(
  * weighted cross-entropy and early stopping on `inner`. Deterministic for a given seed and input order.
  */
 export function trainHead(
-  shape: Pick<HeadWeights, 'labels' | 'dims' | 'buckets' | 'hidden'>,
+  shape: Pick<HeadWeights, 'labels' | 'dims' | 'buckets' | 'hidden' | 'activation'>,
   train: readonly TrainingExample[],
   inner: readonly TrainingExample[],
   options: TrainerOptions,
@@ -184,6 +235,7 @@ export function trainHead(
   const gradOutputBias = new Float32Array(weights.outputBias.length);
   const first = new Float32Array(width);
   const dz = new Float32Array(width);
+  const dLogits = new Float32Array(labels);
   const order = train.map((_, i) => i);
   // The lexical gradient of a batch: a dense buffer, with the rows it touched listed for the update.
   const gradLexical = new Float32Array(weights.lexical.length);
@@ -211,15 +263,15 @@ export function trainHead(
         const example = train[index] as TrainingExample;
         const w = example.weight * (classWeights[example.label] as number);
         const p = forward(weights, example, first);
-        trainLoss -= w * Math.log(Math.max(1e-12, p[example.label] as number));
+        trainLoss += w * lossAndGradient(p, example, dLogits);
         trainWeight += w;
         const scale = w / batch.length;
         if (weights.hidden === 0) {
-          for (let k = 0; k < width; k++) dz[k] = ((p[k] as number) - (k === example.label ? 1 : 0)) * scale;
+          for (let k = 0; k < width; k++) dz[k] = (dLogits[k] as number) * scale;
         } else {
           dz.fill(0);
           for (let k = 0; k < labels; k++) {
-            const d = ((p[k] as number) - (k === example.label ? 1 : 0)) * scale;
+            const d = (dLogits[k] as number) * scale;
             gradOutputBias[k] = (gradOutputBias[k] as number) + d;
             for (let h = 0; h < weights.hidden; h++) {
               const a = first[h] as number;

@@ -90,6 +90,36 @@ describe('the shipped default policy, with its real models', () => {
     expectRouteTo(await h.chat('What is a good recipe for pancakes?'), SMALL, { decision: 'default' });
   });
 
+  it.each([
+    { weight: '0', prompt: 'Write a Python function that merges two sorted lists.' },
+    // Another prompt each time: the cache would answer the same one, whatever the model.
+    { weight: '0.5', prompt: 'Write a Rust function that reverses a linked list in place.' },
+    { weight: '5', prompt: 'Write a JavaScript function that debounces another function.' },
+  ])(
+    "chooses the code decision's model by predicted quality − λ × predicted cost (λ $weight), and says so",
+    async ({ weight, prompt }) => {
+      const result = await h.chat(prompt, {}, { 'x-router-cost-weight': weight });
+      const reason = result.forwarded?.headers['x-router-reason'] ?? '';
+      expect(reason).toContain(`cost-aware lambda ${weight}`);
+      const candidates = [
+        ...reason.matchAll(
+          /([\w.-]+) q (0\.\d{3}) cost \$(\d+\.\d{4})\/1k(?: [\d.]+s)? score (-?\d+\.\d{3})/g,
+        ),
+      ].map(([, name, quality, cost, score]) => ({
+        name: name as string,
+        quality: Number(quality),
+        cost: Number(cost),
+        score: Number(score),
+      }));
+      expect(candidates.map((c) => c.name).sort()).toEqual([SMALL, LARGE]);
+      for (const c of candidates) expect(c.score).toBeCloseTo(c.quality - Number(weight) * c.cost, 2);
+      const top = candidates.reduce((a, b) => (b.score > a.score ? b : a));
+      expectRouteTo(result, top.name, { decision: 'code' });
+      // The head predicts the large model answers better; with quality alone it wins.
+      if (weight === '0') expect(top.name).toBe(LARGE);
+    },
+  );
+
   it('reports no model failure or signal error', async () => {
     expect(await h.metric('semantic_router_degradations_total', { kind: 'model_unavailable' })).toBe(0);
     expect(await h.metric('semantic_router_degradations_total', { kind: 'signal_error' })).toBe(0);

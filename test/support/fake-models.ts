@@ -135,6 +135,30 @@ export const fakeJailbreakClassifier = () =>
     'benign',
   );
 
+/**
+ * A fake quality head (sigmoid: each model scored on its own): `thinker` and `qwen2.5-72b-instruct`
+ * answer 0.8 of prompts well, `small` and `llama-3.1-8b-instruct` 0.6, and every model 0.95 of
+ * prompts that say "easy".
+ */
+export const fakeQualityClassifier = (): TextClassifier => ({
+  id: 'selection@fake',
+  labels: ['llama-3.1-8b-instruct', 'qwen2.5-72b-instruct', 'small', 'thinker'],
+  encoderName: STATIC_ENCODER_NAME,
+  readsTokenPooling: false,
+  async classify(inputs) {
+    return inputs.map(({ text }) => {
+      const easy = text.toLowerCase().includes('easy');
+      const scores = {
+        'llama-3.1-8b-instruct': easy ? 0.95 : 0.6,
+        'qwen2.5-72b-instruct': easy ? 0.95 : 0.8,
+        small: easy ? 0.95 : 0.6,
+        thinker: easy ? 0.95 : 0.8,
+      };
+      return { label: 'thinker', score: scores.thinker, scores };
+    });
+  },
+});
+
 /** Fake loaders: the fake embedder as the embedded encoder, fake heads by folder name. */
 export function fakeModelLoaders(
   overrides: Partial<ModelLoaders> = {},
@@ -143,6 +167,7 @@ export function fakeModelLoaders(
   const heads: Record<string, () => TextClassifier> = {
     domain: fakeDomainClassifier,
     jailbreak: fakeJailbreakClassifier,
+    selection: fakeQualityClassifier,
   };
   return {
     staticEncoder: async () => embedder,

@@ -55,6 +55,11 @@ export interface HeadCard {
   lexical: LexicalConfig;
   /** Hidden units (0: linear softmax regression). */
   hidden: number;
+  /**
+   * `sigmoid`: each label is scored on its own (probabilities do not sum to 1), e.g. the selection
+   * head's P(this model answers well) per model. Absent: `softmax`.
+   */
+  activation?: 'softmax' | 'sigmoid';
   /** The dense input (absent: `sentence`, as in heads from before token pooling). */
   inputs?: HeadInputs;
   decision?: HeadDecision;
@@ -92,6 +97,8 @@ export function checkHeadCard(value: unknown): HeadCard {
     fail(`\`lexical\`: ${(error as Error).message}`);
   }
   if (!Number.isInteger(card.hidden) || (card.hidden as number) < 0) fail('`hidden` must be an integer >= 0');
+  if (card.activation !== undefined && card.activation !== 'softmax' && card.activation !== 'sigmoid')
+    fail('`activation` must be softmax or sigmoid');
   if (card.inputs !== undefined && !HEAD_INPUTS.includes(card.inputs))
     fail(`\`inputs\` must be one of ${HEAD_INPUTS.join(', ')}`);
   if (typeof card.files?.[HEAD_FILES.model] !== 'string')

@@ -11,10 +11,10 @@ import { DEFAULT_LEXICAL_CONFIG, lexicalFeatures } from './lexical-featurizer.ts
 
 const config = { ...DEFAULT_LEXICAL_CONFIG, buckets: 1 << 12, shapeShare: 0.2 };
 
-function randomWeights(hidden: number): HeadWeights {
+function randomWeights(hidden: number, activation: HeadWeights['activation'] = 'softmax'): HeadWeights {
   const random = seededRandom(7);
   const weights = createHeadWeights(
-    { labels: ['a', 'b', 'c'], dims: 6, buckets: config.buckets, hidden },
+    { labels: ['a', 'b', 'c'], dims: 6, buckets: config.buckets, hidden, activation },
     random,
   );
   for (const array of [weights.embedding, weights.lexical, weights.bias, weights.output, weights.outputBias])
@@ -28,8 +28,9 @@ describe('encodeHeadModel', () => {
   it.each([
     { name: 'a linear head', hidden: 0 },
     { name: 'an MLP head', hidden: 5 },
-  ])('computes what the JavaScript forward pass computes, for $name', async ({ hidden }) => {
-    const weights = randomWeights(hidden);
+    { name: 'a sigmoid (multi-label) head', hidden: 0, activation: 'sigmoid' as const },
+  ])('computes what the JavaScript forward pass computes, for $name', async ({ hidden, activation }) => {
+    const weights = randomWeights(hidden, activation);
     const file = join(mkdtempSync(join(tmpdir(), 'head-graph-')), 'head.onnx');
     writeFileSync(file, encodeHeadModel(weights));
     const session = await loadOnnxSession(file);

@@ -15,7 +15,8 @@ const FLOAT = 1;
  * The head as an ONNX model. Inputs: `embedding` float32 [batch, dims], `lexical_ids` int64
  * [batch, L] and `lexical_values` float32 [batch, L] (padding: any id with value 0). The lexical
  * weight table is stored as float16 and gathered inside the graph; the output `probabilities`
- * float32 [batch, labels] is a softmax over the labels in the card's order.
+ * float32 [batch, labels] is a softmax over the labels in the card's order (a sigmoid per label for
+ * a head with `activation: 'sigmoid'`).
  */
 export function encodeHeadModel(weights: HeadWeights, metadata: Record<string, string> = {}): Uint8Array {
   const width = firstLayerWidth(weights);
@@ -47,12 +48,11 @@ export function encodeHeadModel(weights: HeadWeights, metadata: Record<string, s
       { op: 'Add', inputs: ['output_sum', 'output_bias'], outputs: ['logits'] },
     );
   }
-  nodes.push({
-    op: 'Softmax',
-    inputs: ['logits'],
-    outputs: [HEAD_IO.probabilities],
-    attributes: { axis: -1 },
-  });
+  nodes.push(
+    weights.activation === 'sigmoid'
+      ? { op: 'Sigmoid', inputs: ['logits'], outputs: [HEAD_IO.probabilities] }
+      : { op: 'Softmax', inputs: ['logits'], outputs: [HEAD_IO.probabilities], attributes: { axis: -1 } },
+  );
   return encodeOnnxModel({
     name: 'text_classifier_head',
     inputs: [

@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { fromFloat16 } from '../onnx/onnx-graph.ts';
 import { HEAD_IO } from './head-graph.ts';
-import type { HeadWeights } from './head-weights.ts';
+import type { HeadActivation, HeadWeights } from './head-weights.ts';
 
 const { onnx } = onnxProto;
 const TYPES = onnx.TensorProto.DataType;
@@ -12,6 +12,7 @@ export interface HeadShape {
   dims: number;
   buckets: number;
   hidden: number;
+  activation?: HeadActivation;
 }
 
 function tensor(
@@ -57,6 +58,7 @@ export function readHeadWeights(bytes: Uint8Array, shape: HeadShape): HeadWeight
     dims: shape.dims,
     buckets: shape.buckets,
     hidden: shape.hidden,
+    ...(shape.activation === 'sigmoid' && { activation: 'sigmoid' as const }),
     embedding: tensor(initializers, 'embedding_weights', [shape.dims, width]),
     lexical: tensor(initializers, 'lexical_weights16', [shape.buckets, width]),
     bias: tensor(initializers, 'bias', [width]),

@@ -13,6 +13,11 @@ export interface HeadWeights {
   buckets: number;
   /** Hidden units; 0 for a linear (softmax regression) head. */
   hidden: number;
+  /**
+   * `softmax` (absent): one label per text, probabilities sum to 1. `sigmoid`: each label is a
+   * yes/no question of its own (e.g. whether each model answers the prompt well).
+   */
+  activation?: HeadActivation;
   /** [dims, width] */
   embedding: Float32Array;
   /** [buckets, width] */
@@ -25,6 +30,23 @@ export interface HeadWeights {
   outputBias: Float32Array;
 }
 
+/** How a head turns its logits into probabilities. */
+export type HeadActivation = 'softmax' | 'sigmoid';
+
+/** Turns logits into independent probabilities in place. */
+export function sigmoidInPlace(values: Float32Array): Float32Array {
+  for (let i = 0; i < values.length; i++) values[i] = 1 / (1 + Math.exp(-(values[i] as number)));
+  return values;
+}
+
+/** Applies the head's activation to its logits in place. */
+export function activateInPlace(
+  weights: Pick<HeadWeights, 'activation'>,
+  logits: Float32Array,
+): Float32Array {
+  return weights.activation === 'sigmoid' ? sigmoidInPlace(logits) : softmaxInPlace(logits);
+}
+
 /** Width of the first layer: the hidden units, or the labels for a linear head. */
 export function firstLayerWidth(weights: Pick<HeadWeights, 'hidden' | 'labels'>): number {
   return weights.hidden > 0 ? weights.hidden : weights.labels.length;
@@ -32,7 +54,7 @@ export function firstLayerWidth(weights: Pick<HeadWeights, 'hidden' | 'labels'>)
 
 /** Fresh weights: small seeded random values for layers feeding a ReLU, zeros otherwise. */
 export function createHeadWeights(
-  shape: Pick<HeadWeights, 'labels' | 'dims' | 'buckets' | 'hidden'>,
+  shape: Pick<HeadWeights, 'labels' | 'dims' | 'buckets' | 'hidden' | 'activation'>,
   random: () => number,
 ): HeadWeights {
   const width = firstLayerWidth(shape);
@@ -65,16 +87,21 @@ export function firstLayer(
 ): void {
   const width = out.length;
   out.set(weights.bias);
-  for (let d = 0; d < weights.dims; d++) {
+  // Tables read into locals: the loops below are the hottest of a head's forward pass.
+  const dense = weights.embedding;
+  const table = weights.lexical;
+  const dims = weights.dims;
+  for (let d = 0; d < dims; d++) {
     const x = embedding[d] as number;
     if (x === 0) continue;
     const row = d * width;
-    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (weights.embedding[row + k] as number);
+    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (dense[row + k] as number);
   }
-  for (let f = 0; f < lexical.ids.length; f++) {
-    const x = lexical.values[f] as number;
-    const row = (lexical.ids[f] as number) * width;
-    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (weights.lexical[row + k] as number);
+  const { ids, values } = lexical;
+  for (let f = 0; f < ids.length; f++) {
+    const x = values[f] as number;
+    const row = (ids[f] as number) * width;
+    for (let k = 0; k < width; k++) out[k] = (out[k] as number) + x * (table[row + k] as number);
   }
 }
 
@@ -100,14 +127,15 @@ export function headProbabilities(
 ): Float32Array {
   const first = new Float32Array(firstLayerWidth(weights));
   firstLayer(weights, embedding, lexical, first);
-  if (weights.hidden === 0) return softmaxInPlace(first);
+  if (weights.hidden === 0) return activateInPlace(weights, first);
   const labels = weights.labels.length;
   const logits = Float32Array.from(weights.outputBias);
+  const output = weights.output;
   for (let h = 0; h < weights.hidden; h++) {
     const a = Math.max(0, first[h] as number);
     if (a === 0) continue;
     for (let k = 0; k < labels; k++)
-      logits[k] = (logits[k] as number) + a * (weights.output[h * labels + k] as number);
+      logits[k] = (logits[k] as number) + a * (output[h * labels + k] as number);
   }
-  return softmaxInPlace(logits);
+  return activateInPlace(weights, logits);
 }

@@ -64,7 +64,13 @@ export async function loadTextClassifier(directory: string): Promise<TrainedText
   const id = modelId(card.name, digest);
   let weights: HeadWeights;
   try {
-    weights = readHeadWeights(bytes, { labels, dims, buckets: card.lexical.buckets, hidden: card.hidden });
+    weights = readHeadWeights(bytes, {
+      labels,
+      dims,
+      buckets: card.lexical.buckets,
+      hidden: card.hidden,
+      ...(card.activation === 'sigmoid' && { activation: 'sigmoid' as const }),
+    });
   } catch (error) {
     throw new ModelLoadError(modelFile, `not a usable classifier head (${(error as Error).message})`, {
       cause: error,

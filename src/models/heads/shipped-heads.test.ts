@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HEAD_DIRS } from '../../training/head-tasks.ts';
 import type { TextEncoding } from '../embedder.ts';
+import { MODELS_DIR } from '../model-files.ts';
 import { ensureStaticEncoder } from '../static-encoder/ensure-static-encoder.ts';
 import { StaticEncoder } from '../static-encoder/static-encoder.ts';
 import { STATIC_ENCODER_DIR, STATIC_ENCODER_NAME } from '../static-encoder/static-encoder-files.ts';
@@ -116,5 +118,31 @@ describe('the shipped heads', () => {
     ].join('\n\n');
     const [result] = await classify(jailbreak, [long.repeat(3)]);
     expect(result && jailbreak.decision && isFlagged(result, jailbreak.decision)).toBe(false);
+  });
+});
+
+describe('the shipped selection head', () => {
+  let selection: TrainedTextClassifier;
+  beforeAll(async () => {
+    selection = await loadTextClassifier(join(MODELS_DIR, 'selection'));
+  });
+
+  it('scores each model on its own, over this build of the embedded encoder', () => {
+    expect(selection.card.activation).toBe('sigmoid');
+    expect(selection.encoderId).toBe(encoder.id);
+    expect(selection.labels).toContain('gpt-4-1106-preview');
+    expect(selection.labels).toContain('Meta-Llama-3_1-8B-Instruct');
+  });
+
+  it('predicts a strong model answers better than a weak one, and an easy question better than a hard one', async () => {
+    const [easy, hard] = await classify(selection, [
+      'What is the capital of France?\nA. Paris\nB. Rome\nC. Berlin\nD. Madrid\nAnswer:',
+      'Let G be a finite group of order 2p where p is an odd prime. Find the number of Sylow p-subgroups and determine whether G must be cyclic given that G has a normal subgroup of order 2.\nA. 1, yes\nB. p, no\nC. 1, no\nD. 2, yes\nAnswer:',
+    ]);
+    const strong = 'gpt-4-1106-preview';
+    const weak = 'Llama-2-7b-hf';
+    expect(easy?.scores[strong]).toBeGreaterThan(easy?.scores[weak] as number);
+    expect(hard?.scores[strong]).toBeGreaterThan(hard?.scores[weak] as number);
+    expect(easy?.scores[strong]).toBeGreaterThan(hard?.scores[strong] as number);
   });
 });

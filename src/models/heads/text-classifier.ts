@@ -17,7 +17,8 @@ export interface TextClassification {
 
 /**
  * A trained head over sentence vectors (and, if it was trained so, lexical features of the text).
- * Probabilities of one text sum to 1 over `labels`. Safe to call concurrently.
+ * Probabilities of one text sum to 1 over `labels`, except for a head whose card says `activation:
+ * sigmoid`, which scores each label on its own. Safe to call concurrently.
  */
 export interface TextClassifier {
   /** Names the head and its exact weights, e.g. `domain@1a2b3c4d5e6f`. */
