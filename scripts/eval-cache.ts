@@ -12,6 +12,9 @@
  */
 import { chatRequest, echoUpstream } from 'envoy-extproc-emulator';
 import { CacheParams } from '../src/cache/cache-params.ts';
+import { normalisedQuestion } from '../src/cache/request-key.ts';
+import { textFacts } from '../src/cache/text-facts.ts';
+import { compareFacts, type Refusal } from '../src/cache/verifier.ts';
 import { type LabelledPair, readPairs, splitPairs, type VariantKind, variantsOf } from './cache-eval-data.ts';
 import { startRouterBehindEnvoy } from './in-process-router.ts';
 
@@ -177,6 +180,46 @@ function variantReport(title: string, result: RunResult, threshold: number): voi
   console.log(`${title}: ${parts.join(', ')}; all ${pct(all / Math.max(1, result.variants.length))}`);
 }
 
+/**
+ * Each verifier rule on the tuning part, on the texts alone (every pair, whatever its similarity):
+ * how many pairs that ask the same it refuses (false refusals) and how many that differ (true
+ * refusals), and how many of each it alone refuses (what relaxing only that rule would serve).
+ */
+function ruleReport(pairs: readonly LabelledPair[]): void {
+  const counts = new Map<
+    Refusal['reason'],
+    { same: number; different: number; soleSame: number; soleDifferent: number }
+  >();
+  for (const pair of pairs) {
+    if (normalisedQuestion(pair.a) === normalisedQuestion(pair.b)) continue;
+    const reasons = [
+      ...new Set(compareFacts(textFacts(pair.a), textFacts(pair.b)).refusals.map((r) => r.reason)),
+    ];
+    for (const reason of reasons) {
+      let count = counts.get(reason);
+      if (!count) {
+        count = { same: 0, different: 0, soleSame: 0, soleDifferent: 0 };
+        counts.set(reason, count);
+      }
+      if (pair.same) count.same++;
+      else count.different++;
+      if (reasons.length === 1) {
+        if (pair.same) count.soleSame++;
+        else count.soleDifferent++;
+      }
+    }
+  }
+  const same = pairs.filter((p) => p.same).length;
+  console.log(
+    `\nVerifier rules on the tuning part (${same} pairs the same, ${pairs.length - same} different; every pair, whatever its similarity):`,
+  );
+  console.log('rule        refuses same  refuses different  | its refusal alone: same  different');
+  for (const [reason, c] of [...counts].sort((x, y) => y[1].same - x[1].same))
+    console.log(
+      `${reason.padEnd(10)}  ${String(c.same).padStart(12)}  ${String(c.different).padStart(17)}  |  ${String(c.soleSame).padStart(21)}  ${String(c.soleDifferent).padStart(9)}`,
+    );
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const { tune, heldOut } = splitPairs(readPairs());
@@ -184,6 +227,7 @@ async function main(): Promise<void> {
   const tuning = limited(tune);
   const held = limited(heldOut);
   const all = [...tuning, ...held];
+  ruleReport(tuning);
   const on = await run(all, true, options);
   const off = await run(all, false, options);
   const tuned = table('Tuning part (thresholds are chosen here)', tuning, on, off);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { textFacts } from './text-facts.ts';
-import { verifyTexts } from './verifier.ts';
+import { compareFacts, verifyFacts, verifyTexts } from './verifier.ts';
 
 describe('the cache verifier', () => {
   it.each([
@@ -46,5 +46,21 @@ describe('the cache verifier', () => {
     const long = `${'word '.repeat(100_000)}end`;
     const facts = textFacts(long);
     expect(facts.content.length).toBeLessThan(2000);
+  });
+});
+
+describe('the verifier comparison', () => {
+  it('lists every rule a pair breaks, the verdict being the first', () => {
+    const a = textFacts('Do all 3 birds fly north?');
+    const b = textFacts('Why do some 4 birds not fly north?');
+    const comparison = compareFacts(a, b);
+    expect(comparison.refusals.map((refusal) => refusal.reason)).toEqual([
+      'negation',
+      'numbers',
+      'modality',
+      'question',
+    ]);
+    expect(verifyFacts(a, b)).toEqual(comparison.refusals[0]);
+    expect(compareFacts(a, textFacts('Do all 3 birds fly north?')).refusals).toEqual([]);
   });
 });

@@ -182,6 +182,125 @@ function unmatched(mine: ReadonlySet<string>, theirs: ReadonlySet<string>): stri
   );
 }
 
+/** Why a pair disagrees: one fact on which the two questions differ. */
+export type Refusal = Extract<VerifierVerdict, { agrees: false }>;
+
+/** The reasons that change what is asked whatever the rest of the pair says (never learned away). */
+export const HARD_REASONS: ReadonlySet<Refusal['reason']> = new Set([
+  'negation',
+  'numbers',
+  'entities',
+  'antonym',
+  'order',
+]);
+
+/**
+ * Everything the verifier compares in a pair: each rule's refusal (in the verifier's order, the
+ * cheapest and surest first) and the content-word counts behind the last rule. Symmetric.
+ */
+export interface FactComparison {
+  readonly refusals: readonly Refusal[];
+  /** Content words (stems) of each side. */
+  readonly contentA: number;
+  readonly contentB: number;
+  /** Content words of each side the other lacks (spelling variants matched). */
+  readonly onlyA: number;
+  readonly onlyB: number;
+  /** Names of one side the other lacks. */
+  readonly entitiesOneSide: number;
+}
+
+/** Compares two questions on every fact the verifier reads (see {@link verifyFacts}). */
+export function compareFacts(
+  a: TextFacts,
+  b: TextFacts,
+  settings: VerifierSettings = DEFAULT_VERIFIER,
+): FactComparison {
+  const refusals: Refusal[] = [];
+  if (a.negations !== b.negations)
+    refusals.push({
+      agrees: false,
+      reason: 'negation',
+      detail: `${a.negations} against ${b.negations} negations`,
+    });
+  if (!sameList(a.numbers, b.numbers))
+    refusals.push({
+      agrees: false,
+      reason: 'numbers',
+      detail: `[${a.numbers.join(', ')}] against [${b.numbers.join(', ')}]`,
+    });
+  // A name on each side that the other lacks is a substitution (France / Germany); a name on one
+  // side only is an extra content word, judged with the others below.
+  const missingInB = missingFrom(a.entities, b);
+  const missingInA = missingFrom(b.entities, a);
+  if (missingInB !== undefined && missingInA !== undefined)
+    refusals.push({ agrees: false, reason: 'entities', detail: `${missingInB} against ${missingInA}` });
+  if (!sameSet(a.modality, b.modality))
+    refusals.push({
+      agrees: false,
+      reason: 'modality',
+      detail: `${[...a.modality].join('+') || 'none'} against ${[...b.modality].join('+') || 'none'}`,
+    });
+  if (!sameSet(a.questions, b.questions))
+    refusals.push({
+      agrees: false,
+      reason: 'question',
+      detail: `${[...a.questions].join('+') || 'none'} against ${[...b.questions].join('+') || 'none'}`,
+    });
+  const inA = new Set(a.content);
+  const inB = new Set(b.content);
+  const onlyA = unmatched(inA, inB);
+  const onlyB = unmatched(inB, inA);
+  // A name where the other text has another word is a substitution (`Bush gets...` / `Obama gets...`).
+  const named = onlyA.find((word) => a.entities.has(word)) ?? onlyB.find((word) => b.entities.has(word));
+  if (named !== undefined && onlyA.length > 0 && onlyB.length > 0)
+    refusals.push({ agrees: false, reason: 'entities', detail: `${named} replaced` });
+  antonyms: for (const x of onlyA)
+    for (const y of onlyB)
+      if (opposite(x, y)) {
+        refusals.push({ agrees: false, reason: 'antonym', detail: `${x} against ${y}` });
+        break antonyms;
+      }
+  for (const [key, role] of a.roles) {
+    const other = b.roles.get(key);
+    if (other !== undefined && other !== role) {
+      refusals.push({ agrees: false, reason: 'roles', detail: `${role} ${key} against ${other} ${key}` });
+      break;
+    }
+  }
+  const orderA = sharedInOrder(a, b);
+  const orderB = sharedInOrder(b, a);
+  if (!sameList(orderA, orderB))
+    refusals.push({
+      agrees: false,
+      reason: 'order',
+      detail: `${orderA.join(' ')} against ${orderB.join(' ')}`,
+    });
+  const limit = (words: number) =>
+    Math.min(settings.maxUnmatchedWords, Math.floor(words * settings.maxUnmatchedShare));
+  // Words swapped for others count on both sides: in a short text one swap changes the question.
+  if (
+    onlyA.length + onlyB.length > limit(Math.max(inA.size, inB.size)) ||
+    Math.abs(onlyA.length - onlyB.length) > settings.maxExtraWords
+  )
+    refusals.push({
+      agrees: false,
+      reason: 'content',
+      detail: `${[...onlyA, ...onlyB].slice(0, 6).join(', ')} on one side only`,
+    });
+  let entitiesOneSide = 0;
+  for (const entity of a.entities) if (!b.tokens.has(entity)) entitiesOneSide++;
+  for (const entity of b.entities) if (!a.tokens.has(entity)) entitiesOneSide++;
+  return {
+    refusals,
+    contentA: inA.size,
+    contentB: inB.size,
+    onlyA: onlyA.length,
+    onlyB: onlyB.length,
+    entitiesOneSide,
+  };
+}
+
 /**
  * Whether a stored question and a new one, close in embedding space, ask the same thing: the
  * checks run from the cheapest and surest (negation, numbers, entities, question word) to the
@@ -192,65 +311,7 @@ export function verifyFacts(
   b: TextFacts,
   settings: VerifierSettings = DEFAULT_VERIFIER,
 ): VerifierVerdict {
-  if (a.negations !== b.negations)
-    return { agrees: false, reason: 'negation', detail: `${a.negations} against ${b.negations} negations` };
-  if (!sameList(a.numbers, b.numbers))
-    return {
-      agrees: false,
-      reason: 'numbers',
-      detail: `[${a.numbers.join(', ')}] against [${b.numbers.join(', ')}]`,
-    };
-  // A name on each side that the other lacks is a substitution (France / Germany); a name on one
-  // side only is an extra content word, judged with the others below.
-  const missingInB = missingFrom(a.entities, b);
-  const missingInA = missingFrom(b.entities, a);
-  if (missingInB !== undefined && missingInA !== undefined)
-    return { agrees: false, reason: 'entities', detail: `${missingInB} against ${missingInA}` };
-  if (!sameSet(a.modality, b.modality))
-    return {
-      agrees: false,
-      reason: 'modality',
-      detail: `${[...a.modality].join('+') || 'none'} against ${[...b.modality].join('+') || 'none'}`,
-    };
-  if (!sameSet(a.questions, b.questions))
-    return {
-      agrees: false,
-      reason: 'question',
-      detail: `${[...a.questions].join('+') || 'none'} against ${[...b.questions].join('+') || 'none'}`,
-    };
-  const inA = new Set(a.content);
-  const inB = new Set(b.content);
-  const onlyA = unmatched(inA, inB);
-  const onlyB = unmatched(inB, inA);
-  // A name where the other text has another word is a substitution (`Bush gets...` / `Obama gets...`).
-  const named = onlyA.find((word) => a.entities.has(word)) ?? onlyB.find((word) => b.entities.has(word));
-  if (named !== undefined && onlyA.length > 0 && onlyB.length > 0)
-    return { agrees: false, reason: 'entities', detail: `${named} replaced` };
-  for (const x of onlyA)
-    for (const y of onlyB)
-      if (opposite(x, y)) return { agrees: false, reason: 'antonym', detail: `${x} against ${y}` };
-  for (const [key, role] of a.roles) {
-    const other = b.roles.get(key);
-    if (other !== undefined && other !== role)
-      return { agrees: false, reason: 'roles', detail: `${role} ${key} against ${other} ${key}` };
-  }
-  const orderA = sharedInOrder(a, b);
-  const orderB = sharedInOrder(b, a);
-  if (!sameList(orderA, orderB))
-    return { agrees: false, reason: 'order', detail: `${orderA.join(' ')} against ${orderB.join(' ')}` };
-  const limit = (words: number) =>
-    Math.min(settings.maxUnmatchedWords, Math.floor(words * settings.maxUnmatchedShare));
-  // Words swapped for others count on both sides: in a short text one swap changes the question.
-  if (
-    onlyA.length + onlyB.length > limit(Math.max(inA.size, inB.size)) ||
-    Math.abs(onlyA.length - onlyB.length) > settings.maxExtraWords
-  )
-    return {
-      agrees: false,
-      reason: 'content',
-      detail: `${[...onlyA, ...onlyB].slice(0, 6).join(', ')} on one side only`,
-    };
-  return { agrees: true };
+  return compareFacts(a, b, settings).refusals[0] ?? { agrees: true };
 }
 
 /** {@link verifyFacts} on two texts. */
