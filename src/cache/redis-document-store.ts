@@ -49,7 +49,8 @@ export class RedisDocumentStore implements DocumentStore {
     this.#ids = redis.key('cache:ids');
     const subscriber = redis.subscriber();
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.#channel) void this.#received(message);
+      // A message is anyone's who can publish on this Redis: nothing in one may break the process.
+      if (channel === this.#channel) this.#received(message).catch(() => {});
     });
     subscriber.subscribe(this.#channel).catch(() => {});
     redis.onAvailability((available) => {
@@ -153,12 +154,14 @@ export class RedisDocumentStore implements DocumentStore {
   }
 
   async #received(text: string): Promise<void> {
-    let message: ReplicaMessage;
+    let parsed: unknown;
     try {
-      message = JSON.parse(text) as ReplicaMessage;
+      parsed = JSON.parse(text);
     } catch {
       return;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
+    const message = parsed as ReplicaMessage;
     if (message.from === this.#self) return;
     if (message.op === 'invalidate' && isInvalidationFilter(message.filter)) {
       this.listener.invalidated(message.filter);

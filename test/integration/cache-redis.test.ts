@@ -4,6 +4,7 @@
  * meanwhile) and is counted once.
  */
 
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
 import { type Harness, startHarness } from './harness.ts';
@@ -80,6 +81,27 @@ describe('replicas sharing a cache through Redis', () => {
       expect((await b.chat('How do python list comprehensions work?', {}, acme)).upstreamCalled).toBe(true);
     }, WAIT);
     expect((await b.chat('What is a python virtualenv?', {}, globex)).upstreamCalled).toBe(false);
+  });
+
+  it('shrug off malformed messages on their channel: anyone who can publish there is not trusted', async () => {
+    const publisher = new Redis(redis.url);
+    try {
+      for (const message of [
+        'null',
+        '[]',
+        '42',
+        'not json',
+        '{"op":"put","id":5}',
+        '{"op":"invalidate","filter":null}',
+      ])
+        await publisher.publish('cache-test:cache:events', message);
+    } finally {
+      publisher.disconnect();
+    }
+    expect((await a.chat('What does python zip do?', {}, acme)).upstreamCalled).toBe(true);
+    await vi.waitFor(async () => {
+      expect((await b.chat('What does python zip do?', {}, acme)).upstreamCalled).toBe(false);
+    }, WAIT);
   });
 
   it('lose no request while Redis is down, count the outage once, and share again when it returns', async () => {
