@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completionFromStream, hitResponse } from './completion.ts';
+import { completionFromJson, completionFromStream, hitResponse } from './completion.ts';
 
 const chunk = (choices: object[], extra: object = {}) =>
   `data: ${JSON.stringify({ id: 'up-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices, ...extra })}\n\n`;
@@ -51,6 +51,16 @@ describe('a streamed completion', () => {
     expect(completionFromStream(`data: {oops\n\ndata: [DONE]\n\n`)).toBeUndefined();
   });
 
+  it('is nothing when the upstream reported an error mid-stream or a choice never finished', () => {
+    const half = chunk([{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }]);
+    const error = `data: ${JSON.stringify({ object: 'error', message: 'out of memory', code: 500 })}\n\n`;
+    expect(completionFromStream(`${half}${error}data: [DONE]\n\n`)).toBeUndefined();
+    expect(
+      completionFromStream(`${half}data: {"error":{"message":"overloaded"}}\n\ndata: [DONE]\n\n`),
+    ).toBeUndefined();
+    expect(completionFromStream(`${half}data: [DONE]\n\n`)).toBeUndefined();
+  });
+
   it('is served again as chunks ending in [DONE], with the request’s id and usage saying it was cached', () => {
     const completion = completionFromStream(`${STREAM}data: [DONE]\n\n`) ?? {};
     const hit = hitResponse(completion, {
@@ -69,5 +79,21 @@ describe('a streamed completion', () => {
       usage: { cached: true, total_tokens: 0 },
     });
     expect(again?.choices).toEqual(completion.choices);
+  });
+});
+
+describe('a buffered completion', () => {
+  const body = (value: object) => Buffer.from(JSON.stringify(value));
+  const choice = { index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' };
+
+  it('is kept whole when every choice finished', () => {
+    expect(completionFromJson(body({ id: 'x', choices: [choice] }))).toMatchObject({ choices: [choice] });
+  });
+
+  it('is nothing when it carries an error, has no choice, or a choice without a finish reason', () => {
+    expect(completionFromJson(body({ error: { message: 'bad' }, choices: [choice] }))).toBeUndefined();
+    expect(completionFromJson(body({ choices: [] }))).toBeUndefined();
+    expect(completionFromJson(body({ choices: [{ ...choice, finish_reason: null }] }))).toBeUndefined();
+    expect(completionFromJson(Buffer.from('not json'))).toBeUndefined();
   });
 });

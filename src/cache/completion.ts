@@ -16,7 +16,14 @@ export function completionFromJson(body: Buffer): StoredCompletion | undefined {
   } catch {
     return undefined;
   }
-  return isRecord(parsed) && Array.isArray(parsed.choices) && parsed.choices.length > 0 ? parsed : undefined;
+  if (!isRecord(parsed) || parsed.error !== undefined || !Array.isArray(parsed.choices)) return undefined;
+  if (parsed.choices.length === 0 || !parsed.choices.every(finished)) return undefined;
+  return parsed;
+}
+
+/** A choice the model finished (a finish reason), not one an error or a cut left half-written. */
+function finished(choice: unknown): boolean {
+  return isRecord(choice) && typeof choice.finish_reason === 'string' && choice.finish_reason !== '';
 }
 
 interface ToolCallParts {
@@ -63,7 +70,9 @@ export function completionFromStream(body: string): StoredCompletion | undefined
     } catch {
       return undefined;
     }
-    if (!isRecord(chunk)) return undefined;
+    // An error reported inside the stream (vLLM sends one and then [DONE], under status 200).
+    if (!isRecord(chunk) || chunk.error !== undefined) return undefined;
+    if (chunk.object !== undefined && chunk.object !== 'chat.completion.chunk') return undefined;
     head ??= chunk;
     if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
     if (!Array.isArray(chunk.choices)) continue;
@@ -112,6 +121,7 @@ export function completionFromStream(body: string): StoredCompletion | undefined
     }
   }
   if (!done || !head || choices.size === 0) return undefined;
+  for (const parts of choices.values()) if (parts.finishReason === null) return undefined;
   const completion: StoredCompletion = {
     id: head.id,
     object: 'chat.completion',
