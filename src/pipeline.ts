@@ -146,7 +146,7 @@ export async function route(
   request: RouterRequest,
   policy: RuntimePolicy,
   observer: PipelineObserver,
-  /** `answer: false` (explain): stages do not answer, so that asking changes and counts nothing. */
+  /** `answer: false` (explain): stages neither answer nor observe, so that asking changes and counts nothing. */
   options: { answer?: boolean } = {},
 ): Promise<RouteOutcome> {
   const requested = request.chat.model;
@@ -259,9 +259,12 @@ export async function route(
       signals: results,
     };
   }
-  for (const stage of policy.stages) {
-    const watching = stage.observe?.({ ...stageInput, model });
-    if (watching) observers.push(watching);
+  // Explain routes without a response to watch: observing would count a request that never comes.
+  if (options.answer !== false) {
+    for (const stage of policy.stages) {
+      const watching = stage.observe?.({ ...stageInput, model });
+      if (watching) observers.push(watching);
+    }
   }
   observer.stageFinished('selection', (performance.now() - started) / 1000);
   return { kind: 'route', decision: decision.name, model, reason, plan, signals: results, observers };

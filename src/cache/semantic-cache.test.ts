@@ -82,6 +82,24 @@ describe('the semantic cache', () => {
     expect(c.stats('c').verifierRejections).toBe(1);
   });
 
+  it('serves a question longer than the verifier reads from the exact tier only', async () => {
+    const c = cache();
+    // 64-character sentences, so that no cut of the text falls inside a word.
+    const document = 'The quarterly report says revenue grew in every single region.  '.repeat(90);
+    await c.insert(fields(`${document}Translate the above into French.`, vector(0)), COMPLETION);
+    const asked = `${document}Summarize the above.`;
+    expect((await c.lookup(query(asked, vector(0)), 'c')).hit).toBe(false);
+    const stored = `${document}Translate the above into French.`;
+    expect(await c.lookup({ ...query(stored, vector(0)), exactKey: stored }, 'c')).toMatchObject({
+      hit: true,
+      tier: 'exact',
+    });
+    await c.insert(fields('How do I sort a list in Python?', vector(1)), COMPLETION);
+    expect((await c.lookup(query(`${document}How do I sort a list in Python?`, vector(1)), 'c')).hit).toBe(
+      false,
+    );
+  });
+
   it('never serves an expired entry, and the sweep removes it from the index', async () => {
     const c = cache();
     const now = Date.now();

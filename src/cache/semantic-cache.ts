@@ -190,12 +190,17 @@ export class SemanticCache implements ReplicaListener {
     const candidates: Candidate[] = [];
     let verifierRejections = 0;
     if (!index || index.size === 0) return { hit: false, candidates, verifierRejections };
+    // The verifier reads at most MAX_FACT_CHARS of a question: a longer one (a document and an
+    // instruction, often at its end) is served by the exact tier only.
+    if (query.question.length > MAX_FACT_CHARS) return { hit: false, candidates, verifierRejections };
     const vector = await query.vector();
     let asked: TextFacts | undefined;
     for (const { label, similarity } of index.search(vector, CANDIDATES)) {
       const live = this.#byLabel.get(label);
       if (!live) continue;
       const question = live.entry.question;
+      // Kept cut to MAX_FACT_CHARS: stored from a longer question, which only the exact tier serves.
+      if (question.length >= MAX_FACT_CHARS) continue;
       if (similarity < query.threshold) {
         candidates.push({ question, similarity, verdict: 'below-threshold' });
         continue;

@@ -6,6 +6,7 @@
 import { sseUpstream } from 'envoy-extproc-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { explainPrompts } from '../../src/explain.ts';
 import type { Registry } from '../../src/policy/registry.ts';
 import { builtinRegistry } from '../../src/registry.ts';
 import type { ResponseObserver } from '../../src/response/response-observer.ts';
@@ -73,6 +74,20 @@ beforeAll(async () => {
   h = await startHarness(POLICY, { registry });
 });
 afterAll(() => h.close());
+
+describe('explain', () => {
+  it('lets no stage answer or watch: asking changes and counts nothing', async () => {
+    const before = seen.length;
+    const prompts = [
+      { id: 'a', text: 'what is the answer?' },
+      { id: 'b', text: 'hello there' },
+    ];
+    const explained = [];
+    for await (const line of explainPrompts(h.router.policies.current, prompts)) explained.push(line);
+    expect(explained.map((line) => line.answered)).toEqual([undefined, undefined]);
+    expect(seen.length).toBe(before);
+  });
+});
 
 describe('a stage that answers early', () => {
   it('answers with a complete JSON response, saying why; no model is called', async () => {
