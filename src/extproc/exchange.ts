@@ -186,18 +186,37 @@ export class Exchange {
    */
   #routeWithin(request: RouterRequest, policy: RuntimePolicy): Promise<ProcessingResponse> {
     let timer: NodeJS.Timeout | undefined;
+    let late = false;
     const outOfTime = new Promise<ProcessingResponse>((resolve) => {
       timer = setTimeout(() => {
+        late = true;
         request.budget.cancel();
         this.#events.outOfTime();
         resolve(this.#fail(policy, `no answer within the budget of ${policy.settings.budgetMs} ms`, request));
       }, request.budget.remaining());
     });
+    // A route that ends after the budget's answer was given is dropped: the failure answer is what
+    // Envoy acted on, so nothing may store, learn from or log the late choice.
     const routed = route(request, policy, this.#ctx.observer).then(
-      (outcome) => this.#answer(outcome, request, policy),
-      (error: unknown) => this.#fail(policy, 'routing failed', request, error),
+      (outcome) => (late ? this.#dropLate(outcome, outOfTime) : this.#answer(outcome, request, policy)),
+      (error: unknown) => (late ? outOfTime : this.#fail(policy, 'routing failed', request, error)),
     );
     return Promise.race([routed, outOfTime]).finally(() => clearTimeout(timer));
+  }
+
+  /** Releases what a route that ended too late set up to watch a response that will never come. */
+  #dropLate(outcome: RouteOutcome, answered: Promise<ProcessingResponse>): Promise<ProcessingResponse> {
+    if (outcome.kind === 'route') {
+      const elapsedMs = performance.now() - this.#started;
+      for (const observer of outcome.observers) {
+        try {
+          observer.ended?.({ complete: false, elapsedMs });
+        } catch (error) {
+          this.#events.observerFailed(error);
+        }
+      }
+    }
+    return answered;
   }
 
   #answer(outcome: RouteOutcome, request: RouterRequest, policy: RuntimePolicy): ProcessingResponse {

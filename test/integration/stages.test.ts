@@ -24,9 +24,11 @@ const cannedStage = defineStage({
   params: z.object({ prompt: z.string() }).strict(),
   create: (params) => ({
     name: 'canned',
-    answer({ request, model }) {
+    async answer({ request, model }) {
       const last = request.chat.messages.at(-1)?.text ?? '';
       if (last === 'throw') throw new Error('stage bug');
+      // Far past the budget of the policy below that has one of 300 ms.
+      if (last === 'slowly') await new Promise((resolve) => setTimeout(resolve, 900));
       if (last !== params.prompt) return undefined;
       const completion = {
         id: 'canned',
@@ -166,5 +168,39 @@ describe('a stage that watches the response', () => {
     const before = await h.metric('semantic_router_degradations_total', { kind: 'observer_error' });
     expectRouteTo(await h.chat('observer bug'), 'small');
     expect(await h.metric('semantic_router_degradations_total', { kind: 'observer_error' })).toBe(before + 1);
+  });
+});
+
+describe('a route that ends after the budget', () => {
+  const LATE_POLICY = `apiVersion: semantic-router.io/v1
+kind: RoutingPolicy
+metadata: { name: late }
+settings: { budgetMs: 300, onError: default-route }
+models:
+  - { name: small, endpoint: { cluster: small_cluster } }
+  - { name: large, endpoint: { cluster: large_cluster } }
+signals:
+  - { type: keyword, name: slow, words: [slowly] }
+decisions:
+  - { name: slow, when: keyword:slow, models: [large] }
+defaultDecision: { models: [small] }
+canned: { prompt: what is the answer? }
+`;
+  let late: Harness;
+  beforeAll(async () => {
+    late = await startHarness(LATE_POLICY, { registry });
+  });
+  afterAll(() => late.close());
+
+  it('is dropped: the default route answers, and the late choice watches nothing of its response', async () => {
+    const before = seen.length;
+    const upstream = sseUpstream(['{"choices":[]}', '{"choices":[]}', '{"choices":[]}', '{"choices":[]}'], {
+      delayMs: 400,
+    });
+    const result = await late.send(chatRequest('slowly', { stream: true }), upstream);
+    expect(result.upstreamCalled).toBe(true);
+    expect(result.response.headers['x-router-model']).toBe('small');
+    const watched = seen.slice(before);
+    expect(watched).toEqual([['model large', 'ended cut']]);
   });
 });
