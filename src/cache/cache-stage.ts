@@ -44,17 +44,28 @@ export interface CachePlan {
   readonly question: string;
 }
 
-/** The caches of the process, by encoder and store: entries outlive policy reloads that keep both. */
-const CACHES = new Memo<string, SemanticCache>();
+/** The caches of the process, by encoder and store, with the connection each is bound to. */
+const CACHES = new Memo<'caches', Map<string, { redis: SharedRedis | undefined; cache: SemanticCache }>>();
 
-/** The process's cache for one encoder and one store (Redis, or memory). */
+/**
+ * The process's cache for one encoder and one store (Redis, or memory): entries outlive policy
+ * reloads that keep both. A reload that opens a new connection to the same Redis (other timeouts)
+ * closes the cache bound to the old one, which the reload closes too, and starts one on the new
+ * connection, which catches up from Redis.
+ */
 export function sharedCache(
   processState: object,
   embedder: Embedder,
   redis: SharedRedis | undefined,
 ): SemanticCache {
-  const store = redis ? `${redis.label}\u0000${redis.key('')}` : 'memory';
-  return CACHES.of(processState, `${embedder.id}\u0000${store}`, () => new SemanticCache(redis));
+  const caches = CACHES.of(processState, 'caches', () => new Map());
+  const key = `${embedder.id}\u0000${redis ? `${redis.label}\u0000${redis.key('')}` : 'memory'}`;
+  const known = caches.get(key);
+  if (known && known.redis === redis) return known.cache;
+  known?.cache.close();
+  const cache = new SemanticCache(redis);
+  caches.set(key, { redis, cache });
+  return cache;
 }
 
 /** The category of a request: the first of the policy's categories naming its decision or a domain label it got. */

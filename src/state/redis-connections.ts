@@ -78,6 +78,7 @@ class RedisConnection implements SharedRedis {
   async close(): Promise<void> {
     const connections = [this.client, this.#subscriber].filter((c): c is Redis => c !== undefined);
     this.#closed = true;
+    this.#available = false;
     this.#listeners.clear();
     await Promise.all(
       connections.map((connection) =>

@@ -4,6 +4,7 @@
  * meanwhile) and is counted once.
  */
 
+import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
@@ -101,6 +102,23 @@ describe('replicas sharing a cache through Redis', () => {
     expect((await a.chat('What does python zip do?', {}, acme)).upstreamCalled).toBe(true);
     await vi.waitFor(async () => {
       expect((await b.chat('What does python zip do?', {}, acme)).upstreamCalled).toBe(false);
+    }, WAIT);
+  });
+
+  it('keep sharing after a reload opens a new connection to the same Redis', async () => {
+    // Asked without storing, so that only the other replica's entry can answer.
+    const lookOnly = { ...acme, 'x-router-cache-control': 'no-store' };
+    const before = b.router.policies.current.digest;
+    writeFileSync(b.policyFile, policy.replace('commandTimeoutMs: 200', 'commandTimeoutMs: 300'));
+    await vi.waitFor(() => expect(b.router.policies.current.digest).not.toBe(before), WAIT);
+    await vi.waitFor(() => expect(b.router.policies.current.redis?.available).toBe(true), WAIT);
+    expect((await b.chat('What does python enumerate return?', {}, acme)).upstreamCalled).toBe(true);
+    await vi.waitFor(async () => {
+      expect((await a.chat('What does python enumerate return?', {}, lookOnly)).upstreamCalled).toBe(false);
+    }, WAIT);
+    expect((await a.chat('What does python reversed return?', {}, acme)).upstreamCalled).toBe(true);
+    await vi.waitFor(async () => {
+      expect((await b.chat('What does python reversed return?', {}, lookOnly)).upstreamCalled).toBe(false);
     }, WAIT);
   });
 
