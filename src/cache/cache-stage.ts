@@ -229,6 +229,12 @@ export const cacheStage = defineStage({
     const ready = encoder.get().then(
       (embedder) => {
         const cache = sharedCache(context.processState, embedder, context.redis);
+        // Quotas hold for entries other replicas store too, before this one stores any.
+        cache.setDefaultQuota(params.maxEntries);
+        for (const category of params.categories) {
+          const name = category.decision ?? `domain:${category.domain}`;
+          if (category.maxEntries !== undefined) cache.setQuota(name, category.maxEntries);
+        }
         current = cache;
         return { embedder, cache };
       },

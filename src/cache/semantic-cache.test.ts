@@ -111,6 +111,22 @@ describe('the semantic cache', () => {
     expect(c.size).toBe(0);
   });
 
+  it('keeps entries other replicas stored within the quota too', () => {
+    const c = cache();
+    c.setDefaultQuota(20);
+    const now = Date.now();
+    for (let i = 0; i < 100; i++) {
+      c.added({
+        ...fields(`Question number ${i}?`, randomVector(i), 'p', `k${i}`),
+        id: `remote-${i}`,
+        createdAt: now,
+        expiresAt: now + 60_000,
+        bytes: 100,
+      });
+    }
+    expect(c.size).toBeLessThanOrEqual(20);
+  });
+
   it('keeps a category within its quota, evicting the least hit first, and stays searchable', async () => {
     const c = cache();
     c.setQuota('c', 50);

@@ -94,6 +94,7 @@ export class SemanticCache implements ReplicaListener {
   readonly #categories = new Map<string, Set<Live>>();
   readonly #stats = new Map<string, CategoryStats>();
   readonly #quotas = new Map<string, number>();
+  #defaultQuota: number | undefined;
   readonly #store: DocumentStore;
   readonly #shared: RedisDocumentStore | undefined;
   #nextLabel = 0;
@@ -140,6 +141,11 @@ export class SemanticCache implements ReplicaListener {
   /** Sets a category's quota (entries kept in this replica); the policy's value, re-read on each insert. */
   setQuota(category: string, maxEntries: number): void {
     this.#quotas.set(category, maxEntries);
+  }
+
+  /** The quota of a category that has none of its own yet (the policy's `maxEntries`). */
+  setDefaultQuota(maxEntries: number): void {
+    this.#defaultQuota = maxEntries;
   }
 
   /** Looks a request up: the exact tier, then the semantic tier of its partition. */
@@ -257,15 +263,21 @@ export class SemanticCache implements ReplicaListener {
       expiresAt: now + ttlMs,
       bytes: (bytes ?? JSON.stringify(completion).length) + kept.length,
     };
-    this.added(entry);
+    this.#take(entry);
     this.stats(entry.category).inserts++;
     await this.#store.put(entry, completion);
     this.#enforceQuota(entry.category, now);
     return entry;
   }
 
-  /** Takes an entry into memory and the index (from this replica or another). */
+  /** Takes another replica's entry into memory and the index, within its category's quota. */
   added(entry: CacheEntry): void {
+    this.#take(entry);
+    this.#enforceQuota(entry.category, Date.now());
+  }
+
+  /** Takes an entry into memory and the index (from this replica or another). */
+  #take(entry: CacheEntry): void {
     if (this.#entries.has(entry.id) || entry.expiresAt <= Date.now()) return;
     const previous = this.#exact.get(entry.exactKey);
     if (previous) {
@@ -328,7 +340,7 @@ export class SemanticCache implements ReplicaListener {
 
   /** Over its quota, a category drops its expired entries, then those least hit per byte. */
   #enforceQuota(category: string, now: number): void {
-    const quota = this.#quotas.get(category);
+    const quota = this.#quotas.get(category) ?? this.#defaultQuota;
     const live = this.#categories.get(category);
     if (quota === undefined || !live || live.size <= quota) return;
     for (const item of [...live]) if (item.entry.expiresAt <= now) this.#remove(item, 'expired');
