@@ -159,9 +159,15 @@ export const banditSelection = defineSelection({
     const hub = learningHub(context.processState);
     const estimator = new CandidateEstimator(params, context, hub);
     const bandit = new DecisionBandit(context.decision, hub.store(context.redis), params.priorWeight);
-    hub.register(context.decision, bandit, context.redis);
+    // Registered on first use, not at compile: a policy that fails to load (or is never served)
+    // must not take the decision's outcomes or point pending choices at its Redis.
+    let registered = false;
     return {
       async select({ request, candidates, signals }) {
+        if (!registered) {
+          hub.register(context.decision, bandit, context.redis);
+          registered = true;
+        }
         const { models, notes } = await fittingCandidates(request, candidates);
         const { lambda, note } = requestCostWeight(request, params.costWeight);
         const estimates = await estimator.estimate(request, models, signals);
