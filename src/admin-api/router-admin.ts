@@ -113,7 +113,7 @@ export function createRouterAdmin(
               Object.entries(explanation.stages ?? {}).map(([name, said]) => [name, JSON.stringify(said)]),
             ),
           }),
-        (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
+        (error: Error) => callback({ code: grpc.status.UNAVAILABLE, details: error.message }),
       );
     },
     InvalidateCache(
@@ -129,7 +129,7 @@ export function createRouterAdmin(
       const stages = policies.current.stages.filter((stage) => stage.invalidate);
       Promise.all(stages.map((stage) => stage.invalidate?.(filter) ?? 0)).then(
         (counts) => callback(null, { removed: String(counts.reduce((sum, n) => sum + n, 0)) }),
-        (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
+        (error: Error) => callback({ code: grpc.status.UNAVAILABLE, details: error.message }),
       );
     },
     GetPolicy(call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {

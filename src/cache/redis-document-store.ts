@@ -15,6 +15,16 @@ type ReplicaMessage =
   | { op: 'put'; id: string; from: string }
   | { op: 'invalidate'; filter: InvalidationFilter; from: string };
 
+/** An invalidation done in this replica that could not reach the others through Redis. */
+export class ReplicasNotTold extends Error {
+  constructor(why: string) {
+    super(
+      `this replica dropped its matching entries, but the other replicas were not told (Redis: ${why}); retry when Redis is back`,
+    );
+    this.name = 'ReplicasNotTold';
+  }
+}
+
 /** Entries read per MGET when catching up. */
 const CATCH_UP_BATCH = 500;
 
@@ -114,11 +124,17 @@ export class RedisDocumentStore implements DocumentStore {
     }
   }
 
-  /** Tells the other replicas to drop the entries matching `filter` (they are deleted here by the caller). */
+  /**
+   * Tells the other replicas to drop the entries matching `filter` (they are deleted here by the
+   * caller). Throws {@link ReplicasNotTold} when Redis cannot take the message, so that whoever asked
+   * learns that the other replicas still hold those entries and retries.
+   */
   async publishInvalidation(filter: InvalidationFilter): Promise<void> {
-    if (!this.redis.available) return;
+    if (!this.redis.available) throw new ReplicasNotTold(`${this.redis.label} is unavailable`);
     const message: ReplicaMessage = { op: 'invalidate', filter, from: this.#self };
-    await this.redis.client.publish(this.#channel, JSON.stringify(message)).catch(() => {});
+    await this.redis.client.publish(this.#channel, JSON.stringify(message)).catch((error: Error) => {
+      throw new ReplicasNotTold(error.message);
+    });
   }
 
   /** Reads every live entry in Redis and hands it to the listener (at start, and after an outage). */

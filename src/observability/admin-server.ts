@@ -120,7 +120,8 @@ function invalidateCache(
     const stages = state.policies.current.stages.filter((stage) => stage.invalidate);
     Promise.all(stages.map((stage) => stage.invalidate?.(filter) ?? 0)).then(
       (counts) => respond(json(200, { removed: counts.reduce((sum, n) => sum + n, 0) })),
-      (error: Error) => respond(json(500, { error: error.message })),
+      // E.g. Redis is down: this replica's entries are gone, the other replicas' are not.
+      (error: Error) => respond(json(503, { error: error.message })),
     );
   });
 }

@@ -141,6 +141,13 @@ describe('replicas sharing a cache through Redis', () => {
     expect(await a.metric('semantic_router_degradations_total', { kind: 'redis_unavailable' })).toBe(
       before + 1,
     );
+    // An invalidation that cannot reach the other replicas says so, rather than claiming success.
+    const refused = await fetch(`${a.adminUrl}/cache/invalidate`, {
+      method: 'POST',
+      body: JSON.stringify({ tenant: 'nobody' }),
+    });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/other replicas were not told/);
     await redis.start();
     await vi.waitFor(() => {
       expect(a.router.policies.current.redis?.available).toBe(true);
