@@ -113,7 +113,7 @@ export function createRouterAdmin(
               Object.entries(explanation.stages ?? {}).map(([name, said]) => [name, JSON.stringify(said)]),
             ),
           }),
-        (error: Error) => callback({ code: grpc.status.UNAVAILABLE, details: error.message }),
+        (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
       );
     },
     InvalidateCache(
