@@ -342,6 +342,7 @@ export const cacheStage = defineStage({
           plan.control.maxAgeSeconds ?? Number.POSITIVE_INFINITY,
         );
         if (ttlSeconds <= 0) return watching;
+        const askedAt = Date.now();
         return bothObservers(
           watching,
           captureResponse(params.maxResponseBytes, (completion, bytes) => {
@@ -366,6 +367,7 @@ export const cacheStage = defineStage({
                       vector,
                       ttlMs: ttlSeconds * 1000,
                       bytes,
+                      askedAt,
                     },
                     completion,
                   );

@@ -111,6 +111,21 @@ describe('the semantic cache', () => {
     expect(c.size).toBe(0);
   });
 
+  it('does not store an answer asked for before an invalidation that matches it', async () => {
+    const c = cache();
+    const askedAt = Date.now();
+    c.invalidated({ identity: 't' });
+    expect(await c.insert({ ...fields('What is a monad?', vector(1)), askedAt }, COMPLETION)).toBeUndefined();
+    expect(c.size).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = Date.now();
+    c.invalidated({ identity: 'someone else' });
+    expect(
+      await c.insert({ ...fields('What is a monad?', vector(1)), askedAt: again }, COMPLETION),
+    ).toBeDefined();
+    expect(c.size).toBe(1);
+  });
+
   it('keeps entries other replicas stored within the quota too', () => {
     const c = cache();
     c.setDefaultQuota(20);

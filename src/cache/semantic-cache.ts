@@ -16,6 +16,10 @@ const SWEEP_INTERVAL_MS = 10_000;
 /** Beyond its quota a category evicts this share more, so that eviction runs once per many inserts. */
 const EVICTION_SLACK = 0.05;
 
+/** How long, and how many, invalidations are remembered to refuse answers asked for before them. */
+const RECENT_INVALIDATION_MS = 10 * 60_000;
+const MAX_RECENT_INVALIDATIONS = 1000;
+
 /** What one lookup asks. */
 export interface LookupQuery {
   readonly partition: string;
@@ -95,6 +99,10 @@ export class SemanticCache implements ReplicaListener {
   readonly #stats = new Map<string, CategoryStats>();
   readonly #quotas = new Map<string, number>();
   #defaultQuota: number | undefined;
+  /** Recent invalidations, so that an answer asked for before one is not stored after it. */
+  readonly #recentInvalidations: { at: number; filter: InvalidationFilter }[] = [];
+  /** Answers asked for before this time are not stored: the invalidations since are no longer all known. */
+  #historySince = Date.now();
   readonly #store: DocumentStore;
   readonly #shared: RedisDocumentStore | undefined;
   #nextLabel = 0;
@@ -249,11 +257,16 @@ export class SemanticCache implements ReplicaListener {
       ttlMs: number;
       /** The size of the response as it arrived (measured when absent). */
       bytes?: number;
+      /**
+       * When the request was made: an answer asked for before an invalidation that matches it is
+       * not stored after it (a long response may end after its entries were invalidated).
+       */
+      askedAt?: number;
     },
     completion: StoredCompletion,
     now = Date.now(),
-  ): Promise<CacheEntry> {
-    const { ttlMs, question, bytes, ...rest } = fields;
+  ): Promise<CacheEntry | undefined> {
+    const { ttlMs, question, bytes, askedAt, ...rest } = fields;
     const kept = question.length <= MAX_FACT_CHARS ? question : question.slice(0, MAX_FACT_CHARS);
     const entry: CacheEntry = {
       ...rest,
@@ -263,6 +276,7 @@ export class SemanticCache implements ReplicaListener {
       expiresAt: now + ttlMs,
       bytes: (bytes ?? JSON.stringify(completion).length) + kept.length,
     };
+    if (askedAt !== undefined && this.#invalidatedSince(entry, askedAt)) return undefined;
     this.#take(entry);
     this.stats(entry.category).inserts++;
     await this.#store.put(entry, completion);
@@ -311,8 +325,23 @@ export class SemanticCache implements ReplicaListener {
     return removed;
   }
 
+  /** Whether an invalidation since `askedAt` matches the entry (or may have: history is kept for a while). */
+  #invalidatedSince(entry: CacheEntry, askedAt: number): boolean {
+    if (askedAt < this.#historySince) return true;
+    return this.#recentInvalidations.some(({ at, filter }) => at >= askedAt && matchesFilter(entry, filter));
+  }
+
   /** Removes the entries matching `filter` (an invalidation here or from another replica). */
   invalidated(filter: InvalidationFilter): number {
+    const now = Date.now();
+    this.#recentInvalidations.push({ at: now, filter });
+    while (
+      this.#recentInvalidations.length > MAX_RECENT_INVALIDATIONS ||
+      (this.#recentInvalidations[0]?.at ?? now) < now - RECENT_INVALIDATION_MS
+    ) {
+      const dropped = this.#recentInvalidations.shift();
+      if (dropped) this.#historySince = Math.max(this.#historySince, dropped.at + 1);
+    }
     const gone: Live[] = [];
     for (const live of this.#entries.values()) if (matchesFilter(live.entry, filter)) gone.push(live);
     for (const live of gone) this.#remove(live, 'invalidated');
