@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ResponseObserver } from '../response/response-observer.ts';
-import { SseUsageScanner, usageFromJson } from '../response/usage.ts';
+import { usageObserver } from '../response/usage-observer.ts';
 import {
   type CandidateEstimate,
   CandidateEstimator,
@@ -58,28 +58,10 @@ export function scoreNotes(
  * complete 2xx response counts.
  */
 export function outputLengthObserver(hub: LearningHub, model: string): ResponseObserver {
-  let scanner: SseUsageScanner | undefined;
-  let pieces: Buffer[] = [];
-  let ok = false;
-  return {
-    readsBody: true,
-    started(response) {
-      ok = response.status >= 200 && response.status < 300;
-      if (response.streamed) scanner = new SseUsageScanner();
-    },
-    body(piece) {
-      if (!ok) return;
-      if (scanner) scanner.push(piece);
-      else pieces.push(piece);
-    },
-    ended({ complete, elapsedMs }) {
-      if (ok && complete) hub.sawLatency(model, elapsedMs / 1000);
-      const usage =
-        !ok || !complete ? undefined : scanner ? scanner.usage : usageFromJson(Buffer.concat(pieces));
-      pieces = [];
-      if (usage) hub.sawOutputTokens(model, usage.completionTokens);
-    },
-  };
+  return usageObserver((usage, elapsedMs) => {
+    hub.sawLatency(model, elapsedMs / 1000);
+    if (usage) hub.sawOutputTokens(model, usage.completionTokens);
+  });
 }
 
 const Params = z
