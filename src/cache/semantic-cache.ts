@@ -3,6 +3,7 @@ import type { SharedRedis } from '../state/redis-connections.ts';
 import { type CacheEntry, type InvalidationFilter, matchesFilter } from './cache-entry.ts';
 import type { StoredCompletion } from './completion.ts';
 import { type DocumentStore, MemoryDocumentStore } from './document-store.ts';
+import { RecentInvalidations } from './recent-invalidations.ts';
 import { RedisDocumentStore, type ReplicaListener } from './redis-document-store.ts';
 import { MAX_FACT_CHARS, type TextFacts, textFacts } from './text-facts.ts';
 import { PartitionIndex } from './vector-index.ts';
@@ -15,10 +16,6 @@ const SWEEP_BATCH = 5000;
 const SWEEP_INTERVAL_MS = 10_000;
 /** Beyond its quota a category evicts this share more, so that eviction runs once per many inserts. */
 const EVICTION_SLACK = 0.05;
-
-/** How long, and how many, invalidations are remembered to refuse answers asked for before them. */
-const RECENT_INVALIDATION_MS = 10 * 60_000;
-const MAX_RECENT_INVALIDATIONS = 1000;
 
 /** What one lookup asks. */
 export interface LookupQuery {
@@ -99,10 +96,7 @@ export class SemanticCache implements ReplicaListener {
   readonly #stats = new Map<string, CategoryStats>();
   readonly #quotas = new Map<string, number>();
   #defaultQuota: number | undefined;
-  /** Recent invalidations, so that an answer asked for before one is not stored after it. */
-  readonly #recentInvalidations: { at: number; filter: InvalidationFilter }[] = [];
-  /** Answers asked for before this time are not stored: the invalidations since are no longer all known. */
-  #historySince = Date.now();
+  readonly #recentInvalidations = new RecentInvalidations();
   readonly #store: DocumentStore;
   readonly #shared: RedisDocumentStore | undefined;
   #nextLabel = 0;
@@ -276,7 +270,7 @@ export class SemanticCache implements ReplicaListener {
       expiresAt: now + ttlMs,
       bytes: (bytes ?? JSON.stringify(completion).length) + kept.length,
     };
-    if (askedAt !== undefined && this.#invalidatedSince(entry, askedAt)) return undefined;
+    if (askedAt !== undefined && this.#recentInvalidations.since(askedAt, entry)) return undefined;
     this.#take(entry);
     this.stats(entry.category).inserts++;
     await this.#store.put(entry, completion);
@@ -325,23 +319,9 @@ export class SemanticCache implements ReplicaListener {
     return removed;
   }
 
-  /** Whether an invalidation since `askedAt` matches the entry (or may have: history is kept for a while). */
-  #invalidatedSince(entry: CacheEntry, askedAt: number): boolean {
-    if (askedAt < this.#historySince) return true;
-    return this.#recentInvalidations.some(({ at, filter }) => at >= askedAt && matchesFilter(entry, filter));
-  }
-
   /** Removes the entries matching `filter` (an invalidation here or from another replica). */
   invalidated(filter: InvalidationFilter): number {
-    const now = Date.now();
-    this.#recentInvalidations.push({ at: now, filter });
-    while (
-      this.#recentInvalidations.length > MAX_RECENT_INVALIDATIONS ||
-      (this.#recentInvalidations[0]?.at ?? now) < now - RECENT_INVALIDATION_MS
-    ) {
-      const dropped = this.#recentInvalidations.shift();
-      if (dropped) this.#historySince = Math.max(this.#historySince, dropped.at + 1);
-    }
+    this.#recentInvalidations.record(filter);
     const gone: Live[] = [];
     for (const live of this.#entries.values()) if (matchesFilter(live.entry, filter)) gone.push(live);
     for (const live of gone) this.#remove(live, 'invalidated');
