@@ -19,7 +19,7 @@ const MaxEntries = z
   .min(1)
   .max(10_000_000)
   .describe(
-    "Entries kept per category (per replica's index); above it the least valuable leave first: expired ones, then those least hit per byte.",
+    "Entries kept per category (per replica's index); above it the least valuable leave first: expired ones, then those least hit per byte (aged: an entry hit long ago gives way to newer ones in time).",
   );
 
 const Category = z

@@ -372,7 +372,9 @@ export const cacheStage = defineStage({
                     completion,
                   );
                 })
-                .catch(() => {});
+                .catch(() => {
+                  if (current) current.stats(plan.category.name).insertFailures++;
+                });
             });
           }),
         );

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SemanticCache } from './semantic-cache.ts';
 import { PartitionIndex } from './vector-index.ts';
 
@@ -117,8 +117,8 @@ describe('the semantic cache', () => {
     c.invalidated({ identity: 't' });
     expect(await c.insert({ ...fields('What is a monad?', vector(1)), askedAt }, COMPLETION)).toBeUndefined();
     expect(c.size).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const again = Date.now();
+    // Asked well after it (more than the clocks of replicas may differ by).
+    const again = askedAt + 1000;
     c.invalidated({ identity: 'someone else' });
     expect(
       await c.insert({ ...fields('What is a monad?', vector(1)), askedAt: again }, COMPLETION),
@@ -142,25 +142,71 @@ describe('the semantic cache', () => {
     expect(c.size).toBeLessThanOrEqual(20);
   });
 
-  it('keeps a category within its quota, evicting the least hit first, and stays searchable', async () => {
+  it('refuses another replica’s entry made before an invalidation that matches it, and takes a later one', () => {
+    const c = cache();
+    const now = Date.now();
+    const remote = (id: string, createdAt: number) => ({
+      ...fields(`Question ${id}?`, randomVector(id.length), 'p', id),
+      id,
+      createdAt,
+      expiresAt: now + 60_000,
+      bytes: 100,
+    });
+    c.invalidated({ identity: 't', model: 'm' }, now);
+    c.added(remote('before', now - 1000));
+    expect(c.size).toBe(0);
+    c.added({ ...remote('other-model', now - 1000), model: 'm2' });
+    c.added(remote('after', now + 1000));
+    expect(c.size).toBe(2);
+  });
+
+  it('serves no invalidated entry from the moment it is invalidated, and removes them a batch per turn', async () => {
+    const c = cache();
+    for (let i = 0; i < 2500; i++)
+      await c.insert(fields(`question number ${i}`, randomVector(i + 1), 'p', `k${i}`), COMPLETION);
+    const exact = { ...query('question number 7', randomVector(8)), exactKey: 'k7' };
+    expect((await c.lookup(exact, 'c')).hit).toBe(true);
+    const removing = c.invalidated({ identity: 't' });
+    expect(c.size).toBeGreaterThan(0);
+    expect((await c.lookup(exact, 'c')).hit).toBe(false);
+    expect((await c.lookup({ ...exact, exactKey: 'nope' }, 'c')).hit).toBe(false);
+    expect(await removing).toBe(2500);
+    expect(c.size).toBe(0);
+  });
+
+  it('keeps to a lowered quota a batch per turn', async () => {
+    const c = cache();
+    for (let i = 0; i < 2500; i++)
+      await c.insert(fields(`question number ${i}`, randomVector(i + 1), 'p', `k${i}`), COMPLETION);
+    c.setQuota('c', 10);
+    await c.insert(fields('one more', randomVector(9999), 'p', 'more'), COMPLETION);
+    expect(c.size).toBeGreaterThan(10);
+    await vi.waitFor(() => expect(c.size).toBe(10));
+    expect(c.stats('c').evictions).toBe(2491);
+  });
+
+  it('keeps a category within its quota, evicting the least hit per byte first (aged), and stays searchable', async () => {
     const c = cache();
     c.setQuota('c', 50);
+    const popular = { ...query('x', vector(4)), exactKey: 'What is a popular answer?' };
     await c.insert(fields('What is a popular answer?', vector(4)), COMPLETION);
-    for (let i = 0; i < 5; i++)
-      await c.lookup({ ...query('x', vector(4)), exactKey: 'What is a popular answer?' }, 'c');
-    for (let i = 0; i < 300; i++) {
-      await c.insert(fields(`question number ${i}`, randomVector(i + 1), 'p', `k${i}`), COMPLETION);
-    }
-    expect(c.size).toBeLessThanOrEqual(50);
-    expect(c.stats('c').evictions).toBeGreaterThanOrEqual(250);
-    expect(
-      (await c.lookup({ ...query('x', vector(4)), exactKey: 'What is a popular answer?' }, 'c')).hit,
-    ).toBe(true);
+    for (let i = 0; i < 5; i++) await c.lookup(popular, 'c');
+    const ask = (i: number) =>
+      c.insert(fields(`question number ${i}`, randomVector(i + 1), 'p', `k${i}`), COMPLETION);
+    for (let i = 0; i < 150; i++) await ask(i);
+    expect(c.size).toBe(50);
+    expect(c.stats('c').evictions).toBe(101);
+    expect((await c.lookup(popular, 'c')).hit).toBe(true);
+    // The newest entry stays, though older ones never hit either are a byte shorter.
     const last = await c.lookup(
-      { ...query('question number 299', randomVector(300)), exactKey: 'nope' },
+      { ...query('question number 149', randomVector(150)), exactKey: 'nope' },
       'c',
     );
     expect(last).toMatchObject({ hit: true, tier: 'semantic', similarity: expect.closeTo(1, 3) });
+    // Hits long ago do not keep an entry forever: many generations of new entries age it out.
+    for (let i = 150; i < 1500; i++) await ask(i);
+    expect(c.size).toBe(50);
+    expect((await c.lookup(popular, 'c')).hit).toBe(false);
   });
 
   it('invalidates by tenant, decision, model or category', async () => {

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { SharedRedis } from '../state/redis-connections.ts';
 import { type CacheEntry, type InvalidationFilter, matchesFilter } from './cache-entry.ts';
+import { CategoryEntries, type Kept } from './category-entries.ts';
 import type { StoredCompletion } from './completion.ts';
 import { type DocumentStore, MemoryDocumentStore } from './document-store.ts';
+import { CLOCK_SKEW_MS } from './invalidation-times.ts';
 import { RecentInvalidations } from './recent-invalidations.ts';
-import { RedisDocumentStore, type ReplicaListener } from './redis-document-store.ts';
+import { RedisDocumentStore, type ReplicaListener, StoreUnreachable } from './redis-document-store.ts';
 import { MAX_FACT_CHARS, type TextFacts, textFacts } from './text-facts.ts';
 import { PartitionIndex } from './vector-index.ts';
 import { type VerifierSettings, type VerifierVerdict, verifyFacts } from './verifier.ts';
 
 /** Semantic candidates read per lookup (the closest first). */
 const CANDIDATES = 4;
-/** Entries checked for expiry per turn of the event loop by the sweep. */
-const SWEEP_BATCH = 5000;
+/** Entries removed (expired, evicted or invalidated) or checked per turn of the event loop: a few milliseconds of work. */
+const REMOVE_BATCH = 250;
 const SWEEP_INTERVAL_MS = 10_000;
-/** Beyond its quota a category evicts this share more, so that eviction runs once per many inserts. */
-const EVICTION_SLACK = 0.05;
 
 /** What one lookup asks. */
 export interface LookupQuery {
@@ -55,7 +55,10 @@ export interface CategoryStats {
   exactHits: number;
   semanticHits: number;
   verifierRejections: number;
+  /** Lookups that found an entry but could not read its answer (Redis down or too slow): misses. */
+  storeErrors: number;
   inserts: number;
+  insertFailures: number;
   evictions: number;
   expirations: number;
   lookupSeconds: number;
@@ -67,17 +70,16 @@ function emptyStats(): CategoryStats {
     exactHits: 0,
     semanticHits: 0,
     verifierRejections: 0,
+    storeErrors: 0,
     inserts: 0,
+    insertFailures: 0,
     evictions: 0,
     expirations: 0,
     lookupSeconds: 0,
   };
 }
 
-interface Live {
-  readonly entry: CacheEntry;
-  readonly label: number;
-  hits: number;
+interface Live extends Kept {
   facts?: TextFacts;
 }
 
@@ -92,7 +94,11 @@ export class SemanticCache implements ReplicaListener {
   readonly #byLabel = new Map<number, Live>();
   readonly #exact = new Map<string, Live>();
   readonly #partitions = new Map<string, PartitionIndex>();
-  readonly #categories = new Map<string, Set<Live>>();
+  readonly #categories = new Map<string, CategoryEntries<Live>>();
+  /** Categories over their quota with evictions still to do in a later turn of the event loop. */
+  readonly #overQuota = new Set<string>();
+  /** Documents of removed entries, deleted from the store together in the next turn. */
+  #unstored: string[] = [];
   readonly #stats = new Map<string, CategoryStats>();
   readonly #quotas = new Map<string, number>();
   #defaultQuota: number | undefined;
@@ -133,10 +139,13 @@ export class SemanticCache implements ReplicaListener {
   categories(): { category: string; entries: number; bytes: number; stats: CategoryStats }[] {
     const names = new Set([...this.#stats.keys(), ...this.#categories.keys()]);
     return [...names].map((category) => {
-      const live = this.#categories.get(category) ?? new Set();
-      let bytes = 0;
-      for (const item of live) bytes += item.entry.bytes;
-      return { category, entries: live.size, bytes, stats: this.stats(category) };
+      const entries = this.#categories.get(category);
+      return {
+        category,
+        entries: entries?.size ?? 0,
+        bytes: entries?.bytes ?? 0,
+        stats: this.stats(category),
+      };
     });
   }
 
@@ -150,11 +159,19 @@ export class SemanticCache implements ReplicaListener {
     this.#defaultQuota = maxEntries;
   }
 
-  /** Looks a request up: the exact tier, then the semantic tier of its partition. */
+  /**
+   * Looks a request up: the exact tier, then the semantic tier of its partition. A store that
+   * cannot be read (Redis down, or slower than its command timeout) makes it a miss at the first
+   * entry it had to read, so one lookup waits on at most one timeout.
+   */
   async lookup(query: LookupQuery, category: string, now = Date.now()): Promise<LookupResult> {
     const started = performance.now();
     try {
       return await this.#lookup(query, category, now);
+    } catch (error) {
+      if (!(error instanceof StoreUnreachable)) throw error;
+      this.stats(category).storeErrors++;
+      return { hit: false, candidates: [], verifierRejections: 0 };
     } finally {
       this.stats(category).lookupSeconds += (performance.now() - started) / 1000;
     }
@@ -163,8 +180,13 @@ export class SemanticCache implements ReplicaListener {
   /**
    * What a lookup would give, without counting it, marking hits or removing anything (`explain`).
    */
-  inspect(query: LookupQuery, now = Date.now()): Promise<LookupResult> {
-    return this.#lookup(query, '', now, true);
+  async inspect(query: LookupQuery, now = Date.now()): Promise<LookupResult> {
+    try {
+      return await this.#lookup(query, '', now, true);
+    } catch (error) {
+      if (!(error instanceof StoreUnreachable)) throw error;
+      return { hit: false, candidates: [], verifierRejections: 0 };
+    }
   }
 
   async #lookup(query: LookupQuery, category: string, now: number, dryRun = false): Promise<LookupResult> {
@@ -173,10 +195,12 @@ export class SemanticCache implements ReplicaListener {
       if (!dryRun) this.#remove(live, why);
     };
     const markHit = (live: Live) => {
-      if (!dryRun) live.hits++;
+      if (!dryRun) this.#categories.get(live.entry.category)?.hit(live);
     };
     stats.lookups++;
     const usable = (live: Live): Candidate['verdict'] | undefined => {
+      // Invalidated, and not yet removed (that takes a few turns of the event loop).
+      if (this.#recentInvalidations.covers(live.entry)) return 'gone';
       if (live.entry.expiresAt <= now) {
         remove(live, 'expired');
         return 'expired';
@@ -266,7 +290,8 @@ export class SemanticCache implements ReplicaListener {
       ...rest,
       question: kept,
       id: randomUUID(),
-      createdAt: now,
+      // An answer is as old as its question: what max-age and invalidations compare.
+      createdAt: Math.min(askedAt ?? now, now),
       expiresAt: now + ttlMs,
       bytes: (bytes ?? JSON.stringify(completion).length) + kept.length,
     };
@@ -278,8 +303,12 @@ export class SemanticCache implements ReplicaListener {
     return entry;
   }
 
-  /** Takes another replica's entry into memory and the index, within its category's quota. */
+  /**
+   * Takes another replica's entry into memory and the index, within its category's quota, unless
+   * it was made before an invalidation that matches it (which may reach this replica first).
+   */
   added(entry: CacheEntry): void {
+    if (this.#recentInvalidations.covers(entry)) return;
     this.#take(entry);
     this.#enforceQuota(entry.category, Date.now());
   }
@@ -292,7 +321,7 @@ export class SemanticCache implements ReplicaListener {
       if (previous.entry.createdAt > entry.createdAt) return;
       this.#remove(previous, 'replaced');
     }
-    const live: Live = { entry, label: this.#nextLabel++, hits: 0 };
+    const live: Live = { entry, label: this.#nextLabel++, hits: 0, worth: 0, byWorth: -1, byExpiry: -1 };
     let index = this.#partitions.get(entry.partition);
     if (!index) {
       index = new PartitionIndex(entry.vector.length);
@@ -305,38 +334,53 @@ export class SemanticCache implements ReplicaListener {
     this.#exact.set(entry.exactKey, live);
     let category = this.#categories.get(entry.category);
     if (!category) {
-      category = new Set();
+      category = new CategoryEntries();
       this.#categories.set(entry.category, category);
     }
     category.add(live);
     this.#bytes += entry.bytes;
   }
 
-  /** Removes the entries matching `filter` here, from the store and, through Redis, from the other replicas. */
-  async invalidate(filter: InvalidationFilter): Promise<number> {
-    const removed = this.invalidated(filter);
-    await this.#shared?.publishInvalidation(filter);
+  /**
+   * Removes the entries matching `filter` here, from the store and, through Redis, from the other
+   * replicas (and from any replica that catches up later).
+   */
+  async invalidate(filter: InvalidationFilter, now = Date.now()): Promise<number> {
+    const [removed] = await Promise.all([
+      this.invalidated(filter, now),
+      this.#shared?.publishInvalidation(filter, now),
+    ]);
     return removed;
   }
 
-  /** Removes the entries matching `filter` (an invalidation here or from another replica). */
-  invalidated(filter: InvalidationFilter): number {
-    this.#recentInvalidations.record(filter);
-    const gone: Live[] = [];
-    for (const live of this.#entries.values()) if (matchesFilter(live.entry, filter)) gone.push(live);
-    for (const live of gone) this.#remove(live, 'invalidated');
-    return gone.length;
+  /**
+   * Drops the entries made before `at` that match `filter` (an invalidation here, or one another
+   * replica applied at `at`; see `CLOCK_SKEW_MS`): none is served from now on, and they leave
+   * memory, the index and the store a batch per turn of the event loop. Resolves to how many were
+   * removed.
+   */
+  async invalidated(filter: InvalidationFilter, at = Date.now()): Promise<number> {
+    this.#recentInvalidations.record(filter, at);
+    let removed = 0;
+    let checked = 0;
+    // A Map's iterator goes on past deletions; entries added meanwhile are newer than `at`.
+    for (const live of this.#entries.values()) {
+      if (matchesFilter(live.entry, filter) && live.entry.createdAt <= at + CLOCK_SKEW_MS) {
+        this.#remove(live, 'invalidated');
+        removed++;
+      }
+      if (++checked % REMOVE_BATCH === 0) await nextTurn();
+    }
+    return removed;
   }
 
-  /** Removes expired entries, a batch per turn of the event loop. */
+  /** Removes expired entries (the first to expire first), a batch per turn of the event loop. */
   async sweepExpired(now = Date.now()): Promise<number> {
     let removed = 0;
-    let seen = 0;
-    for (const live of [...this.#entries.values()]) {
-      if (++seen % SWEEP_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
-      if (live.entry.expiresAt <= now && this.#entries.has(live.entry.id)) {
+    for (const entries of [...this.#categories.values()]) {
+      for (let live = entries.expired(now); live; live = entries.expired(now)) {
         this.#remove(live, 'expired');
-        removed++;
+        if (++removed % REMOVE_BATCH === 0) await nextTurn();
       }
     }
     return removed;
@@ -347,37 +391,70 @@ export class SemanticCache implements ReplicaListener {
     return this.#shared?.catchUp() ?? Promise.resolve();
   }
 
-  /** Over its quota, a category drops its expired entries, then those least hit per byte. */
+  /**
+   * Over its quota, a category drops its expired entries, then those least hit per byte (aged: see
+   * `CategoryEntries`): at most a batch now, the rest (after a quota was lowered) in later turns of
+   * the event loop.
+   */
   #enforceQuota(category: string, now: number): void {
     const quota = this.#quotas.get(category) ?? this.#defaultQuota;
-    const live = this.#categories.get(category);
-    if (quota === undefined || !live || live.size <= quota) return;
-    for (const item of [...live]) if (item.entry.expiresAt <= now) this.#remove(item, 'expired');
-    if (live.size <= quota) return;
-    const excess = live.size - quota + Math.floor(quota * EVICTION_SLACK);
-    const value = (item: Live) => (item.hits + 1) / item.entry.bytes;
-    const victims = [...live].sort((a, b) => value(a) - value(b) || a.entry.createdAt - b.entry.createdAt);
-    for (const victim of victims.slice(0, excess)) this.#remove(victim, 'evicted');
+    const entries = this.#categories.get(category);
+    if (quota === undefined || !entries) return;
+    for (let removed = 0; entries.size > quota; removed++) {
+      if (removed === REMOVE_BATCH) {
+        if (!this.#overQuota.has(category)) {
+          this.#overQuota.add(category);
+          setImmediate(() => {
+            this.#overQuota.delete(category);
+            this.#enforceQuota(category, Date.now());
+          });
+        }
+        return;
+      }
+      const expired = entries.expired(now);
+      if (expired) {
+        this.#remove(expired, 'expired');
+        continue;
+      }
+      const victim = entries.evict();
+      if (!victim) return;
+      this.#remove(victim, 'evicted');
+    }
   }
 
   #remove(live: Live, why: 'expired' | 'evicted' | 'gone' | 'replaced' | 'invalidated'): void {
     const { entry } = live;
+    this.#categories.get(entry.category)?.delete(live);
     if (!this.#entries.delete(entry.id)) return;
     this.#byLabel.delete(live.label);
     if (this.#exact.get(entry.exactKey) === live) this.#exact.delete(entry.exactKey);
     const index = this.#partitions.get(entry.partition);
     index?.remove(live.label);
     if (index && index.size === 0) this.#partitions.delete(entry.partition);
-    this.#categories.get(entry.category)?.delete(live);
     this.#bytes -= entry.bytes;
     const stats = this.stats(entry.category);
     if (why === 'evicted') stats.evictions++;
     if (why === 'expired') stats.expirations++;
-    if (why !== 'gone') void this.#store.delete([entry.id]);
+    if (why !== 'gone') this.#unstore(entry.id);
   }
 
-  /** Stops the expiry sweep (tests, shutdown). */
+  /** Deletes a removed entry's document, with the others removed in the same turn. */
+  #unstore(id: string): void {
+    if (this.#unstored.push(id) > 1) return;
+    setImmediate(() => {
+      const ids = this.#unstored;
+      this.#unstored = [];
+      this.#store.delete(ids).catch(() => {});
+    });
+  }
+
+  /** Stops the expiry sweep and the resending of invalidations (tests, shutdown). */
   close(): void {
     clearInterval(this.#sweep);
+    this.#shared?.close();
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -50,7 +50,17 @@ export function registerCacheMetrics(registry: Registry, policy: () => RuntimePo
     'Semantic candidates above the threshold that the verifier refused, by category.',
     (s) => s.verifierRejections,
   );
+  counter(
+    'semantic_router_cache_store_errors_total',
+    'Lookups that found an entry but could not read its answer from the store (Redis down or slower than its command timeout), served as misses, by category.',
+    (s) => s.storeErrors,
+  );
   counter('semantic_router_cache_inserts_total', 'Answers stored, by category.', (s) => s.inserts);
+  counter(
+    'semantic_router_cache_insert_failures_total',
+    'Complete answers that could not be stored (their request could not be embedded), by category.',
+    (s) => s.insertFailures,
+  );
   counter(
     'semantic_router_cache_evictions_total',
     'Entries evicted over quota, by category.',

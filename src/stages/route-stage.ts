@@ -52,7 +52,11 @@ export interface CacheCategoryStats {
   readonly exactHits: number;
   readonly semanticHits: number;
   readonly verifierRejections: number;
+  /** Lookups that could not read the store (served as misses). */
+  readonly storeErrors: number;
   readonly inserts: number;
+  /** Complete answers that could not be stored (their request's embedding failed). */
+  readonly insertFailures: number;
   readonly evictions: number;
   readonly expirations: number;
   /** Seconds spent in lookups, all together. */

@@ -94,6 +94,8 @@ describe('replicas sharing a cache through Redis', () => {
         'not json',
         '{"op":"put","id":5}',
         '{"op":"invalidate","filter":null}',
+        '{"op":"put","id":"x","entry":{"id":7}}',
+        '{"op":"put","id":"x","entry":null}',
       ])
         await publisher.publish('cache-test:cache:events', message);
     } finally {
@@ -106,21 +108,63 @@ describe('replicas sharing a cache through Redis', () => {
   });
 
   it('keep sharing after a reload opens a new connection to the same Redis', async () => {
-    // Asked without storing, so that only the other replica's entry can answer.
-    const lookOnly = { ...acme, 'x-router-cache-control': 'no-store' };
+    // A tenant no invalidation named (entries made just after one that matches them are refused by
+    // the other replicas: their clocks may differ a little). Asked without storing, so that only
+    // the other replica's entry can answer.
+    const initech = { 'x-tenant-id': 'initech' };
+    const lookOnly = { ...initech, 'x-router-cache-control': 'no-store' };
     const before = b.router.policies.current.digest;
     writeFileSync(b.policyFile, policy.replace('commandTimeoutMs: 200', 'commandTimeoutMs: 300'));
     await vi.waitFor(() => expect(b.router.policies.current.digest).not.toBe(before), WAIT);
     await vi.waitFor(() => expect(b.router.policies.current.redis?.available).toBe(true), WAIT);
-    expect((await b.chat('What does python enumerate return?', {}, acme)).upstreamCalled).toBe(true);
+    expect((await b.chat('What does python enumerate return?', {}, initech)).upstreamCalled).toBe(true);
     await vi.waitFor(async () => {
       expect((await a.chat('What does python enumerate return?', {}, lookOnly)).upstreamCalled).toBe(false);
     }, WAIT);
-    expect((await a.chat('What does python reversed return?', {}, acme)).upstreamCalled).toBe(true);
+    expect((await a.chat('What does python reversed return?', {}, initech)).upstreamCalled).toBe(true);
     await vi.waitFor(async () => {
       expect((await b.chat('What does python reversed return?', {}, lookOnly)).upstreamCalled).toBe(false);
     }, WAIT);
   });
+
+  it('wait on a hung Redis no longer than its timeout, keep what it could not read, and deliver an invalidation made meanwhile when it answers again', async () => {
+    const keep = { 'x-tenant-id': 'keep' };
+    const drop = { 'x-tenant-id': 'drop' };
+    const lookOnly = (tenant: Record<string, string>) => ({
+      ...tenant,
+      'x-router-cache-control': 'no-store',
+    });
+    await a.chat('What does python sorted return?', {}, keep);
+    await a.chat('What does python sum return?', {}, drop);
+    await vi.waitFor(async () => {
+      expect((await b.chat('What does python sorted return?', {}, lookOnly(keep))).upstreamCalled).toBe(
+        false,
+      );
+      expect((await b.chat('What does python sum return?', {}, lookOnly(drop))).upstreamCalled).toBe(false);
+    }, WAIT);
+    const storeErrors = () => b.metric('semantic_router_cache_store_errors_total');
+    const errorsBefore = await storeErrors();
+    redis.pause();
+    try {
+      // b holds the entry but not its answer (a stored it): unreadable now, so a miss, not an error.
+      const during = await b.chat('What does python sorted return?', {}, lookOnly(keep));
+      expect(during.response.status).toBe(200);
+      expect(during.upstreamCalled).toBe(true);
+      expect(await storeErrors()).toBe(errorsBefore + 1);
+      const refused = await fetch(`${a.adminUrl}/cache/invalidate`, {
+        method: 'POST',
+        body: JSON.stringify({ tenant: 'drop' }),
+      });
+      expect(refused.status).toBe(503);
+    } finally {
+      redis.resume();
+    }
+    // The queued invalidation reaches b once Redis answers; the entry b could not read is still there.
+    await vi.waitFor(async () => {
+      expect((await b.chat('What does python sum return?', {}, lookOnly(drop))).upstreamCalled).toBe(true);
+    }, WAIT);
+    expect((await b.chat('What does python sorted return?', {}, lookOnly(keep))).upstreamCalled).toBe(false);
+  }, 60_000);
 
   it('lose no request while Redis is down, count the outage once, and share again when it returns', async () => {
     const before = await a.metric('semantic_router_degradations_total', { kind: 'redis_unavailable' });
@@ -147,7 +191,9 @@ describe('replicas sharing a cache through Redis', () => {
       body: JSON.stringify({ tenant: 'nobody' }),
     });
     expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: string }).error).toMatch(/other replicas were not told/);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /other replicas will be told when Redis is back/,
+    );
     await redis.start();
     await vi.waitFor(() => {
       expect(a.router.policies.current.redis?.available).toBe(true);

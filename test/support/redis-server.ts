@@ -16,6 +16,10 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Stops it answering (SIGSTOP) while its connections stay open: a hung Redis. */
+  pause(): void;
+  /** Lets a paused server answer again (SIGCONT), with everything it held. */
+  resume(): void;
   /** Kills it and removes its folder. */
   close(): Promise<void>;
 }
@@ -96,6 +100,8 @@ export async function startTestRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     kill,
     start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async close() {
       await kill();
       rmSync(dir, { recursive: true, force: true });
