@@ -1,14 +1,29 @@
 import type { SharedRedis } from '../state/redis-connections.ts';
 import { type ArmStats, addOutcome, addStats } from './linear-arm.ts';
 
-/** Adds a delta vector (JSON array) into the vector stored at a key, atomically; returns the new total. */
-const ADD_SCRIPT = `
+/**
+ * Adds a delta vector (JSON array, ARGV[1]) into the vector stored at a key, atomically, and returns
+ * the new total. A key Redis lost (restarted empty) starts from ARGV[2] when it is not empty: the
+ * total the caller last read, so what replicas learnt outlives Redis too; the first replica to
+ * notice restores it, the others then find it.
+ */
+const SYNC_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
 local delta = cjson.decode(ARGV[1])
 local total = {}
-if current then total = cjson.decode(current) end
+local changed = false
+if current then
+  total = cjson.decode(current)
+elseif ARGV[2] ~= '' then
+  total = cjson.decode(ARGV[2])
+  changed = true
+end
 if #total ~= #delta and #total > 0 then return current end
-for i = 1, #delta do total[i] = (total[i] or 0) + delta[i] end
+for i = 1, #delta do
+  if delta[i] ~= 0 then changed = true end
+  total[i] = (total[i] or 0) + delta[i]
+end
+if not changed then return current end
 local encoded = cjson.encode(total)
 redis.call('SET', KEYS[1], encoded)
 return encoded
@@ -25,7 +40,7 @@ interface Arm {
   version: number;
 }
 
-type AddCommand = (key: string, delta: string) => Promise<string | null>;
+type SyncCommand = (key: string, delta: string, lastRead: string) => Promise<string | null>;
 
 /**
  * What the bandits have learnt: each arm's statistics (see `ArmStats`), in memory, and in Redis when
@@ -33,7 +48,10 @@ type AddCommand = (key: string, delta: string) => Promise<string | null>;
  * them immediately) and, every `syncMs`, adds its unsent deltas into the shared totals (one atomic
  * script per arm) and reads back every arm's total, so replicas learn from each other's feedback
  * and a restarted router starts from what was learnt. While Redis is down nothing is sent or lost:
- * deltas keep accumulating and are sent when it returns.
+ * deltas keep accumulating and are sent when it returns; a Redis that returns empty (no
+ * persistence) gets back the totals the replicas last read, plus what they learnt meanwhile. (To
+ * forget what was learnt, change the `redis.keyPrefix` or delete the keys with every replica
+ * stopped.)
  */
 export class ArmStore {
   readonly #arms = new Map<string, Arm>();
@@ -45,8 +63,8 @@ export class ArmStore {
     syncMs = 1000,
   ) {
     if (redis) {
-      if (!('addArmStats' in redis.client))
-        redis.client.defineCommand('addArmStats', { numberOfKeys: 1, lua: ADD_SCRIPT });
+      if (!('syncArmStats' in redis.client))
+        redis.client.defineCommand('syncArmStats', { numberOfKeys: 1, lua: SYNC_SCRIPT });
       this.#timer = setInterval(() => void this.sync(), syncMs);
       this.#timer.unref();
     }
@@ -104,18 +122,15 @@ export class ArmStore {
     const pipeline = redis.client.pipeline();
     const sent: [string, Arm, Float64Array | undefined][] = [];
     for (const [key, arm] of this.#arms) {
-      if ((arm.delta[0] as number) > 0) {
-        const delta = arm.delta.slice();
-        arm.delta.fill(0);
-        (pipeline as unknown as { addArmStats: AddCommand }).addArmStats(
-          redis.key(`bandit:${key}`),
-          JSON.stringify(Array.from(delta)),
-        );
-        sent.push([key, arm, delta]);
-      } else {
-        pipeline.get(redis.key(`bandit:${key}`));
-        sent.push([key, arm, undefined]);
-      }
+      const sending = (arm.delta[0] as number) > 0;
+      const delta = arm.delta.slice();
+      arm.delta.fill(0);
+      (pipeline as unknown as { syncArmStats: SyncCommand }).syncArmStats(
+        redis.key(`bandit:${key}`),
+        JSON.stringify(Array.from(delta)),
+        (arm.base[0] as number) > 0 ? JSON.stringify(Array.from(arm.base)) : '',
+      );
+      sent.push([key, arm, sending ? delta : undefined]);
     }
     let results: [Error | null, unknown][] | null;
     try {

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadAdminService } from '../../src/admin-api/router-admin.ts';
 import { loadFeedbackService } from '../../src/admin-api/router-feedback.ts';
@@ -185,7 +186,20 @@ describe('learning shared through a real redis-server', () => {
     await vi.waitFor(async () => expect((await chosen(a)).model).toBe('small'), WAIT);
   });
 
-  it('learns locally while Redis is down and shares it when Redis returns', async () => {
+  it('learns locally while Redis is down and shares it when Redis returns, empty, with what was learnt before', async () => {
+    const outcomesInRedis = async () => {
+      const raw = new Redis(redis.url);
+      try {
+        const keys = await raw.keys('learning-test:bandit:*');
+        const totals = await Promise.all(keys.map((key) => raw.get(key)));
+        return totals.reduce((sum, total) => sum + ((JSON.parse(total ?? '[0]') as number[])[0] ?? 0), 0);
+      } finally {
+        raw.disconnect();
+      }
+    };
+    // Ten lessons taught to a, one reported to b, all synced.
+    const before = 11;
+    await vi.waitFor(async () => expect(await outcomesInRedis()).toBe(before), WAIT);
     await redis.kill();
     await vi.waitFor(() => expect(a.router.policies.current.redis?.available).toBe(false), WAIT);
     // Teach a back to thinker while Redis is down: a learns at once, b cannot know yet.
@@ -197,5 +211,7 @@ describe('learning shared through a real redis-server', () => {
     expect((await chosen(b)).model).toBe('small');
     await redis.start();
     await vi.waitFor(async () => expect((await chosen(b)).model).toBe('thinker'), WAIT);
+    // Redis came back empty (it keeps nothing on disk here): the replicas gave back what they had read.
+    await vi.waitFor(async () => expect(await outcomesInRedis()).toBe(before + 40), WAIT);
   });
 });
