@@ -221,7 +221,12 @@ export async function route(
     }
   }
 
-  const stageInput = { request, decision: decision.name, signals: results };
+  const stageInput = {
+    request,
+    decision: decision.name,
+    signals: results,
+    personalData: (plan.redactions?.size ?? 0) > 0 || plan.privateOnly === true,
+  };
   let model: ModelSpec;
   const observers: ResponseObserver[] = [];
   if (plan.privateOnly) reason.push('private models only');

@@ -103,7 +103,7 @@ export const CacheParams = z
           .boolean()
           .default(false)
           .describe(
-            'Whether requests with personal data are cached: data a `pii` signal of the policy found, or an identifier (e-mail, phone, card, IBAN, SSN, IP address) the cache finds itself with the same detectors, in any policy.',
+            'Whether requests with personal data are cached: data a `pii` signal of the policy found or a `pii` plugin of the decision acted on (redacted, or kept to private models), or an identifier (e-mail, phone, card, IBAN, SSN, IP address) the cache finds itself with the same detectors, in any policy.',
           ),
         toolResults: z
           .boolean()

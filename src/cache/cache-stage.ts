@@ -98,6 +98,7 @@ function uncacheable(
   params: CacheParams,
   request: RouterRequest,
   signals: ReadonlyMap<string, SignalResult>,
+  personalData: boolean,
 ): Uncacheable | undefined {
   const { body } = request.chat;
   if (typeof body.n === 'number' && body.n > 1) return 'n-above-1';
@@ -109,6 +110,8 @@ function uncacheable(
   )
     return 'tool-results';
   if (!params.store.pii) {
+    // A plugin redacted it or kept it to private models (names, say, in a policy without a pii signal).
+    if (personalData) return 'pii';
     for (const [key, result] of signals)
       if ((key === 'pii' || key.startsWith('pii:')) && result.matched) return 'pii';
     return structuredPiiIn(request);
@@ -143,6 +146,7 @@ export function cachePlan(
     decision: string;
     model: { name: string };
     signals: ReadonlyMap<string, SignalResult>;
+    personalData?: boolean;
   },
 ): CachePlan {
   const { request, decision, model, signals } = input;
@@ -166,7 +170,7 @@ export function cachePlan(
       ? 'no-identity'
       : question.trim() === ''
         ? 'no-question'
-        : uncacheable(params, request, signals);
+        : uncacheable(params, request, signals, input.personalData === true);
   return {
     category,
     control,

@@ -8,6 +8,11 @@ export interface StageInput {
   readonly request: RouterRequest;
   readonly decision: string;
   readonly signals: ReadonlyMap<string, SignalResult>;
+  /**
+   * A decision plugin found personal data in the request and acted on it (redacted it, or kept the
+   * request to private models), whatever signals the policy has.
+   */
+  readonly personalData?: boolean;
 }
 
 /** A stage's early answer: the response, and why, in a few words for `x-router-reason`. */
