@@ -73,12 +73,14 @@ export async function explainRequest(policy: RuntimePolicy, request: RouterReque
   if (outcome.kind === 'route' || outcome.kind === 'respond') {
     const stages: Record<string, Record<string, unknown>> = {};
     for (const stage of policy.stages) {
-      const said = await stage.explain?.({
-        request,
-        decision: outcome.decision,
-        signals: outcome.signals,
-        model: outcome.model,
-      });
+      const said = await stage.explain?.(
+        outcome.stageInput ?? {
+          request,
+          decision: outcome.decision,
+          signals: outcome.signals,
+          model: outcome.model,
+        },
+      );
       if (said) stages[stage.name] = said;
     }
     return {

@@ -24,6 +24,8 @@ export type RouteOutcome =
       signals: ReadonlyMap<string, SignalResult>;
       /** What watches the response (the selector's, the stages'): see `ResponseObserver`. */
       observers: ResponseObserver[];
+      /** What the stages were shown (`explain` shows them the same); absent when routing failed open. */
+      stageInput?: StageInput & { readonly model: ModelSpec };
     }
   | {
       kind: 'respond';
@@ -33,6 +35,7 @@ export type RouteOutcome =
       response: EarlyResponse;
       reason: string[];
       signals: ReadonlyMap<string, SignalResult>;
+      stageInput?: StageInput & { readonly model: ModelSpec };
     }
   | {
       kind: 'reject';
@@ -225,6 +228,7 @@ export async function route(
     request,
     decision: decision.name,
     signals: results,
+    decisionSetup: decision.setup,
     personalData: (plan.redactions?.size ?? 0) > 0 || plan.privateOnly === true,
   };
   let model: ModelSpec;
@@ -262,6 +266,7 @@ export async function route(
       response: early.response,
       reason: [...reason, early.reason],
       signals: results,
+      stageInput: { ...stageInput, model },
     };
   }
   // Explain routes without a response to watch: observing would count a request that never comes.
@@ -272,7 +277,16 @@ export async function route(
     }
   }
   observer.stageFinished('selection', (performance.now() - started) / 1000);
-  return { kind: 'route', decision: decision.name, model, reason, plan, signals: results, observers };
+  return {
+    kind: 'route',
+    decision: decision.name,
+    model,
+    reason,
+    plan,
+    signals: results,
+    observers,
+    stageInput: { ...stageInput, model },
+  };
 }
 
 /**

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Embedder } from '../models/embedder.ts';
+import { canonicalJson } from '../request/canonical-json.ts';
 import { Memo } from '../request/memo.ts';
 import type { RouterRequest } from '../request/router-request.ts';
 import { DEFAULT_PII_MIN_CONFIDENCE } from '../signals/pii/pii-types.ts';
@@ -138,14 +140,39 @@ function structuredPiiIn(request: RouterRequest): Uncacheable | undefined {
     : undefined;
 }
 
+/** What of a model changes its answers: where it is served and by what name, and how it reasons. */
+interface AnsweringModel {
+  readonly name: string;
+  readonly endpoint?: unknown;
+  readonly upstreamModel?: string | undefined;
+  readonly reasoningFamily?: string | undefined;
+}
+
+const MODEL_SETUPS = new WeakMap<AnsweringModel, string>();
+
+/** A digest of what of a model changes its answers (computed once per model of a policy). */
+function modelSetup(model: AnsweringModel): string {
+  let setup = MODEL_SETUPS.get(model);
+  if (setup === undefined) {
+    const { endpoint, upstreamModel, reasoningFamily } = model;
+    setup = createHash('sha256')
+      .update(canonicalJson({ endpoint, upstreamModel, reasoningFamily }))
+      .digest('base64url')
+      .slice(0, 16);
+    MODEL_SETUPS.set(model, setup);
+  }
+  return setup;
+}
+
 /** The cache's plan for a request (see {@link CachePlan}). */
 export function cachePlan(
   params: CacheParams,
   input: {
     request: RouterRequest;
     decision: string;
-    model: { name: string };
+    model: AnsweringModel;
     signals: ReadonlyMap<string, SignalResult>;
+    decisionSetup?: string;
     personalData?: boolean;
   },
 ): CachePlan {
@@ -161,6 +188,7 @@ export function cachePlan(
           identity,
           decision,
           model: model.name,
+          setup: `${input.decisionSetup ?? ''}/${modelSetup(model)}`,
           stream: request.chat.stream,
           fingerprint: requestFingerprint(request),
         });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../request/canonical-json.ts';
 import type { RouterRequest } from '../request/router-request.ts';
 
 /**
@@ -13,17 +14,6 @@ const LAST_USER_TURN = '\u0000last-user-turn';
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 32);
-}
-
-/** JSON with object keys sorted, so that key order never changes a fingerprint. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /**
@@ -49,6 +39,12 @@ export interface PartitionKey {
   readonly identity: string;
   readonly decision: string;
   readonly model: string;
+  /**
+   * What the router does to the request on the way to the model: a digest of the decision's plugins
+   * and of the model's endpoint, upstream name and reasoning family, so that answers cached under
+   * other settings are never served after a policy changes them.
+   */
+  readonly setup: string;
   readonly stream: boolean;
   readonly fingerprint: string;
 }

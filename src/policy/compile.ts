@@ -4,6 +4,7 @@ import { type SignalConstraint, satisfiable } from '../decision/analysis.ts';
 import { type CompiledRule, compileRule } from '../decision/rule.ts';
 import type { ModelLibrary } from '../models/model-library.ts';
 import { sharedModelLibrary } from '../models/shared-model-library.ts';
+import { canonicalJson } from '../request/canonical-json.ts';
 import type { ModelSpec } from '../selection/model-spec.ts';
 import type { Selector } from '../selection/selector.ts';
 import { type CompiledSignal, type SignalContext, signalKey } from '../signals/signal.ts';
@@ -275,6 +276,7 @@ export function compilePolicy(
         rule,
         candidates: resolveModels(spec.models, ['decisions', i, 'models']),
         plugins,
+        setup: setupDigest(spec.plugins),
         guard,
         selector: buildSelector(spec.selection, spec.name, ['decisions', i, 'selection']),
       };
@@ -292,6 +294,7 @@ export function compilePolicy(
     rule: undefined,
     candidates: resolveModels(defaultSpec.models, ['defaultDecision', 'models']),
     plugins: defaultPlugins,
+    setup: setupDigest(defaultSpec.plugins),
     guard: isGuard(defaultPlugins, undefined),
     selector: buildSelector(defaultSpec.selection, defaultSpec.name, ['defaultDecision', 'selection']),
   };
@@ -403,4 +406,9 @@ function analyseReachability(
       `decision ${always.name} always matches: the default decision is never used`,
     );
   }
+}
+
+/** A digest of a decision's plugins and their settings (see `CompiledDecision.setup`). */
+function setupDigest(plugins: readonly PluginSpec[]): string {
+  return createHash('sha256').update(canonicalJson(plugins)).digest('base64url').slice(0, 16);
 }

@@ -18,6 +18,11 @@ export interface CompiledDecision {
   rule: CompiledRule | undefined;
   candidates: ModelSpec[];
   plugins: CompiledPlugin[];
+  /**
+   * A digest of what the decision does to a request before it is forwarded (its plugins and their
+   * settings): a cache keeps answers made under other settings apart.
+   */
+  setup: string;
   /** Chooses among the candidates that may serve a request (the decision's `selection`). */
   selector: Selector;
   /**

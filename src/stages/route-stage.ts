@@ -8,6 +8,8 @@ export interface StageInput {
   readonly request: RouterRequest;
   readonly decision: string;
   readonly signals: ReadonlyMap<string, SignalResult>;
+  /** A digest of the decision's plugins and their settings (see `CompiledDecision.setup`). */
+  readonly decisionSetup?: string;
   /**
    * A decision plugin found personal data in the request and acted on it (redacted it, or kept the
    * request to private models), whatever signals the policy has.
