@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_SERVICE_NAME, createRouterAdmin, loadAdminService } from './admin-api/router-admin.ts';
 import {
@@ -5,6 +6,7 @@ import {
   FEEDBACK_SERVICE_NAME,
   loadFeedbackService,
 } from './admin-api/router-feedback.ts';
+import { reportSnapshotReads, saveSnapshots } from './cache/cache-snapshot.ts';
 import type { RouterContext } from './extproc/exchange.ts';
 import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import type { ModelLibrary } from './models/model-library.ts';
@@ -140,6 +142,13 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const processState = {};
   const hub = learningHub(processState);
   hub.onOutcome = (status) => metrics.outcomes.inc({ status });
+  reportSnapshotReads(processState, (result) => {
+    const file = basename(result.file);
+    if ('error' in result) {
+      metrics.degradations.inc({ kind: 'cache_snapshot_unreadable' });
+      logger.error({ file, err: result.error }, 'cache snapshot unreadable: the cache starts empty');
+    } else logger.info({ file, entries: result.entries }, 'cache snapshot read');
+  });
   const load = { models, processState, redis };
   let first: RuntimePolicy;
   try {
@@ -249,6 +258,12 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
       policies.unwatch();
       await grpcServer.close(graceMs);
       await admin?.close();
+      for (const result of await saveSnapshots(processState)) {
+        const file = basename(result.file);
+        if ('error' in result)
+          logger.error({ file, err: result.error }, 'cache snapshot not written: its entries are lost');
+        else logger.info({ file, entries: result.entries }, 'cache snapshot written');
+      }
       hub.close();
       await redis.close();
       logger.flush();

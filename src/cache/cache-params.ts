@@ -113,6 +113,13 @@ export const CacheParams = z
       .strict()
       .default({ maxTemperature: 1, pii: false, toolResults: false })
       .describe('What may be cached at all (requests asking for `n` > 1 choices never are).'),
+    snapshotFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Without a `redis` block: a file (relative to the policy file) the entries and their answers are written to when the router stops, and read back from when it starts, so that a restart keeps them; entries expired meanwhile, or made with another encoder, are dropped. The answers are kept in the clear: protect the file as the cache itself. Ignored with `redis`, which keeps them.',
+      ),
     maxResponseBytes: z
       .number()
       .int()

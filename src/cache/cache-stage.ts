@@ -11,6 +11,7 @@ import { WHOLE_TEXT_CHARS } from '../signals/text/windows.ts';
 import { defineStage } from '../stages/stage-definition.ts';
 import type { SharedRedis } from '../state/redis-connections.ts';
 import { CacheParams, type CategorySettings, cacheParamProblems } from './cache-params.ts';
+import { useSnapshot } from './cache-snapshot.ts';
 import { hitResponse } from './completion.ts';
 import { bothObservers, ModelLoad } from './model-load.ts';
 import {
@@ -261,6 +262,11 @@ export const cacheStage = defineStage({
     const ready = encoder.get().then(
       (embedder) => {
         const cache = sharedCache(context.processState, embedder, context.redis);
+        // Without Redis, a snapshot keeps the entries across restarts (Redis keeps them otherwise).
+        if (params.snapshotFile !== undefined && !context.redis) {
+          const file = context.resolvePath(params.snapshotFile);
+          useSnapshot(context.processState, cache, { file, encoder: embedder.id });
+        }
         // Quotas hold for entries other replicas store too, before this one stores any.
         cache.setDefaultQuota(params.maxEntries);
         for (const category of params.categories) {

@@ -108,6 +108,7 @@ export class SemanticCache implements ReplicaListener {
   #nextLabel = 0;
   #bytes = 0;
   readonly #sweep: NodeJS.Timeout;
+  #closed = false;
 
   constructor(redis: SharedRedis | undefined) {
     this.#shared = redis ? new RedisDocumentStore(redis, this) : undefined;
@@ -303,6 +304,30 @@ export class SemanticCache implements ReplicaListener {
     return entry;
   }
 
+  /** The entries in memory that have not expired, for a snapshot. */
+  *liveEntries(now = Date.now()): Generator<CacheEntry> {
+    for (const live of this.#entries.values())
+      if (live.entry.expiresAt > now && !this.#recentInvalidations.covers(live.entry)) yield live.entry;
+  }
+
+  /** The stored answer of an entry (undefined when it is gone); throws when the store is out of reach. */
+  document(id: string): Promise<StoredCompletion | undefined> {
+    return this.#store.get(id);
+  }
+
+  /**
+   * Takes an entry and its answer back from a snapshot (a restart without Redis), within its
+   * category's quota; false when it has expired, is already here or did not fit.
+   */
+  restore(entry: CacheEntry, completion: StoredCompletion): boolean {
+    if (this.#entries.has(entry.id) || entry.expiresAt <= Date.now()) return false;
+    this.#take(entry);
+    if (!this.#entries.has(entry.id)) return false;
+    void this.#store.put(entry, completion);
+    this.#enforceQuota(entry.category, Date.now());
+    return this.#entries.has(entry.id);
+  }
+
   /**
    * Takes another replica's entry into memory and the index, within its category's quota, unless
    * it was made before an invalidation that matches it (which may reach this replica first).
@@ -448,8 +473,14 @@ export class SemanticCache implements ReplicaListener {
     });
   }
 
+  /** Whether it was closed (a reload moved its entries' policy to another encoder or store). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Stops the expiry sweep and the resending of invalidations (tests, shutdown). */
   close(): void {
+    this.#closed = true;
     clearInterval(this.#sweep);
     this.#shared?.close();
   }

@@ -16,6 +16,7 @@ export const DEGRADATION_KINDS = [
   'fail_open',
   'policy_reload_failed',
   'redis_unavailable',
+  'cache_snapshot_unreadable',
 ] as const;
 
 export type DegradationKind = (typeof DEGRADATION_KINDS)[number];
