@@ -236,6 +236,24 @@ describe('a partition index', () => {
     for (let i = 0; i < 1500; i += 37) expect(index.search(randomVector(i + 1), 1)[0]?.label).toBe(i);
   });
 
+  it('takes in the points added and removed while it builds, a batch per turn, before it swaps the graph in', async () => {
+    const index = new PartitionIndex(8);
+    for (let i = 0; i < 300; i++) index.add(i, randomVector(i + 1));
+    expect(index.building).toBe(true);
+    // All in the same turn as the build's start: its first batch has not run yet.
+    for (let i = 300; i < 3000; i++) index.add(i, randomVector(i + 1));
+    for (let i = 0; i < 3000; i += 3) index.remove(i);
+    expect(index.graph).toBe(false);
+    await settle(() => !index.building);
+    expect(index.graph).toBe(true);
+    expect(index.size).toBe(2000);
+    // Every live point is found (itself, or a point of the same vector: the seeded vectors repeat).
+    for (let i = 1; i < 3000; i += 3)
+      expect(index.search(randomVector(i + 1), 1)[0]?.similarity).toBeCloseTo(1, 4);
+    for (let i = 0; i < 3000; i += 7)
+      for (const { label } of index.search(randomVector(i + 1), 4)) expect(label % 3).not.toBe(0);
+  });
+
   it('rebuilds after many deletes, and goes back to scanning when small again', async () => {
     const index = new PartitionIndex(8);
     for (let i = 0; i < 1500; i++) index.add(i, randomVector(i + 1));

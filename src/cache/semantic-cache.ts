@@ -473,6 +473,11 @@ export class SemanticCache implements ReplicaListener {
     });
   }
 
+  /** Resolves once no partition's index is being built (benchmarks, tests). */
+  async settled(): Promise<void> {
+    while ([...this.#partitions.values()].some((index) => index.building)) await nextTurn();
+  }
+
   /** Whether it was closed (a reload moved its entries' policy to another encoder or store). */
   get closed(): boolean {
     return this.#closed;

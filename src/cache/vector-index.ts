@@ -22,6 +22,8 @@ const EF_SEARCH = 64;
 const REBUILD_AFTER_DELETES = 64;
 /** Points moved into a new index per turn of the event loop (about 2-5 ms of work at 100 dimensions). */
 const BUILD_BATCH = 64;
+/** Time a turn of the event loop may spend taking in points added or removed during a build. */
+const CATCH_UP_MS = 4;
 
 function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
@@ -40,7 +42,8 @@ export class PartitionIndex {
   readonly #vectors = new Map<number, Float32Array>();
   #hnsw: Hnsw | undefined;
   #deleted = 0;
-  #building = false;
+  /** While an index is being built: the labels added or removed since it began (labels are never reused). */
+  #changed: number[] | undefined;
 
   constructor(readonly dimensions: number) {}
 
@@ -54,6 +57,11 @@ export class PartitionIndex {
     return this.#hnsw !== undefined;
   }
 
+  /** Whether an HNSW index is being built (or rebuilt) in the background. */
+  get building(): boolean {
+    return this.#changed !== undefined;
+  }
+
   /** Points marked deleted in the HNSW index and not yet rebuilt away. */
   get deleted(): number {
     return this.#deleted;
@@ -64,12 +72,14 @@ export class PartitionIndex {
       throw new Error(`vector of ${vector.length} dimensions, index of ${this.dimensions}`);
     if (this.#vectors.has(label)) return;
     this.#vectors.set(label, vector);
+    this.#changed?.push(label);
     if (this.#hnsw) PartitionIndex.#insert(this.#hnsw, label, vector);
     else if (this.#vectors.size > SCAN_LIMIT) void this.#build();
   }
 
   remove(label: number): void {
     if (!this.#vectors.delete(label)) return;
+    this.#changed?.push(label);
     if (!this.#hnsw) return;
     if (this.#vectors.size < SCAN_LIMIT / 2) {
       // Small again: back to scanning, and the native index is left to the garbage collector.
@@ -107,38 +117,48 @@ export class PartitionIndex {
     index.addPoint(Array.from(vector), label);
   }
 
-  /** Builds an HNSW index of the live points off the hot path, then swaps it in. */
+  /**
+   * Builds an HNSW index of the live points off the hot path, then swaps it in: a batch of points
+   * per turn of the event loop, then the points added or removed meanwhile, a batch per turn too,
+   * until few enough are left to apply in the turn that swaps it in.
+   */
   async #build(): Promise<void> {
-    if (this.#building) return;
-    this.#building = true;
+    if (this.#changed) return;
+    const changed: number[] = [];
+    this.#changed = changed;
     try {
       const labels = [...this.#vectors.keys()];
       const next = new HierarchicalNSW('ip', this.dimensions);
       next.initIndex(Math.max(SCAN_LIMIT * 2, labels.length * 2), M, EF_CONSTRUCTION, 100, false);
       next.setEf(EF_SEARCH);
-      for (let start = 0; start < labels.length; start += BUILD_BATCH) {
-        await new Promise((resolve) => setImmediate(resolve));
-        for (const label of labels.slice(start, start + BUILD_BATCH)) {
-          const vector = this.#vectors.get(label);
-          if (vector) PartitionIndex.#insert(next, label, vector);
-        }
-      }
-      if (this.#vectors.size <= SCAN_LIMIT) return;
-      // Points added while building go in now; points removed meanwhile are marked deleted.
-      const inNext = new Set(next.getIdsList());
-      for (const [label, vector] of this.#vectors)
-        if (!inNext.has(label)) PartitionIndex.#insert(next, label, vector);
+      const inNext = new Set<number>();
       let deleted = 0;
-      for (const label of inNext) {
-        if (!this.#vectors.has(label)) {
+      const apply = (label: number) => {
+        const vector = this.#vectors.get(label);
+        if (vector && !inNext.has(label)) {
+          PartitionIndex.#insert(next, label, vector);
+          inNext.add(label);
+        } else if (!vector && inNext.delete(label)) {
           next.markDelete(label);
           deleted++;
         }
+      };
+      for (let start = 0; start < labels.length; start += BUILD_BATCH) {
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const label of labels.slice(start, start + BUILD_BATCH)) apply(label);
       }
+      let taken = 0;
+      while (changed.length - taken > BUILD_BATCH) {
+        const until = performance.now() + CATCH_UP_MS;
+        while (taken < changed.length && performance.now() < until) apply(changed[taken++] as number);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (this.#vectors.size <= SCAN_LIMIT) return;
+      while (taken < changed.length) apply(changed[taken++] as number);
       this.#hnsw = next;
       this.#deleted = deleted;
     } finally {
-      this.#building = false;
+      this.#changed = undefined;
     }
   }
 }
