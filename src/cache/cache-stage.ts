@@ -12,7 +12,7 @@ import { defineStage } from '../stages/stage-definition.ts';
 import type { SharedRedis } from '../state/redis-connections.ts';
 import { CacheParams, type CategorySettings, cacheParamProblems } from './cache-params.ts';
 import { useSnapshot } from './cache-snapshot.ts';
-import { hitResponse } from './completion.ts';
+import { hitResponse, type StoredCompletion } from './completion.ts';
 import { bothObservers, ModelLoad } from './model-load.ts';
 import {
   type ClientCacheControl,
@@ -163,6 +163,19 @@ function modelSetup(model: AnsweringModel): string {
     MODEL_SETUPS.set(model, setup);
   }
   return setup;
+}
+
+/** Counts what a hit spared the model: the tokens its answer took (its stored usage), and their price. */
+function countSaving(
+  stats: { savedTokens: number; savedUsd: number },
+  completion: StoredCompletion,
+  pricing: { inputPerMillion: number; outputPerMillion: number } | undefined,
+): void {
+  const usage = completion.usage as Record<string, unknown> | undefined;
+  const prompt = typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : 0;
+  const answer = typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : 0;
+  stats.savedTokens += prompt + answer;
+  if (pricing) stats.savedUsd += (prompt * pricing.inputPerMillion + answer * pricing.outputPerMillion) / 1e6;
 }
 
 /** The cache's plan for a request (see {@link CachePlan}). */
@@ -352,6 +365,7 @@ export const cacheStage = defineStage({
           plan.category.name,
         );
         if (!result.hit) return undefined;
+        countSaving(cache.stats(plan.category.name), result.completion, input.model.pricing);
         const options = request.chat.body.stream_options;
         const response = hitResponse(result.completion, {
           requestId: request.id,

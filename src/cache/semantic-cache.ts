@@ -59,6 +59,10 @@ export interface CategoryStats {
   storeErrors: number;
   inserts: number;
   insertFailures: number;
+  /** Tokens the hits' answers took to make (their usage as stored): what the model was spared. */
+  savedTokens: number;
+  /** Those tokens at the answering model's prices (hits of models with `pricing`). */
+  savedUsd: number;
   evictions: number;
   expirations: number;
   lookupSeconds: number;
@@ -73,6 +77,8 @@ function emptyStats(): CategoryStats {
     storeErrors: 0,
     inserts: 0,
     insertFailures: 0,
+    savedTokens: 0,
+    savedUsd: 0,
     evictions: 0,
     expirations: 0,
     lookupSeconds: 0,

@@ -57,6 +57,16 @@ export function registerCacheMetrics(registry: Registry, policy: () => RuntimePo
   );
   counter('semantic_router_cache_inserts_total', 'Answers stored, by category.', (s) => s.inserts);
   counter(
+    'semantic_router_cache_saved_tokens_total',
+    'Tokens the answers served from the cache took to make (their stored usage), by category: what the models were spared.',
+    (s) => s.savedTokens,
+  );
+  counter(
+    'semantic_router_cache_saved_usd_total',
+    'Those tokens at the answering model’s `pricing`, by category: what the cache saved.',
+    (s) => s.savedUsd,
+  );
+  counter(
     'semantic_router_cache_insert_failures_total',
     'Complete answers that could not be stored (their request could not be embedded), by category.',
     (s) => s.insertFailures,

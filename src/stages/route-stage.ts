@@ -64,6 +64,9 @@ export interface CacheCategoryStats {
   readonly inserts: number;
   /** Complete answers that could not be stored (their request's embedding failed). */
   readonly insertFailures: number;
+  /** Tokens, and USD at the model's prices, the hits' answers took to make. */
+  readonly savedTokens: number;
+  readonly savedUsd: number;
   readonly evictions: number;
   readonly expirations: number;
   /** Seconds spent in lookups, all together. */

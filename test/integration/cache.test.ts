@@ -47,6 +47,8 @@ describe('the cache', () => {
     const first = await h.chat('How do I sort a list in Python?', {}, headers);
     expect(first.upstreamCalled).toBe(true);
     await untilStored(() => h.chat('How do I sort a list in Python?', {}, headers));
+    const savedTokens = await h.metric('semantic_router_cache_saved_tokens_total');
+    const savedUsd = await h.metric('semantic_router_cache_saved_usd_total');
     const hit = await h.send(
       chatRequest('how do I sort a list in python', {}, { headers, requestId: 'req-42' }),
     );
@@ -65,6 +67,13 @@ describe('the cache', () => {
       cached: true,
       original: { prompt_tokens: expect.any(Number) },
     });
+    // What the hit spared the model: the tokens its answer took, at the model's prices.
+    const { prompt_tokens: prompt, completion_tokens: completion } = body.usage.original;
+    expect(prompt + completion).toBeGreaterThan(0);
+    expect(await h.metric('semantic_router_cache_saved_tokens_total')).toBe(
+      savedTokens + prompt + completion,
+    );
+    expect(await h.metric('semantic_router_cache_saved_usd_total')).toBeGreaterThan(savedUsd);
   });
 
   it('answers a paraphrase from the semantic tier, with its similarity', async () => {
