@@ -5,10 +5,13 @@ import { Memo } from '../request/memo.ts';
 import { entryFromJson, entryToJson } from './cache-entry.ts';
 import type { StoredCompletion } from './completion.ts';
 import type { SemanticCache } from './semantic-cache.ts';
+import { TurnBudget } from './turn-budget.ts';
 
 const FORMAT = 'semantic-router-cache-snapshot/1';
-/** Entries written or read per turn of the event loop. */
+/** Entries written per turn of the event loop. */
 const BATCH = 250;
+/** Time a turn of the event loop may spend reading entries back. */
+const TURN_MS = 4;
 /** A line longer than this is not one the router wrote (answers are at most 16 MiB): skipped. */
 const MAX_LINE_CHARS = 40 * 1024 * 1024;
 
@@ -67,7 +70,8 @@ export async function loadSnapshot(cache: SemanticCache, file: string, encoder: 
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let header = true;
   let taken = 0;
-  let read = 0;
+  // Each entry taken may be an HNSW insert: requests go on between a few milliseconds of them.
+  const budget = new TurnBudget(TURN_MS);
   try {
     for await (const line of lines) {
       if (header) {
@@ -76,7 +80,7 @@ export async function loadSnapshot(cache: SemanticCache, file: string, encoder: 
         if (head?.format !== FORMAT || head.encoder !== encoder) return 0;
         continue;
       }
-      if (++read % BATCH === 0) await nextTurn();
+      await budget.spent();
       if (line.length > MAX_LINE_CHARS) continue;
       const item = parse(line) as { entry?: unknown; completion?: unknown } | undefined;
       const entry = entryFromJson(item?.entry);
@@ -112,6 +116,8 @@ interface SnapshotState {
   /** The snapshot file of each cache of the process (the latest policy's). */
   readonly files: Map<SemanticCache, Snapshot>;
   readonly restored: WeakSet<SemanticCache>;
+  /** Reading a snapshot back, by cache: saving waits for it (or would write only what was read so far). */
+  readonly reading: Map<SemanticCache, Promise<unknown>>;
   /** Told what reading a snapshot back did (the router logs it). */
   onRead?: (result: SnapshotResult) => void;
 }
@@ -119,7 +125,11 @@ interface SnapshotState {
 const SNAPSHOTS = new Memo<'snapshots', SnapshotState>();
 
 function snapshotState(processState: object): SnapshotState {
-  return SNAPSHOTS.of(processState, 'snapshots', () => ({ files: new Map(), restored: new WeakSet() }));
+  return SNAPSHOTS.of(processState, 'snapshots', () => ({
+    files: new Map(),
+    restored: new WeakSet(),
+    reading: new Map(),
+  }));
 }
 
 /** Tells `onRead` what reading each snapshot back did, from now on. */
@@ -137,23 +147,28 @@ export function useSnapshot(processState: object, cache: SemanticCache, snapshot
   if (state.restored.has(cache)) return;
   state.restored.add(cache);
   const { file } = snapshot;
-  loadSnapshot(cache, file, snapshot.encoder).then(
-    (entries) => state.onRead?.({ file, entries }),
-    (error: Error) => state.onRead?.({ file, error }),
-  );
+  const reading = loadSnapshot(cache, file, snapshot.encoder)
+    .then(
+      (entries) => state.onRead?.({ file, entries }),
+      (error: Error) => state.onRead?.({ file, error }),
+    )
+    .finally(() => state.reading.delete(cache));
+  state.reading.set(cache, reading);
 }
 
 /** Writes the snapshot of every cache still in use (when the router stops). */
 export function saveSnapshots(processState: object): Promise<SnapshotResult[]> {
-  const { files } = snapshotState(processState);
+  const { files, reading } = snapshotState(processState);
   return Promise.all(
     [...files]
       .filter(([cache]) => !cache.closed)
       .map(([cache, { file, encoder }]) =>
-        saveSnapshot(cache, file, encoder).then(
-          (entries) => ({ file, entries }),
-          (error: Error) => ({ file, error }),
-        ),
+        Promise.resolve(reading.get(cache))
+          .then(() => saveSnapshot(cache, file, encoder))
+          .then(
+            (entries) => ({ file, entries }),
+            (error: Error) => ({ file, error }),
+          ),
       ),
   );
 }

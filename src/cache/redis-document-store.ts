@@ -4,6 +4,7 @@ import { type CacheEntry, entryFromJson, entryToJson, type InvalidationFilter } 
 import type { StoredCompletion } from './completion.ts';
 import { type DocumentStore, MemoryDocumentStore } from './document-store.ts';
 import { CLOCK_SKEW_MS, InvalidationTimes } from './invalidation-times.ts';
+import { TurnBudget } from './turn-budget.ts';
 
 /** What the other replicas tell this one through Redis. */
 export interface ReplicaListener {
@@ -45,8 +46,10 @@ export class ReplicasNotTold extends Error {
   }
 }
 
-/** Entries read per MGET when catching up (each batch parsed in its own turn of the event loop). */
+/** Entries read per MGET when catching up. */
 const CATCH_UP_BATCH = 200;
+/** Time a turn of the event loop may spend taking in entries when catching up. */
+const TURN_MS = 4;
 /** Documents deleted per command. */
 const DELETE_BATCH = 500;
 /** Invalidations kept in Redis for late replicas, and queued here while Redis is down. */
@@ -277,6 +280,7 @@ export class RedisDocumentStore implements DocumentStore {
         if (record) invalidations.record(record.filter, record.at);
       }
       const ids = await this.redis.client.zrangebyscore(this.#ids, now, '+inf');
+      const budget = new TurnBudget(TURN_MS);
       for (let start = 0; start < ids.length; start += CATCH_UP_BATCH) {
         const batch = ids.slice(start, start + CATCH_UP_BATCH);
         const texts = await this.redis.client.mget(...batch.map((id) => this.#docKey(id)));
@@ -286,9 +290,10 @@ export class RedisDocumentStore implements DocumentStore {
           if (!entry) continue;
           if (invalidations.covers(entry)) invalidated.push(entry.id);
           else this.listener.added(entry);
+          // Each entry taken may be an HNSW insert: requests go on between a few milliseconds of them.
+          await budget.spent();
         }
         if (invalidated.length > 0) await this.delete(invalidated);
-        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch {
       // Redis went away again: the next return catches up.
