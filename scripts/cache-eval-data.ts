@@ -17,8 +17,11 @@ export interface LabelledPair {
   readonly same: boolean;
 }
 
-/** STS-B pairs scored at least this (0-5) ask the same thing. */
-const STSB_SAME = 4;
+/**
+ * STS-B pairs scored at least this (0-5) ask the same thing, by default: 4 is "mostly equivalent,
+ * unimportant details differ"; 3, "roughly equivalent, some important information differs".
+ */
+export const STSB_SAME = 4;
 
 const PARAPHRASE_DIR = join(SHARED_DATA_DIR, 'paraphrase');
 
@@ -29,7 +32,7 @@ function jsonLines(file: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-export function readPairs(): LabelledPair[] {
+export function readPairs(stsbSame = STSB_SAME): LabelledPair[] {
   const pairs: LabelledPair[] = [];
   for (const row of jsonLines(join(PARAPHRASE_DIR, 'train_mrpc.jsonl'))) {
     pairs.push({
@@ -47,7 +50,7 @@ export function readPairs(): LabelledPair[] {
         source: 'STS-B',
         a: String(row.sentence1),
         b: String(row.sentence2),
-        same: Number(row.score) >= STSB_SAME,
+        same: Number(row.score) >= stsbSame,
       });
     }
   }

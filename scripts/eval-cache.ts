@@ -6,7 +6,7 @@
  * on the tuning part and on the held-out part of the pairs (see `splitPairs`), and the share of
  * negated, number-changed and entity-swapped variants of the stored sentences served as hits.
  *
- *   npm run eval:cache -- [--limit N] [--concurrency 16]
+ *   npm run eval:cache -- [--limit N] [--concurrency 16] [--stsb-same 4]
  *
  * Thresholds are chosen on the tuning part only; the held-out figures are reported as such.
  */
@@ -15,7 +15,14 @@ import { CacheParams } from '../src/cache/cache-params.ts';
 import { normalisedQuestion } from '../src/cache/request-key.ts';
 import { textFacts } from '../src/cache/text-facts.ts';
 import { compareFacts, type Refusal } from '../src/cache/verifier.ts';
-import { type LabelledPair, readPairs, splitPairs, type VariantKind, variantsOf } from './cache-eval-data.ts';
+import {
+  type LabelledPair,
+  readPairs,
+  STSB_SAME,
+  splitPairs,
+  type VariantKind,
+  variantsOf,
+} from './cache-eval-data.ts';
 import { startRouterBehindEnvoy } from './in-process-router.ts';
 
 /** Hits are recorded down to this similarity; each threshold above is then a filter on them. */
@@ -27,14 +34,17 @@ const MIN_HITS = 100;
 interface Options {
   limit: number;
   concurrency: number;
+  /** The STS-B score from which a pair counts as the same question. */
+  stsbSame: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { limit: Number.POSITIVE_INFINITY, concurrency: 16 };
+  const options: Options = { limit: Number.POSITIVE_INFINITY, concurrency: 16, stsbSame: STSB_SAME };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--limit') options.limit = Number(argv[++i]);
     else if (arg === '--concurrency') options.concurrency = Number(argv[++i]);
+    else if (arg === '--stsb-same') options.stsbSame = Number(argv[++i]);
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
@@ -222,7 +232,7 @@ function ruleReport(pairs: readonly LabelledPair[]): void {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const { tune, heldOut } = splitPairs(readPairs());
+  const { tune, heldOut } = splitPairs(readPairs(options.stsbSame));
   const limited = (pairs: LabelledPair[]) => pairs.slice(0, options.limit);
   const tuning = limited(tune);
   const held = limited(heldOut);
