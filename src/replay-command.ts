@@ -42,6 +42,12 @@ function replayPolicy(file: string, decisionName: string | undefined): ReplayPol
       decision.models.map((name) => [name, models.get(name)?.quality?.predictedAs ?? name]),
     ),
     lambda: costWeight?.default ?? 1,
+    contextWindows: Object.fromEntries(
+      decision.models.flatMap((name) => {
+        const window = models.get(name)?.contextWindow;
+        return window === undefined ? [] : [[name, window]];
+      }),
+    ),
     bandit: {
       exploration: typeof selection.exploration === 'number' ? selection.exploration : 0.05,
       priorWeight: typeof selection.priorWeight === 'number' ? selection.priorWeight : 40,

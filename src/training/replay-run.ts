@@ -38,6 +38,8 @@ export interface ReplayPolicy {
   headLabels: Record<string, string>;
   lambda: number;
   bandit: BanditSettings;
+  /** The candidates' context windows in the policy's catalog (those that have one). */
+  contextWindows: Record<string, number>;
 }
 
 export interface ReplayOptions {
@@ -170,6 +172,7 @@ export async function runReplay(
     embeddings,
     expectedOutputTokens,
     priors,
+    ...(options.policy && { contextWindows: options.policy.contextWindows }),
   };
   const lambdas = options.sweep
     ? lambdaGrid(input, options.sweepPoints ?? 25)

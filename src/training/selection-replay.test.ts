@@ -53,6 +53,27 @@ describe('selection replay', () => {
     expect(replayCostAware(data, 1000).shares).toEqual({ small: 1 });
   });
 
+  it('offers a row only the candidates whose context window holds its prompt, as the router does', () => {
+    const base = input();
+    // Every fifth prompt is long (14 estimated tokens against 6): a window of 10 holds only the short ones.
+    const data = {
+      ...base,
+      rows: base.rows.map((row, i) =>
+        i % 5 === 0 ? { ...row, prompt: `${row.prompt} with a good deal more context` } : row,
+      ),
+    };
+    const windowed = { ...data, contextWindows: { small: 10 } };
+    const longRows = data.rows.filter((row) => Math.ceil(row.prompt.length / 4) > 10).length;
+    expect(longRows).toBe(40);
+    expect(replayCostAware(windowed, 1000).shares).toEqual({
+      big: Number((longRows / data.rows.length).toPrecision(5)),
+      small: Number(((data.rows.length - longRows) / data.rows.length).toPrecision(5)),
+    });
+    // When no candidate's window holds the prompt, the largest is offered.
+    const tiny = { ...data, contextWindows: { big: 2, small: 1 } };
+    expect(replayCostAware(tiny, 1000).shares).toEqual({ big: 1 });
+  });
+
   it('lets the bandit and the prompt-blind Thompson sampler learn online; only the bandit tells hard from easy', () => {
     const data = input();
     const bandit = replayBandit(data, 0.5, { exploration: 0.05, priorWeight: 20 }, 'head');

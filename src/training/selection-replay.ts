@@ -24,6 +24,11 @@ export interface ReplayInput {
   expectedOutputTokens: Record<string, number>;
   /** A prompt-blind prior quality per candidate (its training-side mean), for the bandit started from priors. */
   priors: Record<string, number>;
+  /**
+   * The candidates' context windows (a policy's catalog): a row is offered only the candidates whose
+   * window holds its prompt, or the largest when none does, as the router's selection does.
+   */
+  contextWindows?: Record<string, number>;
 }
 
 /** Bandit settings as the `bandit` method's defaults. */
@@ -48,13 +53,25 @@ export function predictedCost(row: OutcomeRow, model: string, input: ReplayInput
   return ((estimateTokens(row.prompt) * price.input + output * price.output) / 1e6) * 1000;
 }
 
-/** Candidates with an outcome in the row (indices into `candidates`). */
-function available(row: OutcomeRow, candidates: readonly string[]): number[] {
+/**
+ * Candidates with an outcome in the row (indices into `candidates`) that a selector would be offered:
+ * those whose context window holds the prompt, or the one with the largest window when none does.
+ */
+export function available(
+  row: OutcomeRow,
+  input: Pick<ReplayInput, 'candidates' | 'contextWindows'>,
+): number[] {
   const out: number[] = [];
-  candidates.forEach((model, k) => {
+  input.candidates.forEach((model, k) => {
     if (row.outcomes[model] !== undefined) out.push(k);
   });
-  return out;
+  const windows = input.contextWindows;
+  if (!windows || out.length === 0) return out;
+  const window = (k: number) => windows[input.candidates[k] as string] ?? Number.POSITIVE_INFINITY;
+  const tokens = estimateTokens(row.prompt);
+  const fits = out.filter((k) => window(k) >= tokens);
+  if (fits.length > 0) return fits;
+  return [out.reduce((a, b) => (window(b) > window(a) ? b : a))];
 }
 
 class Tally {
@@ -105,7 +122,7 @@ export function replayCostAware(input: ReplayInput, lambda: number): ReplayPoint
   input.rows.forEach((row, i) => {
     const q = input.predicted[i] as Float32Array;
     const k = argmax(
-      available(row, input.candidates),
+      available(row, input),
       (k) => (q[k] as number) - lambda * predictedCost(row, input.candidates[k] as string, input),
     );
     tally.add(row, k, input.prices);
@@ -136,7 +153,7 @@ export function replayBandit(
     const features = input.candidates.map((model, k) =>
       banditFeatures(from === 'head' ? (q[k] as number) : (input.priors[model] ?? 0.5), projections),
     );
-    const k = argmax(available(row, input.candidates), (k) => {
+    const k = argmax(available(row, input), (k) => {
       const model = input.candidates[k] as string;
       const p = bandit.predict(model, features[k] as number[]);
       return p.mean + settings.exploration * p.width - lambda * predictedCost(row, model, input);
@@ -159,7 +176,7 @@ export function replayThompson(input: ReplayInput, lambda: number, seed = 1): Re
   for (const i of order) {
     const row = input.rows[i] as OutcomeRow;
     const k = argmax(
-      available(row, input.candidates),
+      available(row, input),
       (k) =>
         betaSample(wins[k] as number, losses[k] as number, random) -
         lambda * predictedCost(row, input.candidates[k] as string, input),
@@ -185,7 +202,7 @@ export function replayBaselines(input: ReplayInput): Record<string, { quality: n
   let cost = 0;
   const oracle = new Tally(input.candidates);
   for (const row of input.rows) {
-    const ks = available(row, input.candidates);
+    const ks = available(row, input);
     for (const k of ks) {
       const model = input.candidates[k] as string;
       quality += (row.outcomes[model] as number) / ks.length;
