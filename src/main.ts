@@ -6,7 +6,7 @@ import {
   FEEDBACK_SERVICE_NAME,
   loadFeedbackService,
 } from './admin-api/router-feedback.ts';
-import { reportSnapshotReads, saveSnapshots } from './cache/cache-snapshot.ts';
+import { reportSnapshots, saveSnapshots } from './cache/cache-snapshot.ts';
 import type { RouterContext } from './extproc/exchange.ts';
 import { type ExtProcServer, startExtProcServer } from './extproc/server.ts';
 import type { ModelLibrary } from './models/model-library.ts';
@@ -142,12 +142,22 @@ export async function startRouter(options: RouterOptions = {}): Promise<Router> 
   const processState = {};
   const hub = learningHub(processState);
   hub.onOutcome = (status) => metrics.outcomes.inc({ status });
-  reportSnapshotReads(processState, (result) => {
-    const file = basename(result.file);
-    if ('error' in result) {
-      metrics.degradations.inc({ kind: 'cache_snapshot_unreadable' });
-      logger.error({ file, err: result.error }, 'cache snapshot unreadable: the cache starts empty');
-    } else logger.info({ file, entries: result.entries }, 'cache snapshot read');
+  reportSnapshots(processState, {
+    read(result) {
+      const file = basename(result.file);
+      if ('error' in result) {
+        metrics.degradations.inc({ kind: 'cache_snapshot_unreadable' });
+        logger.error({ file, err: result.error }, 'cache snapshot unreadable: the cache starts empty');
+      } else logger.info({ file, entries: result.entries }, 'cache snapshot read');
+    },
+    written(result) {
+      if (!('error' in result)) return;
+      metrics.degradations.inc({ kind: 'cache_snapshot_unwritable' });
+      logger.error(
+        { file: basename(result.file), err: result.error },
+        'cache snapshot not written: a restart keeps what the last one holds',
+      );
+    },
   });
   const load = { models, processState, redis };
   let first: RuntimePolicy;

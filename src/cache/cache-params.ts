@@ -118,7 +118,16 @@ export const CacheParams = z
       .min(1)
       .optional()
       .describe(
-        'Without a `redis` block: a file (relative to the policy file) the entries and their answers are written to when the router stops, and read back from when it starts, so that a restart keeps them; entries expired meanwhile, or made with another encoder, are dropped. The answers are kept in the clear: protect the file as the cache itself. Ignored with `redis`, which keeps them.',
+        'Without a `redis` block: a file (relative to the policy file) the entries and their answers are written to when the router stops (and every `snapshotIntervalSeconds`), and read back from when it starts, so that a restart keeps them; entries expired meanwhile, or made with another encoder, are dropped. The answers are kept in the clear: protect the file as the cache itself. Ignored with `redis`, which keeps them.',
+      ),
+    snapshotIntervalSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(600)
+      .describe(
+        'With `snapshotFile`: how often the snapshot is also written while the router serves, so that a crash loses at most this much (0: only when the router stops).',
       ),
     maxResponseBytes: z
       .number()

@@ -107,19 +107,29 @@ function parse(line: string): unknown {
 interface Snapshot {
   readonly file: string;
   readonly encoder: string;
+  /** How often it is also written while the router serves; 0: only when it stops. */
+  readonly intervalMs: number;
 }
 
 /** What reading or writing one cache's snapshot did. */
 export type SnapshotResult = { file: string; entries: number } | { file: string; error: Error };
 
+/** Told what reading a snapshot back at start, and writing one while serving, did (the router logs them). */
+export interface SnapshotReporter {
+  read(result: SnapshotResult): void;
+  written(result: SnapshotResult): void;
+}
+
 interface SnapshotState {
-  /** The snapshot file of each cache of the process (the latest policy's). */
+  /** The snapshot of each cache of the process (the latest policy's). */
   readonly files: Map<SemanticCache, Snapshot>;
   readonly restored: WeakSet<SemanticCache>;
   /** Reading a snapshot back, by cache: saving waits for it (or would write only what was read so far). */
   readonly reading: Map<SemanticCache, Promise<unknown>>;
-  /** Told what reading a snapshot back did (the router logs it). */
-  onRead?: (result: SnapshotResult) => void;
+  /** Writing one, by cache: one at a time. */
+  readonly writing: Map<SemanticCache, Promise<SnapshotResult>>;
+  readonly timers: Map<SemanticCache, NodeJS.Timeout>;
+  reporter?: SnapshotReporter;
 }
 
 const SNAPSHOTS = new Memo<'snapshots', SnapshotState>();
@@ -129,46 +139,71 @@ function snapshotState(processState: object): SnapshotState {
     files: new Map(),
     restored: new WeakSet(),
     reading: new Map(),
+    writing: new Map(),
+    timers: new Map(),
   }));
 }
 
-/** Tells `onRead` what reading each snapshot back did, from now on. */
-export function reportSnapshotReads(processState: object, onRead: (result: SnapshotResult) => void): void {
-  snapshotState(processState).onRead = onRead;
+/** Tells `reporter` what reading and writing snapshots does, from now on. */
+export function reportSnapshots(processState: object, reporter: SnapshotReporter): void {
+  snapshotState(processState).reporter = reporter;
 }
 
 /**
- * Names the snapshot file of a process's cache (a policy's `snapshotFile`); the first time for that
- * cache, reads the file back into it, in the background.
+ * Names the snapshot of a process's cache (a policy's `snapshotFile`), written every
+ * `intervalMs` from now on; the first time for that cache, reads the file back into it, in the
+ * background.
  */
 export function useSnapshot(processState: object, cache: SemanticCache, snapshot: Snapshot): void {
   const state = snapshotState(processState);
   state.files.set(cache, snapshot);
+  clearInterval(state.timers.get(cache));
+  state.timers.delete(cache);
+  if (snapshot.intervalMs > 0) {
+    const timer = setInterval(() => {
+      if (cache.closed) {
+        clearInterval(timer);
+        return;
+      }
+      void write(state, cache).then((result) => state.reporter?.written(result));
+    }, snapshot.intervalMs);
+    timer.unref();
+    state.timers.set(cache, timer);
+  }
   if (state.restored.has(cache)) return;
   state.restored.add(cache);
   const { file } = snapshot;
   const reading = loadSnapshot(cache, file, snapshot.encoder)
     .then(
-      (entries) => state.onRead?.({ file, entries }),
-      (error: Error) => state.onRead?.({ file, error }),
+      (entries) => state.reporter?.read({ file, entries }),
+      (error: Error) => state.reporter?.read({ file, error }),
     )
     .finally(() => state.reading.delete(cache));
   state.reading.set(cache, reading);
 }
 
-/** Writes the snapshot of every cache still in use (when the router stops). */
-export function saveSnapshots(processState: object): Promise<SnapshotResult[]> {
-  const { files, reading } = snapshotState(processState);
-  return Promise.all(
-    [...files]
-      .filter(([cache]) => !cache.closed)
-      .map(([cache, { file, encoder }]) =>
-        Promise.resolve(reading.get(cache))
-          .then(() => saveSnapshot(cache, file, encoder))
-          .then(
-            (entries) => ({ file, entries }),
-            (error: Error) => ({ file, error }),
-          ),
-      ),
-  );
+/** Writes a cache's snapshot once the one read at start is read whole, one write at a time. */
+function write(state: SnapshotState, cache: SemanticCache): Promise<SnapshotResult> {
+  const known = state.writing.get(cache);
+  if (known) return known;
+  const { file, encoder } = state.files.get(cache) as Snapshot;
+  const writing = Promise.resolve(state.reading.get(cache))
+    .then(() => saveSnapshot(cache, file, encoder))
+    .then(
+      (entries): SnapshotResult => ({ file, entries }),
+      (error: Error): SnapshotResult => ({ file, error }),
+    )
+    .finally(() => state.writing.delete(cache));
+  state.writing.set(cache, writing);
+  return writing;
+}
+
+/** Writes the snapshot of every cache still in use, after any write under way (when the router stops). */
+export async function saveSnapshots(processState: object): Promise<SnapshotResult[]> {
+  const state = snapshotState(processState);
+  for (const timer of state.timers.values()) clearInterval(timer);
+  state.timers.clear();
+  const caches = [...state.files.keys()].filter((cache) => !cache.closed);
+  await Promise.all(caches.map((cache) => state.writing.get(cache)));
+  return Promise.all(caches.map((cache) => write(state, cache)));
 }

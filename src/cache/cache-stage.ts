@@ -103,7 +103,11 @@ export const cacheStage = defineStage({
         // Without Redis, a snapshot keeps the entries across restarts (Redis keeps them otherwise).
         if (params.snapshotFile !== undefined && !context.redis) {
           const file = context.resolvePath(params.snapshotFile);
-          useSnapshot(context.processState, cache, { file, encoder: embedder.id });
+          useSnapshot(context.processState, cache, {
+            file,
+            encoder: embedder.id,
+            intervalMs: snapshotEveryMs,
+          });
         }
         // Quotas hold for entries other replicas store too, before this one stores any.
         cache.setDefaultQuota(params.maxEntries);
@@ -117,6 +121,7 @@ export const cacheStage = defineStage({
       () => undefined,
     );
     const adaptive = params.loadAdaptive;
+    const snapshotEveryMs = params.snapshotIntervalSeconds * 1000;
     const load = LOADS.of(context.processState, 'models', () => new ModelLoad());
     /** Why the model is overloaded, when the policy adapts to load and it is. */
     const overloadOf = (model: string) => (adaptive ? load.overloaded(model, adaptive) : undefined);

@@ -17,6 +17,7 @@ export const DEGRADATION_KINDS = [
   'policy_reload_failed',
   'redis_unavailable',
   'cache_snapshot_unreadable',
+  'cache_snapshot_unwritable',
 ] as const;
 
 export type DegradationKind = (typeof DEGRADATION_KINDS)[number];

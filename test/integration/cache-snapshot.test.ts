@@ -3,7 +3,7 @@
  * router stops, read back when it starts.
  */
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -17,6 +17,7 @@ const POLICY = `${TEST_POLICY}cache:
   threshold: 0.9
   ttlSeconds: 600
   snapshotFile: ${file}
+  snapshotIntervalSeconds: 0
 `;
 const headers = { 'x-tenant-id': 'acme' };
 
@@ -44,6 +45,22 @@ describe('a cache snapshot', () => {
       ).toBe(true);
     } finally {
       await second.close();
+    }
+  });
+
+  it('is also written while the router serves, every snapshotIntervalSeconds', async () => {
+    const periodic = path.join(dir, 'periodic.jsonl');
+    const h = await startHarness(
+      POLICY.replace(file, periodic).replace('snapshotIntervalSeconds: 0', 'snapshotIntervalSeconds: 1'),
+    );
+    try {
+      await h.chat('How do python decorators work?', {}, headers);
+      await vi.waitFor(
+        () => expect(existsSync(periodic) && readFileSync(periodic, 'utf8')).toContain('decorators'),
+        { timeout: 20_000, interval: 100 },
+      );
+    } finally {
+      await h.close();
     }
   });
 });
