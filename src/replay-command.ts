@@ -51,6 +51,7 @@ function replayPolicy(file: string, decisionName: string | undefined): ReplayPol
     bandit: {
       exploration: typeof selection.exploration === 'number' ? selection.exploration : 0.05,
       priorWeight: typeof selection.priorWeight === 'number' ? selection.priorWeight : 40,
+      ...(selection.sampling === 'thompson' && { sampling: 'thompson' as const }),
     },
   };
 }

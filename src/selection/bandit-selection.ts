@@ -106,6 +106,26 @@ export class DecisionBandit {
   }
 }
 
+/** A standard normal draw (Box-Muller) from a uniform source. */
+export function standardNormal(random: () => number): number {
+  const u = 1 - random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * What a candidate's uncertainty adds to its score: α × its band's width (LinUCB), or α × the width
+ * × a standard normal draw (linear Thompson sampling: the predicted quality at this request drawn
+ * from the arm's posterior).
+ */
+export function explorationBonus(
+  settings: { exploration: number; sampling?: 'upper-bound' | 'thompson' },
+  width: number,
+  random: () => number,
+): number {
+  const scale = settings.sampling === 'thompson' ? standardNormal(random) : 1;
+  return settings.exploration * width * scale;
+}
+
 /** Learns that a response failed (a 5xx) as an outcome of quality 0; otherwise waits for the client's. */
 function failureObserver(hub: LearningHub, id: string): ResponseObserver {
   let failed = false;
@@ -129,7 +149,13 @@ const Params = z
       .min(0)
       .default(0.05)
       .describe(
-        "α: the upper confidence bound added to a candidate's predicted quality is α × the width of its confidence band (0: no exploration).",
+        "α: how far a candidate's predicted quality may be raised by its uncertainty: α × the width of its confidence band with `upper-bound`, α × that width × a standard normal draw with `thompson` (0: no exploration).",
+      ),
+    sampling: z
+      .enum(['upper-bound', 'thompson'])
+      .default('upper-bound')
+      .describe(
+        '`upper-bound`: LinUCB, each candidate scored at the top of its confidence band (deterministic: the same request gets the same pick until an outcome changes it); `thompson`: linear Thompson sampling, each candidate scored at a draw from its posterior (random: uncertain candidates are tried in proportion to their chance of being best).',
       ),
     priorWeight: z
       .number()
@@ -181,7 +207,7 @@ export const banditSelection = defineSelection({
         const scores = learnt.map(
           (e, i) =>
             e.quality +
-            params.exploration * (predictions[i] as { width: number }).width -
+            explorationBonus(params, (predictions[i] as { width: number }).width, Math.random) -
             lambda * e.cost -
             params.latencyWeight * e.latency,
         );

@@ -163,6 +163,29 @@ describe('bandit selection', () => {
     expect((await pick(policy, request('hello'))).model.name).toBe('small');
   });
 
+  it('samples with thompson: explores while unsure, then settles on what feedback favours', async () => {
+    const processState = {};
+    const policy = compile(
+      policyWith(
+        '{ method: bandit, costWeight: { default: 0 }, exploration: 1, priorWeight: 4, sampling: thompson }',
+      ),
+      processState,
+    );
+    const hub = learningHub(processState);
+    const picked = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      const req = request('hello');
+      const chosen = await route(policy, req);
+      picked.add(chosen.model.name);
+      await hub.report(req.id, { score: chosen.model.name === 'small' ? 1 : 0 });
+    }
+    // Both were tried while the posteriors were wide; then small, which succeeds, wins nearly always.
+    expect(picked).toEqual(new Set(['thinker', 'small']));
+    let small = 0;
+    for (let i = 0; i < 40; i++) if ((await pick(policy, request('hello'))).model.name === 'small') small++;
+    expect(small).toBeGreaterThanOrEqual(32);
+  });
+
   it('keeps what it learnt when the policy is reloaded', async () => {
     const processState = {};
     const first = compile(policyWith(BANDIT), processState);

@@ -1,6 +1,11 @@
 import { seededRandom } from '../models/seeded-random.ts';
 import { ArmStore } from '../selection/arm-store.ts';
-import { banditFeatures, DecisionBandit, promptProjections } from '../selection/bandit-selection.ts';
+import {
+  banditFeatures,
+  DecisionBandit,
+  explorationBonus,
+  promptProjections,
+} from '../selection/bandit-selection.ts';
 import { DEFAULT_OUTPUT_TOKENS, estimateTokens, type OutcomeRow, type PriceTable } from './outcome-rows.ts';
 
 /** One point of a sweep: λ, mean quality, mean cost (USD per 1,000 requests), each model's share of requests. */
@@ -35,6 +40,8 @@ export interface ReplayInput {
 export interface BanditSettings {
   exploration: number;
   priorWeight: number;
+  /** LinUCB (the default) or linear Thompson sampling (see the `bandit` method's `sampling`). */
+  sampling?: 'upper-bound' | 'thompson';
 }
 
 /** USD per 1,000 requests of answering `row` with `model`: what it really cost (its output tokens). */
@@ -146,6 +153,7 @@ export function replayBandit(
   const tally = new Tally(input.candidates);
   const order = input.rows.map((_, i) => i);
   shuffle(order, seededRandom(seed));
+  const draws = seededRandom(seed + 1);
   for (const i of order) {
     const row = input.rows[i] as OutcomeRow;
     const q = input.predicted[i] as Float32Array;
@@ -156,7 +164,7 @@ export function replayBandit(
     const k = argmax(available(row, input), (k) => {
       const model = input.candidates[k] as string;
       const p = bandit.predict(model, features[k] as number[]);
-      return p.mean + settings.exploration * p.width - lambda * predictedCost(row, model, input);
+      return p.mean + explorationBonus(settings, p.width, draws) - lambda * predictedCost(row, model, input);
     });
     const model = input.candidates[k] as string;
     bandit.learn(model, features[k] as number[], row.outcomes[model] ?? 0);
